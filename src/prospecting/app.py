@@ -1,0 +1,54 @@
+"""create_app(): the single platform.api ASGI app with every router mounted."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI
+from sqlalchemy import text
+
+from prospecting.config import Settings, load_settings
+from prospecting.http import get_runtime, install_error_handlers
+from prospecting.identity.api import router as identity_router
+from prospecting.prospects.api import router as prospects_router
+from prospecting.runtime import Runtime
+
+API_TITLE = "prospecting — platform.api"
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
+    runtime = runtime or Runtime.build(settings or load_settings())
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        runtime.stores.dispose()
+
+    app = FastAPI(title=API_TITLE, version="0.1.0", lifespan=lifespan)
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    app.include_router(identity_router)
+    app.include_router(prospects_router)
+    app.add_api_route("/health", health, methods=["GET"], tags=["health"])
+    return app
+
+
+def health(runtime: Annotated[Runtime, Depends(get_runtime)]) -> dict[str, Any]:
+    """Liveness without auth: each store answers `ok` or `unreachable` (no detail leaks)."""
+    stores = {
+        "tenant_store": _ping(runtime.stores.tenant_engine),
+        "graph_store": _ping(runtime.stores.graph_engine),
+    }
+    status = "ok" if all(v == "ok" for v in stores.values()) else "degraded"
+    return {"status": status, **stores}
+
+
+def _ping(engine: Any) -> str:
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception:
+        return "unreachable"
+    return "ok"

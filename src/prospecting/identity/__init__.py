@@ -1,0 +1,1 @@
+"""Persons (providers), Orgs, memberships, roles and API tokens."""

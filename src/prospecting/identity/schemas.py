@@ -1,0 +1,117 @@
+"""Pydantic shapes for identity; validators name the field and the reason."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from zoneinfo import available_timezones
+
+import phonenumbers
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from prospecting.identity.models import Role
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+
+_TIME_ZONES = frozenset(available_timezones())
+
+
+class _Profile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("default_phone_region", check_fields=False)
+    @classmethod
+    def _phone_region(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        region = value.strip().upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError("must be an ISO 3166-1 alpha-2 region phonenumbers supports")
+        return region
+
+    @field_validator("time_zone", check_fields=False)
+    @classmethod
+    def _time_zone(cls, value: str | None) -> str | None:
+        if value is not None and value not in _TIME_ZONES:
+            raise ValueError("must be an IANA time zone such as Europe/London")
+        return value
+
+
+class PersonCreate(_Profile):
+    display_name: Name
+    service_categories: list[Category] = Field(default_factory=list, max_length=20)
+    region: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
+    default_phone_region: str | None = None
+    time_zone: str = "UTC"
+    roles: list[Role] = Field(default_factory=lambda: [Role.PROVIDER])
+
+
+class ProfileUpdate(_Profile):
+    display_name: Name | None = None
+    service_categories: list[Category] | None = Field(default=None, max_length=20)
+    region: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
+    default_phone_region: str | None = None
+    time_zone: str | None = None
+
+
+class PersonOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    display_name: str
+    service_categories: list[str]
+    region: str | None
+    default_phone_region: str | None
+    time_zone: str
+    roles: list[Role]
+    created_at: datetime
+
+
+class OrgCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+
+
+class OrgOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    created_at: datetime
+
+
+class MembershipCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    person_id: str
+    role: Literal["member", "org_admin"] = "member"
+
+
+class MembershipOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    org_id: str
+    person_id: str
+    role: str
+
+
+class TokenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class TokenOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    prefix: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenOut):
+    token: str = Field(description="The bearer token. Shown once; only its digest is stored.")

@@ -1,0 +1,159 @@
+"""Identity logic: persons, orgs, memberships and bearer tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from prospecting.db import utcnow
+from prospecting.errors import Conflict, NotFound, PermissionDenied, Unauthenticated
+from prospecting.identity.models import ApiToken, Org, OrgMembership, Person, PersonRole, Role
+from prospecting.identity.schemas import (
+    MembershipCreate,
+    OrgCreate,
+    PersonCreate,
+    PersonOut,
+    ProfileUpdate,
+)
+
+TOKEN_PREFIX = "pk_"
+
+
+def token_digest(token: str) -> str:
+    """Tokens carry 256 random bits, so a plain SHA-256 digest cannot be brute-forced."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def person_out(person: Person) -> PersonOut:
+    return PersonOut.model_validate(
+        {
+            **{c: getattr(person, c) for c in PersonOut.model_fields if c != "roles"},
+            "roles": sorted(person.role_names),
+        }
+    )
+
+
+def create_person(*, session: Session, data: PersonCreate) -> Person:
+    person = Person(
+        display_name=data.display_name,
+        service_categories=data.service_categories,
+        region=data.region,
+        default_phone_region=data.default_phone_region,
+        time_zone=data.time_zone,
+        roles=[PersonRole(role=role.value) for role in dict.fromkeys(data.roles)],
+    )
+    session.add(person)
+    session.flush()
+    return person
+
+
+def update_profile(*, session: Session, actor: Person, data: ProfileUpdate) -> Person:
+    for field, value in data.model_dump(exclude_unset=True).items():
+        if field in {"display_name", "time_zone", "service_categories"} and value is None:
+            continue
+        setattr(actor, field, value)
+    session.flush()
+    return actor
+
+
+def get_person(*, session: Session, person_id: str) -> Person:
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound("person")
+    return person
+
+
+def require_role(actor: Person, role: Role) -> None:
+    """Privileged actions check the acting Person's role; platform_admin does not imply others."""
+    if not actor.has_role(role):
+        raise PermissionDenied(f"this action needs the {role.value} role")
+
+
+def create_org(*, session: Session, data: OrgCreate, admin: Person | None = None) -> Org:
+    org = Org(name=data.name)
+    session.add(org)
+    session.flush()
+    if admin is not None:
+        session.add(OrgMembership(org_id=org.id, person_id=admin.id, role="org_admin"))
+        session.flush()
+    return org
+
+
+def org_ids_for(*, session: Session, person: Person) -> list[str]:
+    rows = session.scalars(select(OrgMembership.org_id).where(OrgMembership.person_id == person.id))
+    return list(rows)
+
+
+def add_member(
+    *, session: Session, actor: Person | None, org_id: str, data: MembershipCreate
+) -> OrgMembership:
+    """Add a Person to an Org. `actor=None` is the operator CLI; otherwise an admin is needed."""
+    org = session.get(Org, org_id)
+    if org is None:
+        raise NotFound("org")
+    if actor is not None and not _is_org_admin(session, actor, org_id):
+        if not actor.has_role(Role.PLATFORM_ADMIN):
+            raise NotFound("org")
+    get_person(session=session, person_id=data.person_id)
+    existing = session.scalar(
+        select(OrgMembership).where(
+            OrgMembership.org_id == org_id, OrgMembership.person_id == data.person_id
+        )
+    )
+    if existing is not None:
+        raise Conflict("person is already a member of this org")
+    membership = OrgMembership(org_id=org_id, person_id=data.person_id, role=data.role)
+    session.add(membership)
+    session.flush()
+    return membership
+
+
+def _is_org_admin(session: Session, actor: Person, org_id: str) -> bool:
+    role = session.scalar(
+        select(OrgMembership.role).where(
+            OrgMembership.org_id == org_id, OrgMembership.person_id == actor.id
+        )
+    )
+    return role == "org_admin"
+
+
+def issue_token(*, session: Session, person: Person, name: str) -> tuple[ApiToken, str]:
+    """Create a token; the plaintext is returned once and never stored."""
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        person_id=person.id,
+        name=name,
+        prefix=plaintext[:10],
+        digest=token_digest(plaintext),
+    )
+    session.add(token)
+    session.flush()
+    return token, plaintext
+
+
+def list_tokens(*, session: Session, actor: Person) -> list[ApiToken]:
+    rows = session.scalars(
+        select(ApiToken).where(ApiToken.person_id == actor.id).order_by(ApiToken.created_at)
+    )
+    return list(rows)
+
+
+def revoke_token(*, session: Session, actor: Person, token_id: str) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None or token.person_id != actor.id:
+        raise NotFound("token")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        session.flush()
+    return token
+
+
+def authenticate(*, session: Session, token: str) -> Person:
+    """Resolve the acting Person from a bearer token; revoked and unknown tokens look alike."""
+    row = session.scalar(select(ApiToken).where(ApiToken.digest == token_digest(token)))
+    if row is None or row.revoked_at is not None:
+        raise Unauthenticated()
+    return get_person(session=session, person_id=row.person_id)

@@ -1,0 +1,1 @@
+"""Prospects, touchpoints, ingest and local de-duplication."""

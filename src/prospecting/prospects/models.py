@@ -1,0 +1,99 @@
+"""Per-Person prospect rows in the tenant store (raw PII lives only here)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from prospecting.db import ID, TenantBase, new_id, utcnow
+
+
+class Prospect(TenantBase):
+    __tablename__ = "prospects"
+    __table_args__ = (
+        Index("ix_prospects_person_status", "person_id", "status", "created_at"),
+        Index("ix_prospects_person_name_block", "person_id", "name_block"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    phone_e164: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(320))
+    normalized_name: Mapped[str | None] = mapped_column(String(200))
+    name_block: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    notes: Mapped[str | None] = mapped_column(Text)
+    merged_into_id: Mapped[str | None] = mapped_column(ForeignKey("prospects.id"))
+    link_confidence: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    last_inbound_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class ProspectIdentifier(TenantBase):
+    """One digest of a prospect's hash chain: what the graph keys on, never the raw value."""
+
+    __tablename__ = "prospect_identifiers"
+    __table_args__ = (
+        UniqueConstraint("prospect_id", "key_id", "dimension", "digest"),
+        Index("ix_prospect_identifiers_lookup", "person_id", "key_id", "dimension", "digest"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    prospect_id: Mapped[str] = mapped_column(ForeignKey("prospects.id", ondelete="CASCADE"))
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
+    dimension: Mapped[str] = mapped_column(String(32))
+    scheme: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(32))
+    digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Touchpoint(TenantBase):
+    """An inbound or outbound message, or a recorded outcome (with its outcome version)."""
+
+    __tablename__ = "prospect_touchpoints"
+    __table_args__ = (
+        Index("ix_prospect_touchpoints_prospect", "prospect_id", "occurred_at"),
+        UniqueConstraint("prospect_id", "outcome_version"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    prospect_id: Mapped[str] = mapped_column(ForeignKey("prospects.id", ondelete="CASCADE"))
+    person_id: Mapped[str] = mapped_column(
+        ForeignKey("persons.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    direction: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str | None] = mapped_column(String(16))
+    body: Mapped[str | None] = mapped_column(Text)
+    sender_phone: Mapped[str | None] = mapped_column(String(32))
+    sender_email: Mapped[str | None] = mapped_column(String(320))
+    sender_name: Mapped[str | None] = mapped_column(String(200))
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    outcome_version: Mapped[int | None] = mapped_column(Integer)
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MergeSuggestion(TenantBase):
+    """Weak evidence (a similar name) that two of one Person's prospects are the same person."""
+
+    __tablename__ = "merge_suggestions"
+    __table_args__ = (
+        UniqueConstraint("prospect_id", "candidate_id"),
+        Index("ix_merge_suggestions_person_status", "person_id", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
+    prospect_id: Mapped[str] = mapped_column(ForeignKey("prospects.id", ondelete="CASCADE"))
+    candidate_id: Mapped[str] = mapped_column(ForeignKey("prospects.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(64))
+    score: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -1,0 +1,306 @@
+"""Prospect logic: ingest with local de-duplication, listing, updates, outcomes and merges."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from prospecting.db import utcnow
+from prospecting.errors import Conflict, NotFound
+from prospecting.identity.models import Person
+from prospecting.prospects.models import MergeSuggestion, Prospect, ProspectIdentifier, Touchpoint
+from prospecting.prospects.schemas import (
+    OUTCOME_STATUS,
+    InboundMessage,
+    OutcomeIn,
+    ProspectStatus,
+    ProspectUpdate,
+)
+from prospecting.resolver.chain import Identifiers, normalize_identifiers
+from prospecting.resolver.service import Resolver, store_chain, strong_matches
+
+FUZZY_NAME_THRESHOLD = 0.8
+MAX_FUZZY_CANDIDATES = 50
+NAME_BLOCK_CHARS = 4
+
+
+def name_block(normalized_name: str) -> str:
+    """Blocking key for fuzzy name search: the surname's first letters (typos later on match)."""
+    return normalized_name.split()[-1][:NAME_BLOCK_CHARS]
+
+
+@dataclass
+class Ingested:
+    prospect: Prospect
+    touchpoint: Touchpoint
+    created: bool
+    matched_on: str | None
+    suggestions: list[MergeSuggestion] = field(default_factory=list)
+
+
+def get_prospect(*, session: Session, actor: Person, prospect_id: str) -> Prospect:
+    """Another Person's prospect is indistinguishable from a missing one."""
+    prospect = session.get(Prospect, prospect_id)
+    if prospect is None or prospect.person_id != actor.id:
+        raise NotFound("prospect")
+    return prospect
+
+
+def ingest(
+    *, session: Session, actor: Person, resolver: Resolver, message: InboundMessage
+) -> Ingested:
+    """Attach an inbound to the Person's existing prospect on a strong match, else create one."""
+    ids = normalize_identifiers(
+        phone=message.sender_phone,
+        email=message.sender_email,
+        name=message.sender_name,
+        default_region=actor.default_phone_region,
+    )
+    digests = resolver.chains(ids)
+    matches = strong_matches(
+        session=session, person_id=actor.id, digests=digests, key_id=resolver.active_key_id
+    )
+    live = _live_targets(session, matches)
+    received_at = message.received_at or utcnow()
+    suggestions: list[MergeSuggestion] = []
+    if live:
+        (prospect, matched_on), others = live[0], live[1:]
+        _fill_missing(prospect, ids, message.sender_name)
+        created = False
+        for other, dimension in others:
+            suggestions.append(_suggest(session, other, prospect, f"shared_{dimension}", 1.0))
+    else:
+        prospect = Prospect(person_id=actor.id, status=ProspectStatus.NEW.value)
+        _fill_missing(prospect, ids, message.sender_name)
+        session.add(prospect)
+        session.flush()
+        created, matched_on = True, None
+        suggestions.extend(_fuzzy_name_suggestions(session, prospect))
+    store_chain(session=session, person_id=actor.id, prospect_id=prospect.id, digests=digests)
+    prospect.last_inbound_at = max(filter(None, [prospect.last_inbound_at, received_at]))
+    touchpoint = Touchpoint(
+        prospect_id=prospect.id,
+        person_id=actor.id,
+        kind="message",
+        direction="inbound",
+        channel=message.channel.value,
+        body=message.body,
+        sender_phone=ids.phone,
+        sender_email=ids.email,
+        sender_name=ids.name,
+        occurred_at=received_at,
+    )
+    session.add(touchpoint)
+    session.flush()
+    return Ingested(prospect, touchpoint, created, matched_on, suggestions)
+
+
+def _live_targets(session: Session, matches: list[tuple[str, str]]) -> list[tuple[Prospect, str]]:
+    """Follow merges so a strong match lands on the surviving prospect, keeping match order."""
+    targets: list[tuple[Prospect, str]] = []
+    seen: set[str] = set()
+    for pid, dimension in matches:
+        prospect = session.get(Prospect, pid)
+        while prospect is not None and prospect.merged_into_id is not None:
+            prospect = session.get(Prospect, prospect.merged_into_id)
+        if prospect is not None and prospect.id not in seen:
+            seen.add(prospect.id)
+            targets.append((prospect, dimension))
+    return targets
+
+
+def _fill_missing(prospect: Prospect, ids: Identifiers, raw_name: str | None) -> None:
+    if prospect.phone_e164 is None and ids.phone:
+        prospect.phone_e164 = ids.phone
+    if prospect.email is None and ids.email:
+        prospect.email = ids.email
+    if prospect.normalized_name is None and ids.name:
+        prospect.normalized_name = ids.name
+        prospect.name_block = name_block(ids.name)
+        prospect.display_name = prospect.display_name or raw_name
+
+
+def _fuzzy_name_suggestions(session: Session, prospect: Prospect) -> list[MergeSuggestion]:
+    """Similar names in the same block become suggestions for the provider, never merges."""
+    if not prospect.normalized_name:
+        return []
+    candidates = session.scalars(
+        select(Prospect)
+        .where(
+            Prospect.person_id == prospect.person_id,
+            Prospect.name_block == prospect.name_block,
+            Prospect.id != prospect.id,
+            Prospect.merged_into_id.is_(None),
+        )
+        .order_by(Prospect.created_at.desc())
+        .limit(MAX_FUZZY_CANDIDATES)
+    )
+    found = []
+    for candidate in candidates:
+        score = SequenceMatcher(None, prospect.normalized_name, candidate.normalized_name).ratio()
+        if score >= FUZZY_NAME_THRESHOLD:
+            found.append(_suggest(session, prospect, candidate, "similar_name", round(score, 3)))
+    return found
+
+
+def _suggest(
+    session: Session, prospect: Prospect, candidate: Prospect, reason: str, score: float
+) -> MergeSuggestion:
+    existing = session.scalar(
+        select(MergeSuggestion).where(
+            MergeSuggestion.prospect_id == prospect.id,
+            MergeSuggestion.candidate_id == candidate.id,
+        )
+    )
+    if existing is not None:
+        return existing
+    suggestion = MergeSuggestion(
+        person_id=prospect.person_id,
+        prospect_id=prospect.id,
+        candidate_id=candidate.id,
+        reason=reason,
+        score=score,
+    )
+    session.add(suggestion)
+    session.flush()
+    return suggestion
+
+
+def list_prospects(
+    *, session: Session, actor: Person, status: ProspectStatus | None, limit: int, offset: int
+) -> tuple[list[Prospect], int]:
+    """One page of the Person's prospects, newest first; merged ones only when asked for."""
+    query = select(Prospect).where(Prospect.person_id == actor.id)
+    if status is None:
+        query = query.where(Prospect.status != ProspectStatus.MERGED.value)
+    else:
+        query = query.where(Prospect.status == status.value)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(Prospect.created_at.desc(), Prospect.id).limit(limit).offset(offset)
+    )
+    return list(rows), total
+
+
+def update_prospect(
+    *, session: Session, actor: Person, prospect_id: str, data: ProspectUpdate
+) -> Prospect:
+    prospect = get_prospect(session=session, actor=actor, prospect_id=prospect_id)
+    if prospect.status == ProspectStatus.MERGED.value:
+        raise Conflict("a merged prospect cannot be changed; update the one it was merged into")
+    for name, value in data.model_dump(exclude_unset=True).items():
+        if name == "status" and value is None:
+            continue
+        setattr(prospect, name, value.value if isinstance(value, ProspectStatus) else value)
+    session.flush()
+    return prospect
+
+
+def list_touchpoints(*, session: Session, actor: Person, prospect_id: str) -> list[Touchpoint]:
+    get_prospect(session=session, actor=actor, prospect_id=prospect_id)
+    rows = session.scalars(
+        select(Touchpoint)
+        .where(Touchpoint.prospect_id == prospect_id)
+        .order_by(Touchpoint.occurred_at, Touchpoint.created_at)
+    )
+    return list(rows)
+
+
+def record_outcome(
+    *, session: Session, actor: Person, prospect_id: str, data: OutcomeIn
+) -> Touchpoint:
+    """Append an outcome touchpoint with the next outcome version; a later one supersedes."""
+    prospect = get_prospect(session=session, actor=actor, prospect_id=prospect_id)
+    if prospect.status == ProspectStatus.MERGED.value:
+        raise Conflict("record the outcome on the prospect this one was merged into")
+    latest = session.scalar(
+        select(func.max(Touchpoint.outcome_version)).where(Touchpoint.prospect_id == prospect.id)
+    )
+    touchpoint = Touchpoint(
+        prospect_id=prospect.id,
+        person_id=actor.id,
+        kind="outcome",
+        direction="internal",
+        outcome=data.outcome.value,
+        outcome_version=(latest or 0) + 1,
+        occurred_at=data.occurred_at or utcnow(),
+    )
+    session.add(touchpoint)
+    prospect.status = OUTCOME_STATUS[data.outcome].value
+    session.flush()
+    return touchpoint
+
+
+def list_merge_suggestions(
+    *, session: Session, actor: Person, status: str = "pending"
+) -> list[MergeSuggestion]:
+    rows = session.scalars(
+        select(MergeSuggestion)
+        .where(MergeSuggestion.person_id == actor.id, MergeSuggestion.status == status)
+        .order_by(MergeSuggestion.created_at)
+    )
+    return list(rows)
+
+
+def _get_suggestion(session: Session, actor: Person, suggestion_id: str) -> MergeSuggestion:
+    suggestion = session.get(MergeSuggestion, suggestion_id)
+    if suggestion is None or suggestion.person_id != actor.id:
+        raise NotFound("merge suggestion")
+    if suggestion.status != "pending":
+        raise Conflict(f"merge suggestion is already {suggestion.status}")
+    return suggestion
+
+
+def reject_merge(*, session: Session, actor: Person, suggestion_id: str) -> MergeSuggestion:
+    suggestion = _get_suggestion(session, actor, suggestion_id)
+    suggestion.status, suggestion.decided_at = "rejected", utcnow()
+    session.flush()
+    return suggestion
+
+
+def accept_merge(*, session: Session, actor: Person, suggestion_id: str) -> Prospect:
+    """Fold the suggested prospect into the candidate, within this one Person's tenant."""
+    suggestion = _get_suggestion(session, actor, suggestion_id)
+    source = get_prospect(session=session, actor=actor, prospect_id=suggestion.prospect_id)
+    target = get_prospect(session=session, actor=actor, prospect_id=suggestion.candidate_id)
+    if ProspectStatus.MERGED.value in (source.status, target.status):
+        raise Conflict("one of these prospects was already merged")
+    next_version = session.scalar(
+        select(func.max(Touchpoint.outcome_version)).where(Touchpoint.prospect_id == target.id)
+    ) or 0
+    moved = session.scalars(
+        select(Touchpoint)
+        .where(Touchpoint.prospect_id == source.id)
+        .order_by(Touchpoint.outcome_version.is_(None), Touchpoint.outcome_version)
+    )
+    for touchpoint in moved:
+        if touchpoint.outcome_version is not None:
+            next_version += 1
+            touchpoint.outcome_version = next_version
+        touchpoint.prospect_id = target.id
+    session.flush()
+    have = {
+        (i.key_id, i.dimension, i.digest)
+        for i in session.scalars(
+            select(ProspectIdentifier).where(ProspectIdentifier.prospect_id == target.id)
+        )
+    }
+    for identifier in session.scalars(
+        select(ProspectIdentifier).where(ProspectIdentifier.prospect_id == source.id)
+    ):
+        if (identifier.key_id, identifier.dimension, identifier.digest) in have:
+            session.delete(identifier)
+        else:
+            identifier.prospect_id = target.id
+    target.phone_e164 = target.phone_e164 or source.phone_e164
+    target.email = target.email or source.email
+    if target.normalized_name is None:
+        target.normalized_name, target.name_block = source.normalized_name, source.name_block
+        target.display_name = target.display_name or source.display_name
+    source.status, source.merged_into_id = ProspectStatus.MERGED.value, target.id
+    suggestion.status, suggestion.decided_at = "accepted", utcnow()
+    session.flush()
+    return target

@@ -7,11 +7,15 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI
+from mcp.server import MCPServer
+from mcp.server.transport_security import TransportSecuritySettings
 from sqlalchemy import text
+from starlette.applications import Starlette
 
 from prospecting.config import Settings, load_settings
 from prospecting.http import get_runtime, install_error_handlers
 from prospecting.identity.api import router as identity_router
+from prospecting.mcp_server import build_server
 from prospecting.prospects.api import router as prospects_router
 from prospecting.runtime import Runtime
 
@@ -21,9 +25,12 @@ API_TITLE = "prospecting — platform.api"
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
     runtime = runtime or Runtime.build(settings or load_settings())
 
+    mcp = build_server(runtime)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with mcp.session_manager.run():
+            yield
         runtime.stores.dispose()
 
     app = FastAPI(title=API_TITLE, version="0.1.0", lifespan=lifespan)
@@ -32,7 +39,18 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.include_router(identity_router)
     app.include_router(prospects_router)
     app.add_api_route("/health", health, methods=["GET"], tags=["health"])
+    app.mount("/", _mcp_app(mcp, runtime))
     return app
+
+
+def _mcp_app(mcp: MCPServer, runtime: Runtime) -> Starlette:
+    """Streamable HTTP at exactly `/mcp`, host-checked against DNS rebinding."""
+    host = runtime.settings.host
+    security = TransportSecuritySettings(
+        allowed_hosts=[f"{host}:*", "127.0.0.1:*", "localhost:*", "[::1]:*", "testserver"],
+        allowed_origins=[f"http://{host}:*", "http://127.0.0.1:*", "http://localhost:*"],
+    )
+    return mcp.streamable_http_app(streamable_http_path="/mcp", transport_security=security)
 
 
 def health(runtime: Annotated[Runtime, Depends(get_runtime)]) -> dict[str, Any]:

@@ -42,13 +42,7 @@ def ingest_inbound(
     result = service.ingest(
         session=session, actor=actor, resolver=runtime.resolver, message=message
     )
-    return IngestResult(
-        prospect=ProspectOut.model_validate(result.prospect),
-        touchpoint=TouchpointOut.model_validate(result.touchpoint),
-        created=result.created,
-        matched_on=result.matched_on,
-        merge_suggestions=[MergeSuggestionOut.model_validate(s) for s in result.suggestions],
-    )
+    return result.as_result()
 
 
 @router.get("", response_model=ProspectPage)

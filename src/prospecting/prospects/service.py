@@ -15,9 +15,13 @@ from prospecting.prospects.models import MergeSuggestion, Prospect, ProspectIden
 from prospecting.prospects.schemas import (
     OUTCOME_STATUS,
     InboundMessage,
+    IngestResult,
+    MergeSuggestionOut,
     OutcomeIn,
+    ProspectOut,
     ProspectStatus,
     ProspectUpdate,
+    TouchpointOut,
 )
 from prospecting.resolver.chain import Identifiers, normalize_identifiers
 from prospecting.resolver.service import Resolver, store_chain, strong_matches
@@ -39,6 +43,15 @@ class Ingested:
     created: bool
     matched_on: str | None
     suggestions: list[MergeSuggestion] = field(default_factory=list)
+
+    def as_result(self) -> IngestResult:
+        return IngestResult(
+            prospect=ProspectOut.model_validate(self.prospect),
+            touchpoint=TouchpointOut.model_validate(self.touchpoint),
+            created=self.created,
+            matched_on=self.matched_on,
+            merge_suggestions=[MergeSuggestionOut.model_validate(s) for s in self.suggestions],
+        )
 
 
 def get_prospect(*, session: Session, actor: Person, prospect_id: str) -> Prospect:

@@ -54,7 +54,7 @@ def store_chain(
             select(
                 ProspectIdentifier.key_id, ProspectIdentifier.dimension, ProspectIdentifier.digest
             ).where(ProspectIdentifier.prospect_id == prospect_id)
-        ).tuples()
+        ).all()
     )
     for d in digests:
         if (d.key_id, d.dimension, d.value) in have:
@@ -89,9 +89,10 @@ def strong_matches(
             ProspectIdentifier.key_id == key_id,
             tuple_(ProspectIdentifier.dimension, ProspectIdentifier.digest).in_(wanted),
         )
-    ).tuples()
+    )
     order = {dim: i for i, dim in enumerate(STRONG_PRIORITY)}
-    return sorted(set(rows), key=lambda row: (order[row[1]], row[0]))
+    found = {(prospect_id, dimension) for prospect_id, dimension in rows}
+    return sorted(found, key=lambda row: (order[row[1]], row[0]))
 
 
 def prospect_chain(*, session: Session, prospect_id: str, key_id: str) -> list[Digest]:
@@ -118,7 +119,7 @@ def rehash_all(*, session: Session, resolver: Resolver) -> int:
             Touchpoint.sender_email,
             Touchpoint.sender_name,
         ).where(Touchpoint.direction == "inbound")
-    ).tuples()
+    )
     seen: set[str] = set()
     for prospect_id, person_id, phone, email, name in senders:
         ids = Identifiers(phone=phone, email=email, name=name)

@@ -1,0 +1,1 @@
+"""Cross-provider graph: what the consented network knows about a subject, noised on entry."""

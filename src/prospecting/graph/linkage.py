@@ -1,0 +1,120 @@
+"""Fellegi-Sunter linkage of a hash chain to a subject key: per-dimension weights, a posterior.
+
+Dimensions are compared by digest only (agree / disagree). A combination digest (name_phone,
+name_email) implies its parts, so scoring both would count the same evidence twice: when both
+parts were compared the combination is skipped, otherwise the combination stands in for them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Set
+from dataclasses import dataclass
+
+from prospecting.errors import InvalidInput
+from prospecting.resolver.keys import EMAIL, NAME, NAME_EMAIL, NAME_PHONE, PHONE
+
+
+@dataclass(frozen=True)
+class MatchProbabilities:
+    """m = P(agree | same person), u = P(agree | different people)."""
+
+    m: float
+    u: float
+
+    @property
+    def agreement_weight(self) -> float:
+        return math.log2(self.m / self.u)
+
+    @property
+    def disagreement_weight(self) -> float:
+        return math.log2((1.0 - self.m) / (1.0 - self.u))
+
+
+PROBABILITIES: dict[str, MatchProbabilities] = {
+    PHONE: MatchProbabilities(m=0.9, u=1e-6),
+    EMAIL: MatchProbabilities(m=0.8, u=1e-7),
+    NAME: MatchProbabilities(m=0.85, u=1e-3),
+    NAME_PHONE: MatchProbabilities(m=0.75, u=1e-9),
+    NAME_EMAIL: MatchProbabilities(m=0.7, u=1e-10),
+}
+DIMENSIONS = frozenset(PROBABILITIES)
+COMBINATIONS: dict[str, frozenset[str]] = {
+    NAME_PHONE: frozenset({NAME, PHONE}),
+    NAME_EMAIL: frozenset({NAME, EMAIL}),
+}
+
+PRIOR_ODDS = 1e-4
+LINK_THRESHOLD = 0.9
+COLLISION_DOWNWEIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    """The summed weight (bits) of the scored dimensions and the posterior match probability."""
+
+    weight: float
+    log2_odds: float
+    confidence: float
+    scored: frozenset[str]
+
+
+def collision_downweight(reports: int) -> float:
+    """Agreement-weight factor for a dimension after `reports` distinct collision corrections."""
+    if reports < 0:
+        raise InvalidInput("reports", "must not be negative")
+    return COLLISION_DOWNWEIGHT**reports
+
+
+def scored_dimensions(compared: Set[str]) -> frozenset[str]:
+    """The compared dimensions that carry independent evidence (see the module docstring)."""
+    scored = set(compared)
+    for combo, parts in COMBINATIONS.items():
+        if combo not in compared:
+            continue
+        if parts <= compared:
+            scored.discard(combo)
+        else:
+            scored -= parts
+    return frozenset(scored)
+
+
+def link_score(
+    agreeing: Set[str],
+    compared: Set[str],
+    *,
+    downweights: Mapping[str, float] | None = None,
+) -> LinkResult:
+    """Score the dimensions present on both sides; `downweights` scale agreement weights (0-1)."""
+    _check(agreeing, compared, downweights or {})
+    factors = downweights or {}
+    scored = scored_dimensions(compared)
+    weight = math.fsum(
+        PROBABILITIES[d].agreement_weight * factors.get(d, 1.0)
+        if d in agreeing
+        else PROBABILITIES[d].disagreement_weight
+        for d in scored
+    )
+    log2_odds = math.log2(PRIOR_ODDS) + weight
+    return LinkResult(weight, log2_odds, _posterior(log2_odds), scored)
+
+
+def decide(result: LinkResult) -> bool:
+    """Link at LINK_THRESHOLD or above: a phone or email alone gets there, a name alone does not."""
+    return result.confidence >= LINK_THRESHOLD
+
+
+def _posterior(log2_odds: float) -> float:
+    if log2_odds >= 0:
+        return 1.0 / (1.0 + math.exp2(-log2_odds))
+    odds = math.exp2(log2_odds)
+    return odds / (1.0 + odds)
+
+
+def _check(agreeing: Set[str], compared: Set[str], downweights: Mapping[str, float]) -> None:
+    if unknown := (set(compared) | set(downweights)) - DIMENSIONS:
+        raise InvalidInput("dimensions", f"unknown: {', '.join(sorted(unknown))}")
+    if not set(agreeing) <= set(compared):
+        raise InvalidInput("agreeing", "every agreeing dimension must also be compared")
+    if any(not 0.0 <= f <= 1.0 for f in downweights.values()):
+        raise InvalidInput("downweights", "factors must lie in [0, 1]")

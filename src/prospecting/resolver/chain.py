@@ -1,0 +1,70 @@
+"""The hash chain: the ordered per-dimension digests of one prospect, the graph's only keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prospecting.resolver.keys import EMAIL, NAME, NAME_EMAIL, NAME_PHONE, PHONE, Digest, Hasher
+from prospecting.resolver.normalize import (
+    EMAIL_SCHEME,
+    NAME_SCHEME,
+    PHONE_SCHEME,
+    normalize_email,
+    normalize_name,
+    normalize_phone,
+)
+
+NAME_PHONE_SCHEME = f"{NAME_SCHEME}+{PHONE_SCHEME}"
+NAME_EMAIL_SCHEME = f"{NAME_SCHEME}+{EMAIL_SCHEME}"
+_JOIN = "\x1f"
+
+
+@dataclass(frozen=True, repr=False)
+class Identifiers:
+    """Normalised identifiers of one prospect; ``None`` where absent. Its repr hides the values."""
+
+    phone: str | None
+    email: str | None
+    name: str | None
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{name}={'<set>' if value is not None else None}" for name, value in vars(self).items()
+        )
+        return f"Identifiers({shown})"
+
+
+def _present(value: str | None) -> str | None:
+    return value if value is not None and value.strip() else None
+
+
+def normalize_identifiers(
+    *, phone: str | None, email: str | None, name: str | None, default_region: str | None
+) -> Identifiers:
+    """Normalise the sender's identifiers; errors name the API field (``sender_*``)."""
+    raw_phone, raw_email, raw_name = _present(phone), _present(email), _present(name)
+    return Identifiers(
+        phone=(
+            normalize_phone(raw_phone, default_region=default_region, field="sender_phone")
+            if raw_phone is not None
+            else None
+        ),
+        email=normalize_email(raw_email, field="sender_email") if raw_email is not None else None,
+        name=normalize_name(raw_name, field="sender_name") if raw_name is not None else None,
+    )
+
+
+def hash_chain(ids: Identifiers, hasher: Hasher) -> list[Digest]:
+    """Digests in the fixed order phone, email, name, name+phone, name+email; absent inputs skip."""
+    chain: list[Digest] = []
+    if ids.phone is not None:
+        chain.append(hasher.digest(PHONE, PHONE_SCHEME, ids.phone))
+    if ids.email is not None:
+        chain.append(hasher.digest(EMAIL, EMAIL_SCHEME, ids.email))
+    if ids.name is not None:
+        chain.append(hasher.digest(NAME, NAME_SCHEME, ids.name))
+        if ids.phone is not None:
+            chain.append(hasher.digest(NAME_PHONE, NAME_PHONE_SCHEME, ids.name + _JOIN + ids.phone))
+        if ids.email is not None:
+            chain.append(hasher.digest(NAME_EMAIL, NAME_EMAIL_SCHEME, ids.name + _JOIN + ids.email))
+    return chain

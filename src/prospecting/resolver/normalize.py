@@ -1,0 +1,99 @@
+"""Pure normalisers for prospect identifiers.
+
+Each returns the canonical form that is hashed; the scheme id stored beside the digest names
+the rules used, so a rule change is a new scheme, never a silent change of digests.
+Every normaliser is deterministic and idempotent: ``f(f(x)) == f(x)``.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from prospecting.errors import InvalidInput
+
+EMAIL_SCHEME = "email-uid2-v1"
+PHONE_SCHEME = "phone-e164-v1"
+NAME_SCHEME = "name-nfkc-v1"
+
+_GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+_MAX_PASSES = 4
+
+
+def _fixed_point(once: Callable[[str], str], raw: str, *, field: str) -> str:
+    """Apply ``once`` until its output stops changing, which makes the result idempotent."""
+    current = once(raw)
+    for _ in range(_MAX_PASSES):
+        following = once(current)
+        if following == current:
+            return current
+        current = following
+    raise InvalidInput(field, "has no stable normal form")
+
+
+def normalize_email(raw: str, *, field: str = "email") -> str:
+    """Trim, lowercase, validate, ASCII (IDNA) domain; Gmail dots and ``+tag`` removed (UID2)."""
+
+    def once(value: str) -> str:
+        try:
+            checked = validate_email(value.strip().lower(), check_deliverability=False)
+        except EmailNotValidError as exc:
+            raise InvalidInput(field, f"not a valid email address ({exc})") from None
+        local = checked.local_part.lower()
+        domain = checked.ascii_domain.lower()
+        if domain in _GMAIL_DOMAINS:
+            domain = "gmail.com"
+            local = local.split("+", 1)[0].replace(".", "")
+            if not local:
+                raise InvalidInput(field, "not a valid email address (empty mailbox name)")
+        return f"{local}@{domain}"
+
+    return _fixed_point(once, raw, field=field)
+
+
+def normalize_phone(raw: str, *, default_region: str | None, field: str = "phone") -> str:
+    """E.164 form. A national number needs ``default_region``; the country is never guessed.
+
+    ``default_region`` is an ISO 3166-1 alpha-2 code; an unknown code is a configuration
+    error (``ValueError``), not the caller's input error.
+    """
+    region = default_region.strip().upper() if default_region is not None else None
+    if region is not None and region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError(f"unknown default region {default_region!r}")
+    try:
+        number = phonenumbers.parse(raw.strip(), region)
+    except phonenumbers.NumberParseException as exc:
+        if exc.error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE:
+            reason = (
+                "the country cannot be determined: give the number in international form"
+                " (+country code) or set a default region"
+                if region is None
+                else "unknown country calling code"
+            )
+            raise InvalidInput(field, reason) from None
+        raise InvalidInput(field, "not a phone number") from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidInput(field, "not a valid phone number")
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def _name_once(value: str) -> str:
+    folded = unicodedata.normalize("NFKC", value).casefold()
+    kept: list[str] = []
+    for char in unicodedata.normalize("NFKD", folded):
+        category = unicodedata.category(char)
+        if category in ("Mn", "Me", "Cf"):
+            continue
+        kept.append(" " if category[0] in "PSZ" or category in ("Cc", "Cs") else char)
+    return unicodedata.normalize("NFC", " ".join("".join(kept).split()))
+
+
+def normalize_name(raw: str, *, field: str = "name") -> str:
+    """NFKC, casefold, no diacritics, punctuation and symbols as spaces, single spaces."""
+    normalized = _fixed_point(_name_once, raw, field=field)
+    if not normalized:
+        raise InvalidInput(field, "has no letters or digits")
+    return normalized

@@ -1,0 +1,62 @@
+"""Linkage: a shared phone or email links a chain to a subject, a shared name alone never does."""
+
+from __future__ import annotations
+
+import pytest
+
+from prospecting.errors import InvalidInput
+from prospecting.graph.linkage import (
+    LINK_THRESHOLD,
+    collision_downweight,
+    decide,
+    link_score,
+)
+
+
+@pytest.mark.parametrize("dimension", ["phone", "email", "name_phone", "name_email"])
+def test_one_strong_shared_dimension_links(dimension: str) -> None:
+    result = link_score({dimension}, {dimension})
+    assert result.confidence >= LINK_THRESHOLD
+    assert decide(result)
+
+
+def test_two_strangers_with_the_same_name_stay_apart() -> None:
+    assert not decide(link_score({"name"}, {"name"}))
+    assert not decide(link_score({"name"}, {"name", "phone", "email"}))
+
+
+def test_a_collision_downweight_on_phone_stops_a_phone_only_link() -> None:
+    plain = link_score({"phone"}, {"phone"})
+    corrected = link_score({"phone"}, {"phone"}, downweights={"phone": collision_downweight(1)})
+    assert corrected.confidence < plain.confidence
+    assert not decide(corrected)
+    assert decide(link_score({"email"}, {"email"}, downweights={"phone": 0.5}))
+
+
+def test_disagreement_lowers_the_score() -> None:
+    alone = link_score({"phone"}, {"phone"})
+    against = link_score({"phone"}, {"phone", "email"})
+    assert against.weight < alone.weight
+    assert against.confidence < alone.confidence
+    both_disagree = link_score({"phone"}, {"phone", "email", "name"})
+    assert both_disagree.confidence < against.confidence
+
+
+def test_a_combination_digest_is_not_counted_on_top_of_its_parts() -> None:
+    parts = link_score({"phone", "name"}, {"phone", "name"})
+    with_combo = link_score({"phone", "name", "name_phone"}, {"phone", "name", "name_phone"})
+    assert with_combo.weight == parts.weight
+    assert with_combo.scored == frozenset({"phone", "name"})
+    combo_only = link_score({"name_phone", "phone"}, {"name_phone", "phone"})
+    assert combo_only.scored == frozenset({"name_phone"})
+
+
+def test_bad_input_is_rejected() -> None:
+    with pytest.raises(InvalidInput):
+        link_score({"phone"}, set())
+    with pytest.raises(InvalidInput):
+        link_score({"ssn"}, {"ssn"})
+    with pytest.raises(InvalidInput):
+        link_score({"phone"}, {"phone"}, downweights={"phone": 2.0})
+    with pytest.raises(InvalidInput):
+        collision_downweight(-1)

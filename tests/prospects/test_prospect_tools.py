@@ -1,0 +1,57 @@
+"""The prospects MCP tools through real client sessions (in-memory and over HTTP)."""
+
+from __future__ import annotations
+
+import anyio
+import pytest
+from mcp import Client
+
+from mcp_helpers import http_client, running_app
+from prospecting.mcp_server import build_server
+
+MESSAGE = {"channel": "sms", "sender_phone": "07911 123456", "body": "Any slots on Friday?"}
+
+
+def test_in_memory_session_ingests_and_lists(runtime, make_provider):
+    provider = make_provider()
+
+    async def scenario():
+        async with Client(build_server(runtime, bound_token=provider.token)) as client:
+            first = await client.call_tool("ingest_inbound", {"message": MESSAGE})
+            second = await client.call_tool("ingest_inbound", {"message": MESSAGE})
+            page = await client.call_tool("list_prospects", {})
+            bad = await client.call_tool("ingest_inbound", {"message": {**MESSAGE, "body": ""}})
+        return first, second, page, bad
+
+    first, second, page, bad = anyio.run(scenario)
+    assert first.structured_content["created"] is True
+    assert second.structured_content["created"] is False
+    assert second.structured_content["matched_on"] == "phone"
+    assert page.structured_content["total"] == 1
+    assert bad.is_error
+
+
+def test_http_session_uses_the_callers_token(runtime, make_provider):
+    alice, bob = make_provider(), make_provider()
+
+    async def scenario(base: str):
+        async with http_client(base, alice.token) as client:
+            tools = {t.name for t in (await client.list_tools()).tools}
+            await client.call_tool("ingest_inbound", {"message": MESSAGE})
+        async with http_client(base, bob.token) as client:
+            bobs = await client.call_tool("list_prospects", {})
+        return tools, bobs
+
+    with running_app(runtime) as base:
+        tools, bobs = anyio.run(scenario, base)
+    assert {"ingest_inbound", "list_prospects"} <= tools
+    assert bobs.structured_content["total"] == 0
+
+
+def test_http_rejects_unknown_token(runtime):
+    async def scenario(base: str):
+        async with http_client(base, "pk_not-a-token") as client:
+            await client.list_tools()
+
+    with running_app(runtime) as base, pytest.raises(Exception):  # noqa: B017
+        anyio.run(scenario, base)

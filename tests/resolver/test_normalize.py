@@ -1,0 +1,189 @@
+"""Normalisers: concrete rules, and determinism and idempotence as properties."""
+
+from __future__ import annotations
+
+import phonenumbers
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from prospecting.errors import InvalidInput
+from prospecting.resolver.normalize import normalize_email, normalize_name, normalize_phone
+
+REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
+NUMBER_TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE)
+FORMATS = (
+    phonenumbers.PhoneNumberFormat.E164,
+    phonenumbers.PhoneNumberFormat.INTERNATIONAL,
+    phonenumbers.PhoneNumberFormat.NATIONAL,
+)
+
+
+def _normalized_or_reject(normalize: object, raw: str) -> str:
+    assert callable(normalize)
+    try:
+        result = normalize(raw)
+    except InvalidInput:
+        assume(False)
+        raise
+    assert isinstance(result, str)
+    return result
+
+
+@st.composite
+def valid_numbers(draw: st.DrawFn) -> tuple[str, phonenumbers.PhoneNumber]:
+    """A valid number of a supported region: an example number with its last digits redrawn."""
+    region = draw(st.sampled_from(REGIONS))
+    example = phonenumbers.example_number_for_type(region, draw(st.sampled_from(NUMBER_TYPES)))
+    assume(example is not None)
+    national = str(example.national_number)
+    tail = draw(st.integers(min_value=0, max_value=min(3, len(national) - 1)))
+    digits = draw(st.text(alphabet="0123456789", min_size=tail, max_size=tail))
+    number = phonenumbers.PhoneNumber(
+        country_code=example.country_code,
+        national_number=int(national[: len(national) - tail] + digits),
+        italian_leading_zero=example.italian_leading_zero,
+        number_of_leading_zeros=example.number_of_leading_zeros,
+    )
+    assume(phonenumbers.is_valid_number(number))
+    assume(phonenumbers.region_code_for_number(number) == region)
+    return region, number
+
+
+# Email
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("John.Doe+promo@GMAIL.com", "johndoe@gmail.com"),
+        ("  j.o.h.n.doe@googlemail.com ", "johndoe@gmail.com"),
+        ("John.Doe+promo@Example.COM", "john.doe+promo@example.com"),
+        ("user@Bücher.de", "user@xn--bcher-kva.de"),
+    ],
+)
+def test_email_rules(raw: str, expected: str) -> None:
+    assert normalize_email(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["", "not-an-email", "a@b", "a..b@example.com", "+promo@gmail.com"])
+def test_invalid_email_names_the_field(raw: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        normalize_email(raw, field="sender_email")
+    assert caught.value.field == "sender_email"
+
+
+@given(st.emails())
+def test_email_is_idempotent_and_deterministic(raw: str) -> None:
+    once = _normalized_or_reject(normalize_email, raw)
+    assert normalize_email(raw) == once
+    assert normalize_email(once) == once
+    assert normalize_email(f"  {raw.upper()} ") == once
+
+
+@given(st.emails())
+def test_gmail_mailbox_has_no_dots_or_tag(raw: str) -> None:
+    local = raw.rsplit("@", 1)[0]
+    once = _normalized_or_reject(normalize_email, f"{local}@gmail.com")
+    mailbox, domain = once.rsplit("@", 1)
+    assert domain == "gmail.com"
+    assert "." not in mailbox
+    assert "+" not in mailbox
+    assert normalize_email(f"{local}@googlemail.com") == once
+
+
+@given(
+    st.text(st.characters(categories=("L", "N")), min_size=1, max_size=20),
+    st.sampled_from(["example.com", "gmail.com", "bücher.de"]),
+)
+def test_international_email_is_idempotent(local: str, domain: str) -> None:
+    once = _normalized_or_reject(normalize_email, f"{local}@{domain}")
+    assert normalize_email(once) == once
+
+
+# Phone
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "expected"),
+    [
+        ("(415) 555-2671", "US", "+14155552671"),
+        ("020 7946 0018", "GB", "+442079460018"),
+        ("+44 20 7946 0018", None, "+442079460018"),
+        ("011 44 20 7946 0018", "US", "+442079460018"),
+        ("+1 415 555 2671", "GB", "+14155552671"),
+        ("(415) 555-2671", "us", "+14155552671"),
+    ],
+)
+def test_phone_rules(raw: str, region: str | None, expected: str) -> None:
+    assert normalize_phone(raw, default_region=region) == expected
+
+
+def test_national_number_without_region_is_not_guessed() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        normalize_phone("020 7946 0018", default_region=None, field="sender_phone")
+    assert caught.value.field == "sender_phone"
+    assert "country cannot be determined" in caught.value.reason
+
+
+@pytest.mark.parametrize("raw", ["", "hello", "+1 555 0100", "12", "+999 1234567"])
+def test_invalid_phone_is_rejected(raw: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        normalize_phone(raw, default_region="US", field="sender_phone")
+    assert caught.value.field == "sender_phone"
+
+
+def test_unknown_region_is_a_configuration_error() -> None:
+    with pytest.raises(ValueError, match="unknown default region"):
+        normalize_phone("+14155552671", default_region="XX")
+
+
+@given(valid_numbers(), st.sampled_from(FORMATS), st.sampled_from([None, *REGIONS]))
+def test_phone_is_idempotent_and_deterministic(
+    drawn: tuple[str, phonenumbers.PhoneNumber],
+    number_format: int,
+    other_region: str | None,
+) -> None:
+    region, number = drawn
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    written = phonenumbers.format_number(number, number_format)
+    assert normalize_phone(written, default_region=region) == e164
+    assert normalize_phone(written, default_region=region) == e164
+    assert normalize_phone(e164, default_region=other_region) == e164
+
+
+# Name
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("  José   O'Brien-Smith ", "jose o brien smith"),
+        ("STRAẞE Müller", "strasse muller"),
+        ("ﬁona ＪＯＨＮ", "fiona john"),
+        ("Zoë\u00adÅsa", "zoeasa"),
+        ("Ǆuro İnan", "dzuro inan"),
+        ("Ἀθηνᾶ", "αθηνα"),
+        ("Александр Фёдоров", "александр федоров"),
+        ("李小龍 (Bruce)", "李小龍 bruce"),
+        ("Dr.\tJane\n Doe, Jr.", "dr jane doe jr"),
+    ],
+)
+def test_name_rules(raw: str, expected: str) -> None:
+    assert normalize_name(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["", "   ", "---", "\u0301\u0301", "!?"])
+def test_name_without_letters_is_rejected(raw: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        normalize_name(raw, field="sender_name")
+    assert caught.value.field == "sender_name"
+
+
+@given(st.text(max_size=40))
+def test_name_is_idempotent_and_deterministic(raw: str) -> None:
+    once = _normalized_or_reject(normalize_name, raw)
+    assert normalize_name(raw) == once
+    assert normalize_name(once) == once
+    assert once == once.strip()
+    assert "  " not in once

@@ -131,7 +131,9 @@ def db_urls(
         for name in ("tenant.sqlite3", "graph.sqlite3"):
             shutil.copy(sqlite_template / name, tmp_path / name)
         yield DatabaseUrls(
-            "sqlite", f"sqlite:///{tmp_path / 'tenant.sqlite3'}", f"sqlite:///{tmp_path / 'graph.sqlite3'}"
+            "sqlite",
+            f"sqlite:///{tmp_path / 'tenant.sqlite3'}",
+            f"sqlite:///{tmp_path / 'graph.sqlite3'}",
         )
         return
     if pg_server is None:

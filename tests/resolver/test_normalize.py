@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import phonenumbers
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, reject
 from hypothesis import strategies as st
 
 from prospecting.errors import InvalidInput
@@ -19,15 +21,12 @@ FORMATS = (
 )
 
 
-def _normalized_or_reject(normalize: object, raw: str) -> str:
-    assert callable(normalize)
+def _normalized_or_reject(normalize: Callable[[str], str], raw: str) -> str:
+    """The normal form, or a rejected example when hypothesis drew an invalid value."""
     try:
-        result = normalize(raw)
+        return normalize(raw)
     except InvalidInput:
-        assume(False)
-        raise
-    assert isinstance(result, str)
-    return result
+        reject()
 
 
 @st.composite
@@ -35,7 +34,8 @@ def valid_numbers(draw: st.DrawFn) -> tuple[str, phonenumbers.PhoneNumber]:
     """A valid number of a supported region: an example number with its last digits redrawn."""
     region = draw(st.sampled_from(REGIONS))
     example = phonenumbers.example_number_for_type(region, draw(st.sampled_from(NUMBER_TYPES)))
-    assume(example is not None)
+    if example is None:
+        reject()
     national = str(example.national_number)
     tail = draw(st.integers(min_value=0, max_value=min(3, len(national) - 1)))
     digits = draw(st.text(alphabet="0123456789", min_size=tail, max_size=tail))
@@ -160,7 +160,7 @@ def test_phone_is_idempotent_and_deterministic(
     [
         ("  José   O'Brien-Smith ", "jose o brien smith"),
         ("STRAẞE Müller", "strasse muller"),
-        ("ﬁona ＪＯＨＮ", "fiona john"),
+        ("\ufb01ona \uff2a\uff2f\uff28\uff2e", "fiona john"),
         ("Zoë\u00adÅsa", "zoeasa"),
         ("Ǆuro İnan", "dzuro inan"),
         ("Ἀθηνᾶ", "αθηνα"),

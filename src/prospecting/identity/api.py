@@ -48,8 +48,9 @@ def list_tokens(actor: CurrentPerson, session: TenantSession) -> list[TokenOut]:
 @router.post("/tokens", response_model=TokenCreated, status_code=status.HTTP_201_CREATED)
 def create_token(data: TokenCreate, actor: CurrentPerson, session: TenantSession) -> TokenCreated:
     token, plaintext = service.issue_token(session=session, person=actor, name=data.name)
-    return TokenCreated.model_validate({**TokenOut.model_validate(token).model_dump(),
-                                        "token": plaintext})
+    return TokenCreated.model_validate(
+        {**TokenOut.model_validate(token).model_dump(), "token": plaintext}
+    )
 
 
 @router.delete("/tokens/{token_id}", response_model=TokenOut)

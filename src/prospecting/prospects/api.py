@@ -61,7 +61,9 @@ def list_prospects(
 
 
 @router.get("/merge-suggestions", response_model=list[MergeSuggestionOut])
-def list_merge_suggestions(actor: CurrentPerson, session: TenantSession) -> list[MergeSuggestionOut]:
+def list_merge_suggestions(
+    actor: CurrentPerson, session: TenantSession
+) -> list[MergeSuggestionOut]:
     rows = service.list_merge_suggestions(session=session, actor=actor)
     return [MergeSuggestionOut.model_validate(s) for s in rows]
 

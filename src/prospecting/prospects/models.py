@@ -63,9 +63,7 @@ class Touchpoint(TenantBase):
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
     prospect_id: Mapped[str] = mapped_column(ForeignKey("prospects.id", ondelete="CASCADE"))
-    person_id: Mapped[str] = mapped_column(
-        ForeignKey("persons.id", ondelete="CASCADE"), index=True
-    )
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     direction: Mapped[str] = mapped_column(String(16))
     channel: Mapped[str | None] = mapped_column(String(16))

@@ -85,9 +85,9 @@ class InboundMessage(BaseModel):
 class ProspectUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    display_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = (
-        None
-    )
+    display_name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None
+    ) = None
     status: ProspectStatus | None = None
     notes: Annotated[str, StringConstraints(max_length=5000)] | None = None
 

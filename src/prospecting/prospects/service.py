@@ -28,6 +28,7 @@ from prospecting.resolver.service import Resolver, store_chain, strong_matches
 
 FUZZY_NAME_THRESHOLD = 0.8
 MAX_FUZZY_CANDIDATES = 50
+MAX_SUGGESTIONS = 3
 NAME_BLOCK_CHARS = 4
 
 
@@ -151,12 +152,17 @@ def _fuzzy_name_suggestions(session: Session, prospect: Prospect) -> list[MergeS
         .order_by(Prospect.created_at.desc())
         .limit(MAX_FUZZY_CANDIDATES)
     )
-    found = []
+    scored = []
     for candidate in candidates:
-        score = SequenceMatcher(None, prospect.normalized_name, candidate.normalized_name).ratio()
+        other = candidate.normalized_name or ""
+        score = SequenceMatcher(None, prospect.normalized_name, other).ratio()
         if score >= FUZZY_NAME_THRESHOLD:
-            found.append(_suggest(session, prospect, candidate, "similar_name", round(score, 3)))
-    return found
+            scored.append((score, candidate))
+    scored.sort(key=lambda pair: -pair[0])
+    return [
+        _suggest(session, prospect, candidate, "similar_name", round(score, 3))
+        for score, candidate in scored[:MAX_SUGGESTIONS]
+    ]
 
 
 def _suggest(
@@ -281,9 +287,12 @@ def accept_merge(*, session: Session, actor: Person, suggestion_id: str) -> Pros
     target = get_prospect(session=session, actor=actor, prospect_id=suggestion.candidate_id)
     if ProspectStatus.MERGED.value in (source.status, target.status):
         raise Conflict("one of these prospects was already merged")
-    next_version = session.scalar(
-        select(func.max(Touchpoint.outcome_version)).where(Touchpoint.prospect_id == target.id)
-    ) or 0
+    next_version = (
+        session.scalar(
+            select(func.max(Touchpoint.outcome_version)).where(Touchpoint.prospect_id == target.id)
+        )
+        or 0
+    )
     moved = session.scalars(
         select(Touchpoint)
         .where(Touchpoint.prospect_id == source.id)

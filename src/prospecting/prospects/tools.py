@@ -5,7 +5,9 @@ from __future__ import annotations
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.types import ToolAnnotations
+from sqlalchemy.orm import Session
 
+from prospecting.identity.models import Person
 from prospecting.mcp_server import McpEdge
 from prospecting.prospects import service
 from prospecting.prospects.schemas import (
@@ -37,7 +39,7 @@ def register(server: MCPServer, edge: McpEdge) -> None:
         """One page of the caller's prospects, newest first, optionally filtered by status."""
         limit = max(1, min(limit, 200))
 
-        def work(session: service.Session, actor: service.Person) -> ProspectPage:
+        def work(session: Session, actor: Person) -> ProspectPage:
             rows, total = service.list_prospects(
                 session=session, actor=actor, status=status, limit=limit, offset=max(offset, 0)
             )

@@ -49,13 +49,12 @@ def store_chain(
     digests = list(digests)
     if not digests:
         return
-    have = set(
-        session.execute(
-            select(
-                ProspectIdentifier.key_id, ProspectIdentifier.dimension, ProspectIdentifier.digest
-            ).where(ProspectIdentifier.prospect_id == prospect_id)
-        ).all()
+    rows = session.execute(
+        select(
+            ProspectIdentifier.key_id, ProspectIdentifier.dimension, ProspectIdentifier.digest
+        ).where(ProspectIdentifier.prospect_id == prospect_id)
     )
+    have = {(key_id, dimension, digest) for key_id, dimension, digest in rows}
     for d in digests:
         if (d.key_id, d.dimension, d.value) in have:
             continue

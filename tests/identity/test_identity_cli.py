@@ -1,0 +1,62 @@
+"""The operator CLI drives the same identity service."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from prospecting.cli import app
+
+runner = CliRunner()
+
+
+def _env(settings) -> dict[str, str]:
+    return {
+        "PROSPECTING_MODE": "test",
+        "PROSPECTING_TENANT_DATABASE_URL": settings.resolved_tenant_url,
+        "PROSPECTING_GRAPH_DATABASE_URL": settings.resolved_graph_url,
+        "PROSPECTING_NETWORK_KEY": settings.network_key.get_secret_value(),
+        "PROSPECTING_DATA_DIR": str(settings.data_dir),
+    }
+
+
+def test_cli_creates_person_org_and_token(settings, client):
+    env = _env(settings)
+    made = runner.invoke(
+        app,
+        [
+            "persons",
+            "create",
+            "--name",
+            "Kai",
+            "--phone-region",
+            "GB",
+            "--category",
+            "fitness",
+            "--tz",
+            "Europe/London",
+        ],
+        env=env,
+    )
+    assert made.exit_code == 0, made.output
+    person_id = made.output.strip()
+    org = runner.invoke(app, ["orgs", "create", "--name", "Gym", "--admin", person_id], env=env)
+    assert org.exit_code == 0, org.output
+    token = runner.invoke(app, ["tokens", "create", person_id, "--name", "copilot"], env=env)
+    assert token.exit_code == 0, token.output
+    me = client.get("/me", headers={"Authorization": f"Bearer {token.output.strip()}"})
+    assert me.json()["display_name"] == "Kai"
+
+
+def test_cli_reports_bad_input_by_field(settings):
+    result = runner.invoke(
+        app, ["persons", "create", "--name", "Kai", "--tz", "Nowhere/Else"], env=_env(settings)
+    )
+    assert result.exit_code == 2
+    assert "time_zone" in result.output
+
+
+def test_cli_refuses_production_without_key(tmp_path):
+    env = {"PROSPECTING_MODE": "production", "PROSPECTING_DATA_DIR": str(tmp_path)}
+    result = runner.invoke(app, ["persons", "list"], env=env)
+    assert result.exit_code == 2
+    assert "NETWORK_KEY" in result.output

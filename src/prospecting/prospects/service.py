@@ -55,6 +55,13 @@ class Ingested:
         )
 
 
+def lock_tenant(session: Session, person_id: str) -> None:
+    """Serialise one Person's ingests so two concurrent messages from a new sender make one
+    prospect. PostgreSQL: a transaction advisory lock; SQLite: BEGIN IMMEDIATE already does."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtext(person_id))))
+
+
 def get_prospect(*, session: Session, actor: Person, prospect_id: str) -> Prospect:
     """Another Person's prospect is indistinguishable from a missing one."""
     prospect = session.get(Prospect, prospect_id)
@@ -67,6 +74,7 @@ def ingest(
     *, session: Session, actor: Person, resolver: Resolver, message: InboundMessage
 ) -> Ingested:
     """Attach an inbound to the Person's existing prospect on a strong match, else create one."""
+    lock_tenant(session, actor.id)
     ids = normalize_identifiers(
         phone=message.sender_phone,
         email=message.sender_email,

@@ -28,10 +28,54 @@ from prospecting.prospects.schemas import Channel, InboundMessage
 from prospecting.resolver.chain import normalize_identifiers
 from prospecting.resolver.service import Resolver
 
-FIRST = ["Amara", "Jamie", "Lucía", "Marcus", "Priya", "Tyler", "Zoë", "Olivier", "Noah", "Mia",
-         "Sven", "Aoife", "Kofi", "Mei", "Rafael", "Ines", "Yusuf", "Hana", "Luca", "Freya"]
-SYLLABLES = ["ok", "af", "or", "cla", "rke", "fer", "nan", "dez", "re", "id", "na", "ir",
-             "bro", "oks", "mül", "ler", "du", "bo", "is", "kim", "sto", "vic", "len", "ta"]
+FIRST = [
+    "Amara",
+    "Jamie",
+    "Lucía",
+    "Marcus",
+    "Priya",
+    "Tyler",
+    "Zoë",
+    "Olivier",
+    "Noah",
+    "Mia",
+    "Sven",
+    "Aoife",
+    "Kofi",
+    "Mei",
+    "Rafael",
+    "Ines",
+    "Yusuf",
+    "Hana",
+    "Luca",
+    "Freya",
+]
+SYLLABLES = [
+    "ok",
+    "af",
+    "or",
+    "cla",
+    "rke",
+    "fer",
+    "nan",
+    "dez",
+    "re",
+    "id",
+    "na",
+    "ir",
+    "bro",
+    "oks",
+    "mül",
+    "ler",
+    "du",
+    "bo",
+    "is",
+    "kim",
+    "sto",
+    "vic",
+    "len",
+    "ta",
+]
 KEY = "b1=" + "bench-network-secret-" + "z" * 40
 REPEAT_EVERY = 5  # every 5th message comes from an already-seen sender
 
@@ -75,8 +119,11 @@ def bench_ingest(n: int, stores: Stores, resolver: Resolver, batch: int) -> tupl
                     actor=actor,
                     resolver=resolver,
                     message=InboundMessage(
-                        channel=Channel.SMS, sender_phone=phone, sender_email=email,
-                        sender_name=name, body="Hi, is Friday free?",
+                        channel=Channel.SMS,
+                        sender_phone=phone,
+                        sender_email=email,
+                        sender_name=name,
+                        body="Hi, is Friday free?",
                     ),
                 )
                 attached += not result.created
@@ -107,8 +154,10 @@ def main() -> None:
     _, peak = tracemalloc.get_traced_memory()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     backend = url.split(":", 1)[0]
-    print(f"normalise+hash+link (ingest, {backend}): {rate:,.0f} records/s  "
-          f"({args.n:,} records, {attached:,} attached to an existing prospect)")
+    print(
+        f"normalise+hash+link (ingest, {backend}): {rate:,.0f} records/s  "
+        f"({args.n:,} records, {attached:,} attached to an existing prospect)"
+    )
     print(f"peak traced Python memory: {peak / 2**20:,.1f} MiB; max RSS: {rss_mb:,.1f} MiB")
 
 

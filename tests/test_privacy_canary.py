@@ -16,8 +16,16 @@ CANARY_E164 = "+447400654321"
 CANARY_EMAIL = "Canary.Zebra+x@gmail.com"
 CANARY_EMAIL_NORMAL = "canaryzebra@gmail.com"
 CANARY_NAME = "Zebulon Quixote-Canary"
-CANARIES = [CANARY_PHONE, CANARY_E164, CANARY_EMAIL, CANARY_EMAIL_NORMAL, "zebulon", "quixote",
-            "Zebulon", "7400654321"]
+CANARIES = [
+    CANARY_PHONE,
+    CANARY_E164,
+    CANARY_EMAIL,
+    CANARY_EMAIL_NORMAL,
+    "zebulon",
+    "quixote",
+    "Zebulon",
+    "7400654321",
+]
 
 
 def _graph_dump(runtime) -> str:
@@ -43,8 +51,9 @@ def test_canary_pii_stays_out_of_graph_and_logs(client, make_provider, runtime, 
         "body": "canary body text",
     }
     assert client.post("/prospects/inbound", json=payload, headers=alice.headers).status_code == 201
-    bad = client.post("/prospects/inbound", json={**payload, "sender_email": "zebulon@@x"},
-                      headers=alice.headers)
+    bad = client.post(
+        "/prospects/inbound", json={**payload, "sender_email": "zebulon@@x"}, headers=alice.headers
+    )
     assert bad.status_code == 422
 
     async def over_mcp():

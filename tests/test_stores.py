@@ -11,8 +11,15 @@ from prospecting.prospects.models import Touchpoint
 
 def test_tenant_tables_exist(runtime):
     tables = set(inspect(runtime.stores.tenant_engine).get_table_names())
-    assert {"persons", "api_tokens", "prospects", "prospect_touchpoints",
-            "prospect_identifiers", "merge_suggestions", "orgs"} <= tables
+    assert {
+        "persons",
+        "api_tokens",
+        "prospects",
+        "prospect_touchpoints",
+        "prospect_identifiers",
+        "merge_suggestions",
+        "orgs",
+    } <= tables
 
 
 def test_sqlite_pragmas(runtime, db_urls):
@@ -25,6 +32,9 @@ def test_sqlite_pragmas(runtime, db_urls):
 
 def test_foreign_keys_are_enforced(runtime):
     with pytest.raises(IntegrityError), runtime.stores.tenant() as session:
-        session.add(Touchpoint(prospect_id="missing", person_id="missing", kind="message",
-                               direction="inbound"))
+        session.add(
+            Touchpoint(
+                prospect_id="missing", person_id="missing", kind="message", direction="inbound"
+            )
+        )
         session.flush()

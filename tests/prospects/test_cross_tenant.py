@@ -47,24 +47,29 @@ def test_every_id_route_hides_other_tenants_objects(client, make_provider, runti
     alice, bob = make_provider(), make_provider()
     objects = _bobs_objects(client, bob)
     with runtime.stores.tenant() as session:
-        before = [session.scalar(select(func.count()).select_from(t))
-                  for t in (Prospect, Touchpoint, MergeSuggestion)]
+        before = [
+            session.scalar(select(func.count()).select_from(t))
+            for t in (Prospect, Touchpoint, MergeSuggestion)
+        ]
     checked = 0
     for method, path, params in _id_routes(client.app):
         body = VALID_BODIES.get((method, path))
         if body and "person_id" in body:
             body = {"person_id": alice.id}
         theirs = client.request(method, path.format(**objects), json=body, headers=alice.headers)
-        missing = client.request(method, path.format(**dict.fromkeys(params, MISSING)),
-                                 json=body, headers=alice.headers)
+        missing = client.request(
+            method, path.format(**dict.fromkeys(params, MISSING)), json=body, headers=alice.headers
+        )
         assert theirs.status_code == 404, (method, path, theirs.text)
         assert theirs.json() == missing.json(), (method, path)
         assert "Secret plans" not in theirs.text
         checked += 1
     assert checked >= 8
     with runtime.stores.tenant() as session:
-        after = [session.scalar(select(func.count()).select_from(t))
-                 for t in (Prospect, Touchpoint, MergeSuggestion)]
+        after = [
+            session.scalar(select(func.count()).select_from(t))
+            for t in (Prospect, Touchpoint, MergeSuggestion)
+        ]
     assert after == before
     mine = client.get(f"/prospects/{objects['prospect_id']}", headers=bob.headers)
     assert mine.status_code == 200 and mine.json()["notes"] is None

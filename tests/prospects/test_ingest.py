@@ -61,24 +61,31 @@ def test_similar_name_only_suggests_a_merge(client, make_provider):
 def test_accepting_a_suggestion_merges_within_the_tenant(client, make_provider):
     alice = make_provider()
     first = inbound(client, alice, sender_phone="07911 123456", sender_name="Jamie Clarke")
-    second = inbound(client, alice, channel="email", sender_email="jc@example.org",
-                     sender_name="Jamie Clark")
-    client.post(f"/prospects/{second['prospect']['id']}/outcomes", json={"outcome": "ghosted"},
-                headers=alice.headers)
+    second = inbound(
+        client, alice, channel="email", sender_email="jc@example.org", sender_name="Jamie Clark"
+    )
+    client.post(
+        f"/prospects/{second['prospect']['id']}/outcomes",
+        json={"outcome": "ghosted"},
+        headers=alice.headers,
+    )
     suggestion = second["merge_suggestions"][0]
-    merged = client.post(f"/prospects/merge-suggestions/{suggestion['id']}/accept",
-                         headers=alice.headers)
+    merged = client.post(
+        f"/prospects/merge-suggestions/{suggestion['id']}/accept", headers=alice.headers
+    )
     assert merged.status_code == 200
     assert merged.json()["email"] == "jc@example.org"
     source = client.get(f"/prospects/{second['prospect']['id']}", headers=alice.headers).json()
     assert source["status"] == "merged" and source["merged_into_id"] == first["prospect"]["id"]
     later = inbound(client, alice, channel="email", sender_email="jc@example.org")
     assert later["prospect"]["id"] == first["prospect"]["id"]
-    touchpoints = client.get(f"/prospects/{first['prospect']['id']}/touchpoints",
-                             headers=alice.headers).json()
+    touchpoints = client.get(
+        f"/prospects/{first['prospect']['id']}/touchpoints", headers=alice.headers
+    ).json()
     assert len(touchpoints) == 4
-    again = client.post(f"/prospects/merge-suggestions/{suggestion['id']}/accept",
-                        headers=alice.headers)
+    again = client.post(
+        f"/prospects/merge-suggestions/{suggestion['id']}/accept", headers=alice.headers
+    )
     assert again.status_code == 409
     listed = client.get("/prospects", headers=alice.headers).json()
     assert [p["id"] for p in listed["items"]] == [first["prospect"]["id"]]
@@ -89,8 +96,9 @@ def test_rejecting_a_suggestion_keeps_both(client, make_provider):
     inbound(client, alice, sender_phone="07911 123456", sender_name="Jamie Clarke")
     second = inbound(client, alice, channel="social_dm", sender_name="Jamie Clark")
     suggestion = second["merge_suggestions"][0]
-    rejected = client.post(f"/prospects/merge-suggestions/{suggestion['id']}/reject",
-                           headers=alice.headers)
+    rejected = client.post(
+        f"/prospects/merge-suggestions/{suggestion['id']}/reject", headers=alice.headers
+    )
     assert rejected.json()["status"] == "rejected"
     assert client.get("/prospects/merge-suggestions", headers=alice.headers).json() == []
     assert client.get("/prospects", headers=alice.headers).json()["total"] == 2
@@ -106,7 +114,9 @@ def test_never_across_persons(client, make_provider, runtime):
         owners = dict(session.execute(select(Prospect.id, Prospect.person_id)).all())
         assert owners == {a["prospect"]["id"]: alice.id, b["prospect"]["id"]: bob.id}
         idents = session.execute(
-            select(ProspectIdentifier.person_id, func.count()).group_by(ProspectIdentifier.person_id)
+            select(ProspectIdentifier.person_id, func.count()).group_by(
+                ProspectIdentifier.person_id
+            )
         ).all()
         assert dict(idents) == {alice.id: 3, bob.id: 3}  # phone, name, name+phone
 
@@ -147,10 +157,12 @@ def test_list_filter_and_pagination(client, make_provider):
 def test_outcome_versions_increase_and_set_status(client, make_provider, runtime):
     alice = make_provider()
     pid = inbound(client, alice, sender_email="p@example.org")["prospect"]["id"]
-    first = client.post(f"/prospects/{pid}/outcomes", json={"outcome": "no_show"},
-                        headers=alice.headers).json()
-    second = client.post(f"/prospects/{pid}/outcomes", json={"outcome": "rescheduled"},
-                         headers=alice.headers).json()
+    first = client.post(
+        f"/prospects/{pid}/outcomes", json={"outcome": "no_show"}, headers=alice.headers
+    ).json()
+    second = client.post(
+        f"/prospects/{pid}/outcomes", json={"outcome": "rescheduled"}, headers=alice.headers
+    ).json()
     assert (first["outcome_version"], second["outcome_version"]) == (1, 2)
     prospect = client.get(f"/prospects/{pid}", headers=alice.headers).json()
     assert prospect["status"] == "booked"
@@ -162,9 +174,11 @@ def test_outcome_versions_increase_and_set_status(client, make_provider, runtime
 def test_update_prospect(client, make_provider):
     alice = make_provider()
     pid = inbound(client, alice, sender_email="p@example.org")["prospect"]["id"]
-    updated = client.patch(f"/prospects/{pid}", json={"notes": "prefers mornings",
-                                                      "status": "qualified"},
-                           headers=alice.headers)
+    updated = client.patch(
+        f"/prospects/{pid}",
+        json={"notes": "prefers mornings", "status": "qualified"},
+        headers=alice.headers,
+    )
     assert updated.status_code == 200
     assert updated.json()["notes"] == "prefers mornings"
     assert updated.json()["status"] == "qualified"

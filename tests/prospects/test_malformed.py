@@ -56,8 +56,12 @@ def test_other_write_routes_reject_with_the_field(client, make_provider, runtime
         ("PATCH", f"/prospects/{pid}", {"notes": "x" * 6000}, "notes"),
         ("POST", f"/prospects/{pid}/outcomes", {"outcome": "maybe"}, "outcome"),
         ("POST", f"/prospects/{pid}/outcomes", {}, "outcome"),
-        ("POST", f"/prospects/{pid}/outcomes",
-         {"outcome": "booked", "occurred_at": "2026-01-01"}, "occurred_at"),
+        (
+            "POST",
+            f"/prospects/{pid}/outcomes",
+            {"outcome": "booked", "occurred_at": "2026-01-01"},
+            "occurred_at",
+        ),
         ("PATCH", "/me", {"default_phone_region": "ZZ"}, "default_phone_region"),
         ("PATCH", "/me", {"display_name": ""}, "display_name"),
         ("POST", "/tokens", {"name": ""}, "name"),
@@ -75,6 +79,9 @@ def test_other_write_routes_reject_with_the_field(client, make_provider, runtime
 
 def test_non_json_body_is_a_clear_error(client, make_provider):
     alice = make_provider()
-    response = client.post("/prospects/inbound", content=b"channel=sms",
-                           headers={**alice.headers, "content-type": "text/plain"})
+    response = client.post(
+        "/prospects/inbound",
+        content=b"channel=sms",
+        headers={**alice.headers, "content-type": "text/plain"},
+    )
     assert response.status_code == 422

@@ -13,10 +13,12 @@ from sqlalchemy import text
 from starlette.applications import Starlette
 
 from prospecting.config import Settings, load_settings
+from prospecting.graph.api import router as graph_router
 from prospecting.http import get_runtime, install_error_handlers
 from prospecting.identity.api import router as identity_router
 from prospecting.mcp_server import build_server
 from prospecting.prospects.api import router as prospects_router
+from prospecting.qualify.api import router as qualify_router
 from prospecting.runtime import Runtime
 
 API_TITLE = "prospecting — platform.api"
@@ -38,6 +40,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     install_error_handlers(app)
     app.include_router(identity_router)
     app.include_router(prospects_router)
+    app.include_router(graph_router)
+    app.include_router(qualify_router)
     app.add_api_route("/health", health, methods=["GET"], tags=["health"])
     app.mount("/", _mcp_app(mcp, runtime))
     return app

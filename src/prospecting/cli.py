@@ -22,6 +22,7 @@ from prospecting.identity import service as identity
 from prospecting.identity.models import Person, Role
 from prospecting.identity.schemas import MembershipCreate, OrgCreate, PersonCreate
 from prospecting.migrations import upgrade_all
+from prospecting.qualify.cli import qualify_app
 from prospecting.resolver.service import rehash_all
 from prospecting.runtime import Runtime
 
@@ -34,6 +35,7 @@ app.add_typer(persons_app, name="persons")
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(keys_app, name="keys")
+app.add_typer(qualify_app, name="qualify")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -111,6 +113,25 @@ def _seed_if_empty(runtime: Runtime) -> None:
     console.print(f"seeded the demo network; demo tokens (shown once) are in {path}")
 
 
+@app.command("mcp")
+def mcp_stdio(
+    token: Annotated[
+        str | None,
+        typer.Option(envvar="PROSPECTING_TOKEN", help="API token of the acting Person"),
+    ] = None,
+) -> None:
+    """Serve the MCP server platform-prospecting over stdio for one Person's copilot."""
+    from prospecting.mcp_server import build_server, verify_bound_token
+
+    if not token:
+        err_console.print("[red]error:[/red] PROSPECTING_TOKEN (or --token) is required")
+        raise typer.Exit(2)
+    with _edge():
+        runtime = _runtime()
+        verify_bound_token(runtime, token)
+    build_server(runtime, bound_token=token).run("stdio")
+
+
 @app.command("demo")
 def seed_demo() -> None:
     """Seed the demo network into empty stores and print its tokens once."""
@@ -138,8 +159,11 @@ def create_person(
 
     def work(_runtime: Runtime, session: Any) -> str:
         data = PersonCreate(
-            display_name=name, service_categories=category or [], region=region,
-            default_phone_region=phone_region, time_zone=time_zone,
+            display_name=name,
+            service_categories=category or [],
+            region=region,
+            default_phone_region=phone_region,
+            time_zone=time_zone,
             roles=role or [Role.PROVIDER],
         )
         return identity.create_person(session=session, data=data).id
@@ -192,9 +216,7 @@ def add_member(
 
 
 @tokens_app.command("create")
-def create_token(
-    person_id: str, name: Annotated[str, typer.Option("--name")] = "cli"
-) -> None:
+def create_token(person_id: str, name: Annotated[str, typer.Option("--name")] = "cli") -> None:
     """Issue a token for a Person; it is printed once and only its digest is stored."""
 
     def work(_runtime: Runtime, session: Any) -> str:
@@ -234,4 +256,3 @@ def main() -> None:  # pragma: no cover
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())
-

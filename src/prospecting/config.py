@@ -33,6 +33,16 @@ class Settings(BaseSettings):
     port: int = Field(default=3060, ge=1, le=65535)
     seed_demo: bool = True
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    graph_min_contributors: int = Field(default=2, ge=1)
+    graph_contribution_epsilon_units: int = Field(default=1_000_000, ge=1)
+    graph_days_epsilon_units: int = Field(default=1_000_000, ge=1)
+    graph_subject_budget_units: int = Field(default=10_000_000, ge=0)
+    graph_confidence: float = Field(default=0.95, gt=0.0, lt=1.0)
+    # Optional OpenAI-compatible endpoint that polishes offline reply drafts (auto-qualify).
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: SecretStr | None = Field(default=None, repr=False)
+    llm_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
 
     @field_validator("tenant_database_url", "graph_database_url")
     @classmethod

@@ -19,6 +19,7 @@ from prospecting.identity.models import Person, Role
 from prospecting.identity.schemas import MembershipCreate, OrgCreate, PersonCreate
 from prospecting.prospects import service as prospects
 from prospecting.prospects.schemas import Channel, InboundMessage, Outcome, OutcomeIn
+from prospecting.qualify import demo_data as qualify_demo
 from prospecting.resolver.service import Resolver
 
 PROVIDERS = (
@@ -53,31 +54,117 @@ PROVIDERS = (
 )
 
 # (provider index, channel, phone, email, name, body, outcome or None)
-MESSAGES: tuple[tuple[int, Channel, str | None, str | None, str | None, str, Outcome | None], ...] = (
-    (0, Channel.SMS, "07911 123456", None, "Jamie Clarke",
-     "Hi, do you have anything on Thursday evening for a first session?", Outcome.BOOKED),
-    (0, Channel.EMAIL, None, "jamie.clarke+therapy@gmail.com", "Jamie Clarke",
-     "Following up on my text, is Thursday still possible?", None),
-    (0, Channel.WEB_FORM, "07400 123456", "priya.n@example.org", "Priya Nair",
-     "How much is an initial consultation?", Outcome.GHOSTED),
-    (0, Channel.SOCIAL_DM, None, None, "Jamie Clark",
-     "hey saw your page, are you taking new clients?", None),
-    (1, Channel.EMAIL, "+34 612 345 678", "carlos.m@example.es", "Carlos Martín",
-     "Hola, ¿tienes disponibilidad la próxima semana para una sesión?", Outcome.BOOKED),
-    (1, Channel.SMS, "612 345 678", None, None,
-     "Perdona, ¿podemos pasarla al jueves?", Outcome.RESCHEDULED),
-    (1, Channel.WEB_FORM, None, "ana.lopez@example.es", "Ana López",
-     "What does a 3-month coaching package cost?", Outcome.DECLINED),
-    (2, Channel.SMS, "(212) 555-0147", None, "Tyler Brooks",
-     "yo can I get a session tmrw 6am?", Outcome.NO_SHOW),
-    (2, Channel.PHONE_CALL, "212-555-0147", None, "Tyler Brooks",
-     "Missed call, voicemail: sorry about yesterday, can we try again?", Outcome.BOOKED),
-    (2, Channel.EMAIL, None, "seo-deals@example.net", "Growth Team",
-     "We can get your gym to #1 on Google, reply for pricing!", Outcome.BLOCKED),
-    (3, Channel.SMS, "07911 123456", None, "Jamie Clarke",
-     "Hi! Could I book a cut and colour for Saturday morning?", Outcome.BOOKED),
-    (3, Channel.SOCIAL_DM, None, "priya.n@example.org", "Priya Nair",
-     "How much for a balayage?", Outcome.GHOSTED),
+MESSAGES: tuple[
+    tuple[int, Channel, str | None, str | None, str | None, str, Outcome | None], ...
+] = (
+    (
+        0,
+        Channel.SMS,
+        "07911 123456",
+        None,
+        "Jamie Clarke",
+        "Hi, do you have anything on Thursday evening for a first session?",
+        Outcome.BOOKED,
+    ),
+    (
+        0,
+        Channel.EMAIL,
+        None,
+        "jamie.clarke+therapy@gmail.com",
+        "Jamie Clarke",
+        "Following up on my text, is Thursday still possible?",
+        None,
+    ),
+    (
+        0,
+        Channel.WEB_FORM,
+        "07400 123456",
+        "priya.n@example.org",
+        "Priya Nair",
+        "How much is an initial consultation?",
+        Outcome.GHOSTED,
+    ),
+    (
+        0,
+        Channel.SOCIAL_DM,
+        None,
+        None,
+        "Jamie Clark",
+        "hey saw your page, are you taking new clients?",
+        None,
+    ),
+    (
+        1,
+        Channel.EMAIL,
+        "+34 612 345 678",
+        "carlos.m@example.es",
+        "Carlos Martín",
+        "Hola, ¿tienes disponibilidad la próxima semana para una sesión?",
+        Outcome.BOOKED,
+    ),
+    (
+        1,
+        Channel.SMS,
+        "612 345 678",
+        None,
+        None,
+        "Perdona, ¿podemos pasarla al jueves?",
+        Outcome.RESCHEDULED,
+    ),
+    (
+        1,
+        Channel.WEB_FORM,
+        None,
+        "ana.lopez@example.es",
+        "Ana López",
+        "What does a 3-month coaching package cost?",
+        Outcome.DECLINED,
+    ),
+    (
+        2,
+        Channel.SMS,
+        "(212) 555-0147",
+        None,
+        "Tyler Brooks",
+        "yo can I get a session tmrw 6am?",
+        Outcome.NO_SHOW,
+    ),
+    (
+        2,
+        Channel.PHONE_CALL,
+        "212-555-0147",
+        None,
+        "Tyler Brooks",
+        "Missed call, voicemail: sorry about yesterday, can we try again?",
+        Outcome.BOOKED,
+    ),
+    (
+        2,
+        Channel.EMAIL,
+        None,
+        "seo-deals@example.net",
+        "Growth Team",
+        "We can get your gym to #1 on Google, reply for pricing!",
+        Outcome.BLOCKED,
+    ),
+    (
+        3,
+        Channel.SMS,
+        "07911 123456",
+        None,
+        "Jamie Clarke",
+        "Hi! Could I book a cut and colour for Saturday morning?",
+        Outcome.BOOKED,
+    ),
+    (
+        3,
+        Channel.SOCIAL_DM,
+        None,
+        "priya.n@example.org",
+        "Priya Nair",
+        "How much for a balayage?",
+        Outcome.GHOSTED,
+    ),
 )
 
 BASE_TIME = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
@@ -107,7 +194,9 @@ def seed(*, session: Session, resolver: Resolver) -> DemoNetwork:
         session=session, data=OrgCreate(name="Harbour Wellness Clinic"), admin=providers[0]
     )
     identity.add_member(
-        session=session, actor=None, org_id=clinic.id,
+        session=session,
+        actor=None,
+        org_id=clinic.id,
         data=MembershipCreate(person_id=providers[3].id),
     )
     for i, (who, channel, phone, email, name, body, outcome) in enumerate(MESSAGES):
@@ -118,15 +207,22 @@ def seed(*, session: Session, resolver: Resolver) -> DemoNetwork:
             actor=actor,
             resolver=resolver,
             message=InboundMessage(
-                channel=channel, sender_phone=phone, sender_email=email, sender_name=name,
-                body=body, received_at=received,
+                channel=channel,
+                sender_phone=phone,
+                sender_email=email,
+                sender_name=name,
+                body=body,
+                received_at=received,
             ),
         )
         if outcome is not None:
             prospects.record_outcome(
-                session=session, actor=actor, prospect_id=result.prospect.id,
+                session=session,
+                actor=actor,
+                prospect_id=result.prospect.id,
                 data=OutcomeIn(outcome=outcome, occurred_at=received + timedelta(hours=5)),
             )
+    qualify_demo.seed(session=session, resolver=resolver, providers=providers)
     tokens = {}
     for person in [*providers, officer, operator]:
         _, plaintext = identity.issue_token(session=session, person=person, name="demo")

@@ -35,6 +35,15 @@ def _tenant_session(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Iterat
 TenantSession = Annotated[Session, Depends(_tenant_session, scope="function")]
 
 
+def _graph_session(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Iterator[Session]:
+    """The graph store's transaction; connects lazily, so an unreachable store fails in use."""
+    with runtime.stores.graph() as session:
+        yield session
+
+
+GraphSession = Annotated[Session, Depends(_graph_session, scope="function")]
+
+
 def _current_person(
     session: TenantSession,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],

@@ -27,7 +27,11 @@ from prospecting.identity.service import authenticate
 from prospecting.runtime import Runtime
 
 SERVER_NAME = "platform-prospecting"
-TOOL_MODULES = ("prospecting.prospects.tools",)
+TOOL_MODULES = (
+    "prospecting.prospects.tools",
+    "prospecting.graph.tools",
+    "prospecting.qualify.tools",
+)
 T = TypeVar("T")
 
 
@@ -81,6 +85,24 @@ class McpEdge:
                 actor = authenticate(session=session, token=token)
                 return work(session, actor)
 
+        return await self._mapped(call)
+
+    async def run_graph(
+        self, ctx: Context | None, work: Callable[[Session, Session, Person], T]
+    ) -> T:
+        """Like `run`, with a graph-store transaction too: work(tenant, graph, actor)."""
+        token = self._token(ctx)
+
+        def call() -> T:
+            with self.runtime.stores.tenant() as tenant:
+                actor = authenticate(session=tenant, token=token)
+                with self.runtime.stores.graph() as graph:
+                    return work(tenant, graph, actor)
+
+        return await self._mapped(call)
+
+    @staticmethod
+    async def _mapped(call: Callable[[], T]) -> T:
         try:
             return await anyio.to_thread.run_sync(call)
         except DomainError as exc:

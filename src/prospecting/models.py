@@ -7,6 +7,8 @@ import importlib
 MODEL_MODULES = (
     "prospecting.identity.models",
     "prospecting.prospects.models",
+    "prospecting.graph.models",
+    "prospecting.qualify.models",
 )
 
 

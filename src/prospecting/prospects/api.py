@@ -20,6 +20,7 @@ from prospecting.prospects.schemas import (
     ProspectUpdate,
     TouchpointOut,
 )
+from prospecting.qualify.adapters import ingest_and_qualify_for
 from prospecting.runtime import Runtime
 
 router = APIRouter(prefix="/prospects", tags=["prospects"])
@@ -39,10 +40,8 @@ def ingest_inbound(
     session: TenantSession,
     runtime: Annotated[Runtime, Depends(get_runtime)],
 ) -> IngestResult:
-    result = service.ingest(
-        session=session, actor=actor, resolver=runtime.resolver, message=message
-    )
-    return result.as_result()
+    """Ingest, then auto-qualify (intent, P(book), reply draft) in the same transaction."""
+    return ingest_and_qualify_for(runtime, session=session, actor=actor, message=message).ingest
 
 
 @router.get("", response_model=ProspectPage)

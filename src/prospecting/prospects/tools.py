@@ -17,6 +17,7 @@ from prospecting.prospects.schemas import (
     ProspectPage,
     ProspectStatus,
 )
+from prospecting.qualify.adapters import ingest_and_qualify_for
 
 
 def register(server: MCPServer, edge: McpEdge) -> None:
@@ -24,12 +25,13 @@ def register(server: MCPServer, edge: McpEdge) -> None:
         annotations=ToolAnnotations(readOnlyHint=False, destructiveHint=False, idempotentHint=False)
     )
     async def ingest_inbound(message: InboundMessage, ctx: Context) -> IngestResult:
-        """Record an inbound message as a prospect (new or de-duplicated) plus a touchpoint."""
+        """Record an inbound message as a prospect (new or de-duplicated) plus a touchpoint;
+        it is auto-qualified too (see qualify_inbound for the intent, score and draft)."""
         return await edge.run(
             ctx,
-            lambda session, actor: service.ingest(
-                session=session, actor=actor, resolver=edge.runtime.resolver, message=message
-            ).as_result(),
+            lambda session, actor: ingest_and_qualify_for(
+                edge.runtime, session=session, actor=actor, message=message
+            ).ingest,
         )
 
     @server.tool(annotations=ToolAnnotations(readOnlyHint=True))

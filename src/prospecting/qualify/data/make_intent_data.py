@@ -48,6 +48,8 @@ VOCAB: dict[str, dict[str, list[str]]] = {
             "a tutoring session", "a maths lesson", "a piano lesson", "a physics lesson",
             "a facial", "a manicure", "a consultation", "an intro call", "a discovery call",
             "a yoga class", "a reiki session", "a lash lift", "a session", "a swedish massage",
+            "couples therapy", "personal training", "a sports massage", "coaching", "tutoring",
+            "hair colouring", "an initial consultation", "a 60 minute massage",
         ],
         "day": [
             "tomorrow", "today", "on Monday", "on Tuesday", "Wednesday", "on Thursday", "Friday",

@@ -1,0 +1,80 @@
+"""The query audit: every cross-provider read, readable by its consumer and its contributors.
+
+A contributor sees that an answer used their rows (subject, time, state) but not who asked:
+naming the consumer would tell one provider that another is in contact with the same person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from prospecting.graph.context import GraphContext
+from prospecting.graph.models import QueryAudit, QueryAuditContributor
+from prospecting.graph.schemas import AuditEntry
+
+MAX_ENTRIES = 200
+
+
+def record(
+    graph: Session,
+    *,
+    consumer_id: str,
+    subject_key: str | None,
+    kind: str,
+    scope: dict[str, Any],
+    result_state: str,
+    contributor_ids: Iterable[str] = (),
+) -> QueryAudit:
+    """Append one audit row (in the caller's graph transaction, with the answer)."""
+    contributors = sorted(set(contributor_ids))
+    row = QueryAudit(
+        consumer_id=consumer_id,
+        subject_key=subject_key,
+        kind=kind,
+        scope=scope,
+        result_state=result_state,
+        contributor_count=len(contributors),
+    )
+    graph.add(row)
+    graph.flush()
+    graph.add_all(QueryAuditContributor(audit_id=row.id, provider_id=p) for p in contributors)
+    graph.flush()
+    return row
+
+
+def entries(ctx: GraphContext, *, limit: int = 50) -> list[AuditEntry]:
+    """Audit rows about the caller: as consumer, and as a contributor to someone's answer."""
+    limit = max(1, min(limit, MAX_ENTRIES))
+    mine = ctx.graph.scalars(
+        select(QueryAudit)
+        .where(QueryAudit.consumer_id == ctx.actor.id)
+        .order_by(QueryAudit.created_at.desc())
+        .limit(limit)
+    )
+    used = ctx.graph.scalars(
+        select(QueryAudit)
+        .join(QueryAuditContributor, QueryAuditContributor.audit_id == QueryAudit.id)
+        .where(QueryAuditContributor.provider_id == ctx.actor.id)
+        .order_by(QueryAudit.created_at.desc())
+        .limit(limit)
+    )
+    out = [_entry(r, "consumer") for r in mine] + [_entry(r, "contributor") for r in used]
+    out.sort(key=lambda e: (e.created_at, e.id), reverse=True)
+    return out[:limit]
+
+
+def _entry(row: QueryAudit, role: str) -> AuditEntry:
+    return AuditEntry(
+        id=row.id,
+        role=role,  # type: ignore[arg-type]
+        kind=row.kind,
+        subject_key=row.subject_key,
+        result_state=row.result_state,
+        contributor_count=row.contributor_count,
+        scope=dict(row.scope),
+        created_at=row.created_at,
+    )

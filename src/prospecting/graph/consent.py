@@ -1,0 +1,337 @@
+"""Graph consent: a Person's own choices over their Org's defaults, every change an event.
+
+The Person whose consent changes is always the acting Person (from the token). The contract's
+`graph_consent(person_id, action)` keeps `person_id` only as an assertion: naming anyone else is
+refused with PermissionDenied, so a caller can never toggle another Person's consent.
+
+"Revoked" means the Person withdrew contribution consent (`contribute_none` or `revoke_all`):
+their past contributions stay in aggregates, but they are never attributed or replayed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from prospecting.db import utcnow
+from prospecting.errors import InvalidInput, NotFound, PermissionDenied
+from prospecting.graph.context import GraphContext
+from prospecting.graph.models import (
+    ConsentEvent,
+    ContributePolicy,
+    OrgPolicy,
+    ProspectLink,
+    ProspectOptIn,
+    ProviderConsent,
+    SubjectAttribution,
+)
+from prospecting.graph.schemas import ConsentAction, ConsentChange, ConsentState, OrgPolicyIn
+from prospecting.identity.models import OrgMembership
+from prospecting.prospects.models import Prospect
+
+Source = Literal["own", "org", "default"]
+_ORDER = {ContributePolicy.NONE: 0, ContributePolicy.PER_PROSPECT: 1, ContributePolicy.ALL: 2}
+
+
+@dataclass(frozen=True)
+class Effective:
+    contribute: ContributePolicy
+    contribute_source: Source
+    query: bool
+    query_source: Source
+    revoked: bool
+
+
+def effective_many(
+    tenant: Session, graph: Session, person_ids: Iterable[str]
+) -> dict[str, Effective]:
+    """Each Person's effective consent: own choice, else the strictest Org default, else off."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return {}
+    own: dict[str, Own] = {
+        row[0]: (row[1], row[2], row[3] is not None)
+        for row in graph.execute(
+            select(
+                ProviderConsent.provider_id,
+                ProviderConsent.contribute_policy,
+                ProviderConsent.query_enabled,
+                ProviderConsent.revoked_at,
+            ).where(ProviderConsent.provider_id.in_(ids))
+        )
+    }
+    undecided = [pid for pid in ids if pid not in own or None in own[pid][:2]]
+    orgs_of: dict[str, list[tuple[str, bool]]] = {}
+    if undecided:
+        memberships = tenant.execute(
+            select(OrgMembership.person_id, OrgMembership.org_id).where(
+                OrgMembership.person_id.in_(undecided)
+            )
+        ).all()
+        org_ids = {org_id for _, org_id in memberships}
+        policies = (
+            {
+                row[0]: (row[1], row[2])
+                for row in graph.execute(
+                    select(
+                        OrgPolicy.org_id, OrgPolicy.contribute_policy, OrgPolicy.query_enabled
+                    ).where(OrgPolicy.org_id.in_(org_ids))
+                )
+            }
+            if org_ids
+            else {}
+        )
+        for person_id, org_id in memberships:
+            if org_id in policies:
+                orgs_of.setdefault(person_id, []).append(policies[org_id])
+    return {pid: _effective(own.get(pid), orgs_of.get(pid, [])) for pid in ids}
+
+
+Own = tuple[str | None, bool | None, bool]
+
+
+def _effective(own: Own | None, orgs: list[tuple[str, bool]]) -> Effective:
+    contribute, c_source = ContributePolicy.NONE, "default"
+    query, q_source = False, "default"
+    if orgs:
+        contribute = min((ContributePolicy(c) for c, _ in orgs), key=_ORDER.__getitem__)
+        query, c_source, q_source = all(q for _, q in orgs), "org", "org"
+    revoked = False
+    if own is not None:
+        own_contribute, own_query, revoked = own
+        if own_contribute is not None:
+            contribute, c_source = ContributePolicy(own_contribute), "own"
+        if own_query is not None:
+            query, q_source = own_query, "own"
+    return Effective(contribute, c_source, query, q_source, revoked)  # type: ignore[arg-type]
+
+
+def effective(ctx: GraphContext, person_id: str | None = None) -> Effective:
+    pid = person_id or ctx.actor.id
+    return effective_many(ctx.tenant, ctx.graph, [pid])[pid]
+
+
+def may_contribute(ctx: GraphContext, prospect_id: str) -> bool:
+    eff = effective(ctx)
+    if eff.contribute is ContributePolicy.ALL:
+        return True
+    if eff.contribute is ContributePolicy.PER_PROSPECT:
+        return _opted_in(ctx.graph, ctx.actor.id, prospect_id)
+    return False
+
+
+def may_link(ctx: GraphContext, prospect_id: str) -> bool:
+    """Hashes of a prospect enter the graph only if its Person queries or contributes it."""
+    return effective(ctx).query or may_contribute(ctx, prospect_id)
+
+
+def attributable(ctx: GraphContext, subject_key: str, provider_ids: Iterable[str]) -> set[str]:
+    """Contributors who opted into attribution for this subject and have not revoked."""
+    ids = set(provider_ids)
+    if not ids:
+        return set()
+    opted = set(
+        ctx.graph.scalars(
+            select(SubjectAttribution.provider_id).where(
+                SubjectAttribution.subject_key == subject_key,
+                SubjectAttribution.provider_id.in_(ids),
+            )
+        )
+    )
+    states = effective_many(ctx.tenant, ctx.graph, opted)
+    return {
+        pid
+        for pid, eff in states.items()
+        if not eff.revoked and eff.contribute is not ContributePolicy.NONE
+    }
+
+
+def _opted_in(graph: Session, provider_id: str, prospect_id: str) -> bool:
+    return (
+        graph.scalar(
+            select(ProspectOptIn.id).where(
+                ProspectOptIn.provider_id == provider_id, ProspectOptIn.prospect_id == prospect_id
+            )
+        )
+        is not None
+    )
+
+
+def state(ctx: GraphContext) -> ConsentState:
+    eff = effective(ctx)
+    pid = ctx.actor.id
+    prospects = ctx.graph.scalars(
+        select(ProspectOptIn.prospect_id)
+        .where(ProspectOptIn.provider_id == pid)
+        .order_by(ProspectOptIn.created_at)
+    )
+    subjects = ctx.graph.scalars(
+        select(SubjectAttribution.subject_key)
+        .where(SubjectAttribution.provider_id == pid)
+        .order_by(SubjectAttribution.created_at)
+    )
+    return ConsentState(
+        person_id=pid,
+        contribute_policy=eff.contribute.value,
+        contribute_source=eff.contribute_source,
+        query_enabled=eff.query,
+        query_source=eff.query_source,
+        revoked=eff.revoked,
+        opted_in_prospects=list(prospects),
+        attributed_subjects=list(subjects),
+    )
+
+
+def change(ctx: GraphContext, data: ConsentChange) -> ConsentState:
+    """Apply one action to the caller's own consent and append the event (before/after)."""
+    if data.person_id is not None and data.person_id != ctx.actor.id:
+        raise PermissionDenied("graph_consent changes only the caller's own consent")
+    before = state(ctx).model_dump()
+    own = ctx.graph.get(ProviderConsent, ctx.actor.id, with_for_update=True)
+    if own is None:
+        own = ProviderConsent(provider_id=ctx.actor.id)
+        ctx.graph.add(own)
+    target = _apply(ctx, own, data)
+    ctx.graph.flush()
+    after = state(ctx)
+    _append_event(
+        ctx, action=data.action.value, target=target, before=before, after=after.model_dump()
+    )
+    return after
+
+
+def _apply(ctx: GraphContext, own: ProviderConsent, data: ConsentChange) -> str | None:
+    action, pid = data.action, ctx.actor.id
+    if action in (ConsentAction.CONTRIBUTE_ALL, ConsentAction.CONTRIBUTE_PER_PROSPECT):
+        own.contribute_policy = (
+            ContributePolicy.ALL
+            if action is ConsentAction.CONTRIBUTE_ALL
+            else ContributePolicy.PER_PROSPECT
+        ).value
+        own.revoked_at = None
+    elif action is ConsentAction.CONTRIBUTE_NONE:
+        own.contribute_policy, own.revoked_at = ContributePolicy.NONE.value, utcnow()
+    elif action in (ConsentAction.QUERY_ON, ConsentAction.QUERY_OFF):
+        own.query_enabled = action is ConsentAction.QUERY_ON
+    elif action is ConsentAction.REVOKE_ALL:
+        own.contribute_policy, own.query_enabled, own.revoked_at = (
+            ContributePolicy.NONE.value,
+            False,
+            utcnow(),
+        )
+        ctx.graph.execute(delete(ProspectOptIn).where(ProspectOptIn.provider_id == pid))
+        ctx.graph.execute(delete(SubjectAttribution).where(SubjectAttribution.provider_id == pid))
+    elif action in (ConsentAction.OPT_IN_PROSPECT, ConsentAction.OPT_OUT_PROSPECT):
+        prospect_id = _required(data.prospect_id, "prospect_id", action)
+        prospect = ctx.tenant.get(Prospect, prospect_id)
+        if prospect is None or prospect.person_id != pid:
+            raise NotFound("prospect")
+        ctx.graph.execute(
+            delete(ProspectOptIn).where(
+                ProspectOptIn.provider_id == pid, ProspectOptIn.prospect_id == prospect_id
+            )
+        )
+        if action is ConsentAction.OPT_IN_PROSPECT:
+            ctx.graph.add(ProspectOptIn(provider_id=pid, prospect_id=prospect_id))
+        return prospect_id
+    else:
+        subject_key = _required(data.subject_key, "subject_key", action)
+        linked = ctx.graph.scalar(
+            select(ProspectLink.id).where(
+                ProspectLink.provider_id == pid, ProspectLink.subject_key == subject_key
+            )
+        )
+        if linked is None:
+            raise NotFound("subject")
+        ctx.graph.execute(
+            delete(SubjectAttribution).where(
+                SubjectAttribution.provider_id == pid, SubjectAttribution.subject_key == subject_key
+            )
+        )
+        if action is ConsentAction.ATTRIBUTE_SUBJECT:
+            ctx.graph.add(SubjectAttribution(provider_id=pid, subject_key=subject_key))
+        return subject_key
+    return None
+
+
+def _required(value: str | None, field: str, action: ConsentAction) -> str:
+    if not value:
+        raise InvalidInput(field, f"required for {action.value}")
+    return value
+
+
+def _append_event(
+    ctx: GraphContext,
+    *,
+    action: str,
+    target: str | None,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    org_id: str | None = None,
+) -> None:
+    ctx.graph.add(
+        ConsentEvent(
+            provider_id=None if org_id else ctx.actor.id,
+            org_id=org_id,
+            actor_id=ctx.actor.id,
+            channel=ctx.channel,
+            action=action,
+            target=target,
+            before=before,
+            after=after,
+        )
+    )
+    ctx.graph.flush()
+
+
+def require_org_admin(ctx: GraphContext, org_id: str) -> None:
+    """Anyone but the Org's admin sees the Org as missing."""
+    role = ctx.tenant.scalar(
+        select(OrgMembership.role).where(
+            OrgMembership.org_id == org_id, OrgMembership.person_id == ctx.actor.id
+        )
+    )
+    if role != "org_admin":
+        raise NotFound("org")
+
+
+def set_org_policy(ctx: GraphContext, org_id: str, data: OrgPolicyIn) -> OrgPolicyIn:
+    """An org_admin sets the Org's default; members' own choices still override it."""
+    require_org_admin(ctx, org_id)
+    policy = ctx.graph.get(OrgPolicy, org_id, with_for_update=True)
+    before: dict[str, Any] = {}
+    if policy is None:
+        policy = OrgPolicy(org_id=org_id, updated_by=ctx.actor.id, **data.model_dump())
+        ctx.graph.add(policy)
+    else:
+        before = {
+            "contribute_policy": policy.contribute_policy,
+            "query_enabled": policy.query_enabled,
+        }
+        policy.contribute_policy, policy.query_enabled = data.contribute_policy, data.query_enabled
+        policy.updated_by = ctx.actor.id
+    ctx.graph.flush()
+    _append_event(
+        ctx,
+        action="org_policy",
+        target=org_id,
+        before=before,
+        after=data.model_dump(),
+        org_id=org_id,
+    )
+    return data
+
+
+def history(ctx: GraphContext, limit: int = 100) -> list[ConsentEvent]:
+    """The caller's own consent events, newest first."""
+    rows = ctx.graph.scalars(
+        select(ConsentEvent)
+        .where(ConsentEvent.provider_id == ctx.actor.id)
+        .order_by(ConsentEvent.created_at.desc(), ConsentEvent.id)
+        .limit(limit)
+    )
+    return list(rows)

@@ -1,0 +1,207 @@
+"""Contributions: consent-gated, idempotent, noised by OpenDP before anything is stored.
+
+Idempotency key `(provider_id, prospect_id, outcome_version)`: a replay with the same payload
+returns the first row, a different payload under the same key is a Conflict, and a higher
+version supersedes the previous one (the mislabel path). The per-subject budget row is locked
+(SELECT ... FOR UPDATE on PostgreSQL; SQLite writers are serialized by BEGIN IMMEDIATE) before
+the idempotency check, so concurrent identical calls see the first committed row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from prospecting.errors import Conflict, ConsentRequired, InvalidInput
+from prospecting.graph import consent, dp
+from prospecting.graph.context import GraphContext
+from prospecting.graph.models import Contribution, SubjectBudget, Supersession
+from prospecting.graph.schemas import ContributionIn, ContributionOut
+from prospecting.graph.subjects import link_prospect, own_prospect
+from prospecting.prospects.models import Touchpoint
+
+
+def fingerprint(prospect_id: str, data: ContributionIn, days: float | None) -> str:
+    payload = {
+        "prospect_id": prospect_id,
+        "outcome": data.outcome.value,
+        "outcome_version": data.outcome_version,
+        "days_to_outcome": days,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def contribute(ctx: GraphContext, data: ContributionIn) -> ContributionOut:
+    """Record one outcome for the caller's prospect in the graph, noised at this moment."""
+    prospect = own_prospect(ctx, data.prospect_id)
+    if not consent.may_contribute(ctx, prospect.id):
+        raise ConsentRequired("contribution consent is off for this prospect")
+    link, _ = link_prospect(ctx, prospect.id)
+    days = data.days_to_outcome
+    if days is None:
+        days = _days_from_touchpoints(ctx, link.prospect_id, data.outcome_version)
+    digest = fingerprint(link.prospect_id, data, days)
+    budget = ctx.graph.get(SubjectBudget, link.subject_key, with_for_update=True)
+    if budget is None:
+        raise InvalidInput("subject_key", "the subject has no privacy budget")
+    first = _original(ctx, link.prospect_id, data.outcome_version)
+    if first is not None:
+        return _replay(ctx, first, digest)
+    latest = ctx.graph.scalar(
+        select(Contribution)
+        .where(
+            Contribution.provider_id == ctx.actor.id,
+            Contribution.prospect_id == link.prospect_id,
+        )
+        .order_by(Contribution.outcome_version.desc(), Contribution.generation.desc())
+        .limit(1)
+    )
+    if latest is not None and latest.outcome_version > data.outcome_version:
+        raise Conflict(
+            f"outcome_version {data.outcome_version} is older than the stored "
+            f"version {latest.outcome_version}; send a higher version to correct it"
+        )
+    row = _noised_row(ctx, budget, link.subject_key, link.prospect_id, data, days, digest)
+    try:
+        with ctx.graph.begin_nested():
+            ctx.graph.add(row)
+            ctx.graph.flush()
+    except IntegrityError:
+        first = _original(ctx, link.prospect_id, data.outcome_version)
+        if first is None:
+            raise
+        return _replay(ctx, first, digest)
+    supersedes = None
+    if latest is not None:
+        supersedes = _supersede(ctx, latest, row, reason="new_version")
+    return _out(row, replayed=False, supersedes=supersedes)
+
+
+def _original(ctx: GraphContext, prospect_id: str, version: int) -> Contribution | None:
+    return ctx.graph.scalar(
+        select(Contribution).where(
+            Contribution.provider_id == ctx.actor.id,
+            Contribution.prospect_id == prospect_id,
+            Contribution.outcome_version == version,
+            Contribution.generation == 0,
+        )
+    )
+
+
+def _replay(ctx: GraphContext, first: Contribution, digest: str) -> ContributionOut:
+    if first.fingerprint != digest:
+        raise Conflict(
+            "this outcome_version was already contributed with a different payload; "
+            "send a higher outcome_version to correct it"
+        )
+    supersedes = ctx.graph.scalar(
+        select(Supersession.superseded_id).where(Supersession.superseding_id == first.id)
+    )
+    return _out(first, replayed=True, supersedes=supersedes)
+
+
+def _noised_row(
+    ctx: GraphContext,
+    budget: SubjectBudget,
+    subject_key: str,
+    prospect_id: str,
+    data: ContributionIn,
+    days: float | None,
+    digest: str,
+) -> Contribution:
+    """Spend from the budget in integer units and randomize; store nothing when exhausted."""
+    settings = ctx.settings
+    remaining = budget.limit_units - budget.spent_units
+    spend = dp.widen_for_budget(
+        remaining, requested_units=settings.graph_contribution_epsilon_units
+    )
+    row = Contribution(
+        provider_id=ctx.actor.id,
+        prospect_id=prospect_id,
+        outcome_version=data.outcome_version,
+        generation=0,
+        subject_key=subject_key,
+        epsilon_units=0,
+        withheld=spend.exhausted,
+        fingerprint=digest,
+    )
+    if spend.exhausted:
+        budget.withheld += 1
+        return row
+    noised, params = dp.randomize_outcome(data.outcome.value, epsilon_units=spend.epsilon_units)
+    row.noised_outcome, row.outcome_noise = noised, asdict(params)
+    units = spend.epsilon_units
+    if days is not None:
+        day_spend = dp.widen_for_budget(
+            remaining - units, requested_units=settings.graph_days_epsilon_units
+        )
+        if not day_spend.exhausted:
+            value, lp = dp.randomize_days(days, epsilon_units=day_spend.epsilon_units)
+            row.noised_days, row.days_noise = value, asdict(lp)
+            units += day_spend.epsilon_units
+    row.epsilon_units = units
+    budget.spent_units += units
+    return row
+
+
+def _supersede(
+    ctx: GraphContext, old: Contribution, new: Contribution, *, reason: str
+) -> str | None:
+    already = ctx.graph.scalar(select(Supersession.id).where(Supersession.superseded_id == old.id))
+    if already is not None:
+        return None
+    ctx.graph.add(
+        Supersession(
+            subject_key=old.subject_key,
+            superseded_id=old.id,
+            superseding_id=new.id,
+            reason=reason,
+        )
+    )
+    ctx.graph.flush()
+    return old.id
+
+
+def _days_from_touchpoints(ctx: GraphContext, prospect_id: str, version: int) -> float | None:
+    """Days from the first inbound to the recorded outcome of this version, when both exist."""
+    outcome_at = ctx.tenant.scalar(
+        select(Touchpoint.occurred_at).where(
+            Touchpoint.prospect_id == prospect_id, Touchpoint.outcome_version == version
+        )
+    )
+    first_at = ctx.tenant.scalar(
+        select(func.min(Touchpoint.occurred_at)).where(
+            Touchpoint.prospect_id == prospect_id, Touchpoint.direction == "inbound"
+        )
+    )
+    if outcome_at is None or first_at is None:
+        return None
+    return max((outcome_at - first_at).total_seconds() / 86400.0, 0.0)
+
+
+def _out(row: Contribution, *, replayed: bool, supersedes: str | None) -> ContributionOut:
+    return ContributionOut(
+        id=row.id,
+        prospect_id=row.prospect_id,
+        outcome_version=row.outcome_version,
+        subject_key=row.subject_key,
+        epsilon_units=row.epsilon_units,
+        budget_exhausted=row.withheld,
+        replayed=replayed,
+        supersedes=supersedes,
+        created_at=row.created_at,
+    )
+
+
+def next_version(ctx: GraphContext, prospect_id: str) -> int:
+    """The version a mislabel correction should carry: one above the caller's latest."""
+    latest = ctx.graph.scalar(
+        select(func.max(Contribution.outcome_version)).where(
+            Contribution.provider_id == ctx.actor.id, Contribution.prospect_id == prospect_id
+        )
+    )
+    return (latest or 0) + 1

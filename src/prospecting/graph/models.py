@@ -1,0 +1,306 @@
+"""Graph-store tables: opaque subject keys, digests, noised contributions, consent, audit.
+
+The graph store holds ids, keyed digests and noised values only, never raw PII or free text.
+
+Append-only tables (`prospect_subject_aggregates`, `prospect_subject_supersessions`,
+`graph_query_audit`, `graph_query_audit_contributors`, `provider_graph_consent_events`) are
+guarded by database triggers on both backends (see the 0002 migration): UPDATE is always
+refused, TRUNCATE is refused on PostgreSQL, and DELETE is refused except for the erasure path.
+
+Erasure choice: a DSR opt-out must remove a subject's contribution rows from every surface, so
+DELETE of a contribution or supersession row is allowed only when a `subject_opt_outs` row
+exists for its subject key (on PostgreSQL the transaction must also set
+`prospecting.erasure = 'on'`, which only `optout.erase_subject` does). Audit rows and consent
+history are never deleted; they carry ids only.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from prospecting.db import ID, GraphBase, new_id, utcnow
+
+
+class SubjectStatus(enum.StrEnum):
+    ACTIVE = "active"
+    TOMBSTONED = "tombstoned"
+    SPLIT = "split"
+
+
+class ContributePolicy(enum.StrEnum):
+    NONE = "none"
+    PER_PROSPECT = "per_prospect"
+    ALL = "all"
+
+
+class SubjectKey(GraphBase):
+    """An opaque random id for one real person across providers."""
+
+    __tablename__ = "prospect_subject_keys"
+
+    subject_key: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    status: Mapped[str] = mapped_column(String(16), default=SubjectStatus.ACTIVE.value)
+    split_from: Mapped[str | None] = mapped_column(ID, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class SubjectDimension(GraphBase):
+    """One keyed digest bound to a subject, with its collision report count (down-weight)."""
+
+    __tablename__ = "prospect_subject_dimensions"
+    __table_args__ = (
+        UniqueConstraint("subject_key", "dimension", "key_id", "digest"),
+        Index("ix_prospect_subject_dimensions_lookup", "dimension", "key_id", "digest"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    subject_key: Mapped[str] = mapped_column(ForeignKey("prospect_subject_keys.subject_key"))
+    dimension: Mapped[str] = mapped_column(String(32))
+    key_id: Mapped[str] = mapped_column(String(32))
+    digest: Mapped[str] = mapped_column(String(64))
+    collision_reports: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProspectLink(GraphBase):
+    """A provider's prospect id bound to a subject key; `chain` holds only the digests used."""
+
+    __tablename__ = "prospect_links"
+    __table_args__ = (UniqueConstraint("provider_id", "prospect_id"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    provider_id: Mapped[str] = mapped_column(ID)
+    prospect_id: Mapped[str] = mapped_column(ID)
+    subject_key: Mapped[str] = mapped_column(
+        ForeignKey("prospect_subject_keys.subject_key"), index=True
+    )
+    confidence: Mapped[float] = mapped_column(Float)
+    matched_on: Mapped[list[str]] = mapped_column(JSON, default=list)
+    chain: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Contribution(GraphBase):
+    """One noised outcome report (append-only). `generation` > 0 marks a replay after a split."""
+
+    __tablename__ = "prospect_subject_aggregates"
+    __table_args__ = (
+        UniqueConstraint("provider_id", "prospect_id", "outcome_version", "generation"),
+        Index("ix_prospect_subject_aggregates_subject", "subject_key", "provider_id"),
+        Index("ix_prospect_subject_aggregates_created", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    provider_id: Mapped[str] = mapped_column(ID)
+    prospect_id: Mapped[str] = mapped_column(ID)
+    outcome_version: Mapped[int] = mapped_column(Integer)
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    subject_key: Mapped[str] = mapped_column(ID)
+    noised_outcome: Mapped[str | None] = mapped_column(String(16))
+    outcome_noise: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    noised_days: Mapped[float | None] = mapped_column(Float)
+    days_noise: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    epsilon_units: Mapped[int] = mapped_column(BigInteger)
+    withheld: Mapped[bool] = mapped_column(Boolean, default=False)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Supersession(GraphBase):
+    """`superseded_id` no longer counts: a newer version, or a replay into a split key."""
+
+    __tablename__ = "prospect_subject_supersessions"
+    __table_args__ = (UniqueConstraint("superseded_id"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    subject_key: Mapped[str] = mapped_column(ID, index=True)
+    superseded_id: Mapped[str] = mapped_column(ID)
+    superseding_id: Mapped[str | None] = mapped_column(ID)
+    reason: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SubjectBudget(GraphBase):
+    """The per-subject privacy budget in exact integer units (1 epsilon = 1_000_000 units)."""
+
+    __tablename__ = "subject_privacy_budgets"
+
+    subject_key: Mapped[str] = mapped_column(
+        ForeignKey("prospect_subject_keys.subject_key"), primary_key=True
+    )
+    limit_units: Mapped[int] = mapped_column(BigInteger)
+    spent_units: Mapped[int] = mapped_column(BigInteger, default=0)
+    withheld: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ProviderConsent(GraphBase):
+    """A Person's own choices; NULL means "not chosen", so the Org default applies."""
+
+    __tablename__ = "provider_graph_consents"
+
+    provider_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    contribute_policy: Mapped[str | None] = mapped_column(String(16), default=None)
+    query_enabled: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ConsentEvent(GraphBase):
+    """Append-only history of every consent change: who, when, via what, before and after."""
+
+    __tablename__ = "provider_graph_consent_events"
+    __table_args__ = (Index("ix_provider_graph_consent_events_provider", "provider_id"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    provider_id: Mapped[str | None] = mapped_column(ID)
+    org_id: Mapped[str | None] = mapped_column(ID)
+    actor_id: Mapped[str] = mapped_column(ID)
+    channel: Mapped[str] = mapped_column(String(8))
+    action: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str | None] = mapped_column(ID)
+    before: Mapped[dict[str, Any]] = mapped_column(JSON)
+    after: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProspectOptIn(GraphBase):
+    """Per-prospect contribution opt-in (used under the per_prospect policy)."""
+
+    __tablename__ = "provider_prospect_opt_ins"
+    __table_args__ = (UniqueConstraint("provider_id", "prospect_id"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    provider_id: Mapped[str] = mapped_column(ID)
+    prospect_id: Mapped[str] = mapped_column(ID)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SubjectAttribution(GraphBase):
+    """A provider's opt-in to be named as a contributor for one subject key."""
+
+    __tablename__ = "provider_subject_attributions"
+    __table_args__ = (UniqueConstraint("provider_id", "subject_key"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    provider_id: Mapped[str] = mapped_column(ID)
+    subject_key: Mapped[str] = mapped_column(ID, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OrgPolicy(GraphBase):
+    """An Org's default graph policy for its members (org_id from the tenant store)."""
+
+    __tablename__ = "org_graph_policies"
+
+    org_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    contribute_policy: Mapped[str] = mapped_column(String(16))
+    query_enabled: Mapped[bool] = mapped_column(Boolean)
+    updated_by: Mapped[str] = mapped_column(ID)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class SubjectOptOut(GraphBase):
+    """A tombstone with its data-subject-request provenance; one per request id."""
+
+    __tablename__ = "subject_opt_outs"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    request_id: Mapped[str] = mapped_column(String(100), unique=True)
+    subject_key: Mapped[str] = mapped_column(ID, index=True)
+    received_at: Mapped[datetime]
+    verification_method: Mapped[str] = mapped_column(String(32))
+    verifier: Mapped[str] = mapped_column(String(200))
+    legal_ground: Mapped[str] = mapped_column(String(32))
+    officer_id: Mapped[str] = mapped_column(ID)
+    contributions_removed: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BlockedDigest(GraphBase):
+    """A strong digest of an opted-out subject: it may never link to any subject again."""
+
+    __tablename__ = "graph_blocked_digests"
+    __table_args__ = (UniqueConstraint("dimension", "key_id", "digest"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    dimension: Mapped[str] = mapped_column(String(32))
+    key_id: Mapped[str] = mapped_column(String(32))
+    digest: Mapped[str] = mapped_column(String(64))
+    opt_out_id: Mapped[str] = mapped_column(ForeignKey("subject_opt_outs.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PeerAttestation(GraphBase):
+    """A structured safety flag about a subject from a peer; codes only, never free text."""
+
+    __tablename__ = "coop_peer_attestations"
+    __table_args__ = (UniqueConstraint("provider_id", "subject_key", "code"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    provider_id: Mapped[str] = mapped_column(ID)
+    subject_key: Mapped[str] = mapped_column(ID, index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Correction(GraphBase):
+    """A provider's correction: a collision report on a link, or an outcome mislabel."""
+
+    __tablename__ = "graph_corrections"
+    __table_args__ = (Index("ix_graph_corrections_subject", "subject_key", "kind", "dimension"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(16))
+    provider_id: Mapped[str] = mapped_column(ID)
+    prospect_id: Mapped[str] = mapped_column(ID)
+    subject_key: Mapped[str] = mapped_column(ID)
+    dimension: Mapped[str | None] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class QueryAudit(GraphBase):
+    """One cross-provider read (append-only), readable by its consumer and every contributor."""
+
+    __tablename__ = "graph_query_audit"
+    __table_args__ = (Index("ix_graph_query_audit_consumer", "consumer_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    consumer_id: Mapped[str] = mapped_column(ID)
+    subject_key: Mapped[str | None] = mapped_column(ID)
+    kind: Mapped[str] = mapped_column(String(16))
+    scope: Mapped[dict[str, Any]] = mapped_column(JSON)
+    result_state: Mapped[str] = mapped_column(String(32))
+    contributor_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class QueryAuditContributor(GraphBase):
+    """A contributor whose rows fed one audited answer (append-only)."""
+
+    __tablename__ = "graph_query_audit_contributors"
+    __table_args__ = (
+        UniqueConstraint("audit_id", "provider_id"),
+        Index("ix_graph_query_audit_contributors_provider", "provider_id"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    audit_id: Mapped[str] = mapped_column(ForeignKey("graph_query_audit.id"))
+    provider_id: Mapped[str] = mapped_column(ID)

@@ -1,0 +1,107 @@
+"""Who is in the consented network: peers per category and region, states, weekly metrics.
+
+Network state names by the number of consented peers (excluding the asker): 0-1 `empty` (one
+peer is below the minimum that may ever show, so it reads as nobody), 2-10 `sparse`, 11-49
+`growing` (the contract leaves this gap unnamed), 50+ `dense`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import select
+
+from prospecting.db import utcnow
+from prospecting.graph import consent
+from prospecting.graph.context import GraphContext
+from prospecting.graph.models import ContributePolicy, Contribution
+from prospecting.graph.schemas import (
+    GraphMetrics,
+    GraphScope,
+    NetworkState,
+    SegmentState,
+    WeeklyRate,
+)
+from prospecting.identity.models import Person
+
+State = Literal["empty", "sparse", "growing", "dense"]
+
+
+def state_for(peers: int) -> State:
+    if peers < 2:
+        return "empty"
+    if peers <= 10:
+        return "sparse"
+    if peers < 50:
+        return "growing"
+    return "dense"
+
+
+def persons_in_scope(ctx: GraphContext, scope: GraphScope) -> list[str]:
+    """Ids of the Persons in a category and/or region (columns only: this runs per query)."""
+    query = select(Person.id, Person.service_categories)
+    if scope.region:
+        query = query.where(Person.region == scope.region)
+    rows = ctx.tenant.execute(query).all()
+    if scope.category:
+        return [pid for pid, categories in rows if scope.category in (categories or [])]
+    return [pid for pid, _ in rows]
+
+
+def consented_ids(ctx: GraphContext, person_ids: list[str]) -> set[str]:
+    """Persons who currently contribute (any policy but none) and have not revoked."""
+    states = consent.effective_many(ctx.tenant, ctx.graph, person_ids)
+    return {
+        pid
+        for pid, eff in states.items()
+        if eff.contribute is not ContributePolicy.NONE and not eff.revoked
+    }
+
+
+def network_state(ctx: GraphContext, scope: GraphScope) -> NetworkState:
+    people = [pid for pid in persons_in_scope(ctx, scope) if pid != ctx.actor.id]
+    peers = len(consented_ids(ctx, people))
+    return NetworkState(state=state_for(peers), consented_peers=peers, scope=scope)
+
+
+def metrics(ctx: GraphContext, *, weeks: int = 4, now: datetime | None = None) -> GraphMetrics:
+    """Contribution rate per week (share of consented providers who contributed that week)
+    and network state per category/region. Counts only; no identities."""
+    weeks = max(1, min(weeks, 26))
+    now = now or utcnow()
+    people = list(ctx.tenant.scalars(select(Person)))
+    consented = consented_ids(ctx, [p.id for p in people])
+    start = now - timedelta(weeks=weeks)
+    rows = ctx.graph.execute(
+        select(Contribution.provider_id, Contribution.created_at).where(
+            Contribution.created_at >= start, Contribution.generation == 0
+        )
+    ).all()
+    weekly = []
+    for i in range(weeks):
+        lo = start + timedelta(weeks=i)
+        hi = lo + timedelta(weeks=1)
+        active = {pid for pid, at in rows if lo <= at < hi and pid in consented}
+        n = len(consented)
+        weekly.append(
+            WeeklyRate(
+                week_start=lo,
+                consented_providers=n,
+                contributing_providers=len(active),
+                rate=round(len(active) / n, 4) if n else 0.0,
+            )
+        )
+    segments: Counter[tuple[str, str]] = Counter()
+    for person in people:
+        if person.id in consented:
+            for category in person.service_categories or []:
+                segments[(category, person.region or "unknown")] += 1
+    return GraphMetrics(
+        weekly=weekly,
+        segments=[
+            SegmentState(category=c, region=r, consented_peers=n, state=state_for(n))
+            for (c, r), n in sorted(segments.items())
+        ],
+    )

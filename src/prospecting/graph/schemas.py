@@ -1,0 +1,324 @@
+"""Pydantic shapes for the graph: inputs, answers, consent state, audit entries, outputs."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from prospecting.prospects.schemas import Outcome
+
+Key = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Channel = Literal["http", "mcp", "cli"]
+
+
+class ConsentAction(enum.StrEnum):
+    CONTRIBUTE_ALL = "contribute_all"
+    CONTRIBUTE_PER_PROSPECT = "contribute_per_prospect"
+    CONTRIBUTE_NONE = "contribute_none"
+    OPT_IN_PROSPECT = "opt_in_prospect"
+    OPT_OUT_PROSPECT = "opt_out_prospect"
+    QUERY_ON = "query_on"
+    QUERY_OFF = "query_off"
+    ATTRIBUTE_SUBJECT = "attribute_subject"
+    UNATTRIBUTE_SUBJECT = "unattribute_subject"
+    REVOKE_ALL = "revoke_all"
+
+
+class ConsentChange(BaseModel):
+    """One consent action for the calling Person. `person_id`, if given, must be the caller."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: ConsentAction
+    prospect_id: Key | None = Field(default=None, description="For opt_in/opt_out_prospect.")
+    subject_key: Key | None = Field(default=None, description="For (un)attribute_subject.")
+    person_id: Key | None = Field(
+        default=None,
+        description="Optional; accepted only when it names the caller (consent is never "
+        "changed for someone else).",
+    )
+
+
+class ConsentState(BaseModel):
+    person_id: str
+    contribute_policy: Literal["none", "per_prospect", "all"]
+    contribute_source: Literal["own", "org", "default"]
+    query_enabled: bool
+    query_source: Literal["own", "org", "default"]
+    revoked: bool
+    opted_in_prospects: list[str]
+    attributed_subjects: list[str]
+
+
+class ConsentEventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    provider_id: str | None
+    org_id: str | None
+    actor_id: str
+    channel: str
+    action: str
+    target: str | None
+    before: dict[str, object]
+    after: dict[str, object]
+    created_at: datetime
+
+
+class OrgPolicyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    contribute_policy: Literal["none", "per_prospect", "all"]
+    query_enabled: bool
+
+
+class LinkOut(BaseModel):
+    prospect_id: str
+    subject_key: str
+    confidence: float = Field(description="Posterior probability that the link is right.")
+    created_subject: bool
+    matched_on: list[str]
+
+
+class ContributionIn(BaseModel):
+    """An outcome for one of the caller's prospects; versions start at 1 and only go up."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    prospect_id: Key
+    outcome: Outcome
+    outcome_version: int = Field(default=1, ge=1, le=10_000)
+    days_to_outcome: float | None = Field(
+        default=None, ge=0, le=3650, description="Days from first contact to this outcome."
+    )
+
+
+class ContributionOut(BaseModel):
+    id: str
+    prospect_id: str
+    outcome_version: int
+    subject_key: str
+    epsilon_units: int
+    budget_exhausted: bool = Field(
+        description="No value was stored: the subject's budget is spent."
+    )
+    replayed: bool = Field(description="True when this answers a replay of an earlier call.")
+    supersedes: str | None
+    created_at: datetime
+
+
+class GraphScope(BaseModel):
+    """Which consented peers count: a category and/or region; empty means the whole network."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    category: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
+    region: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
+
+
+class GraphQueryIn(BaseModel):
+    """Name one subject: by its key, or by one of the caller's own prospects."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    subject_key: Key | None = None
+    prospect_id: Key | None = None
+    scope: GraphScope = Field(default_factory=GraphScope)
+
+
+class Band(BaseModel):
+    estimate: float = Field(description="Unbiased point estimate (not clipped).")
+    lower: float
+    upper: float
+
+
+class Histogram(BaseModel):
+    counts: dict[str, float]
+    lower: dict[str, float]
+    upper: dict[str, float]
+    n_reports: int
+    withheld: int = Field(description="Outcomes withheld after budget exhaustion (band widened).")
+    confidence: float
+
+
+class Fingerprint(BaseModel):
+    booked_share: Band
+    no_show_share: Band
+    ghost_share: Band
+    profile: Literal["books", "unreliable", "blocked_by_peers", "mixed", "unknown"]
+
+
+class Velocity(BaseModel):
+    mean_days: Band
+    n_reports: int
+
+
+class NetworkState(BaseModel):
+    state: Literal["empty", "sparse", "growing", "dense"]
+    consented_peers: int
+    scope: GraphScope
+
+
+class SafetyFlag(BaseModel):
+    code: str
+    peers: int
+
+
+class Attribution(BaseModel):
+    provider_id: str
+    display_name: str
+
+
+class LocalOutcome(BaseModel):
+    """The caller's own recorded outcome for the prospect (provider-local, never network)."""
+
+    outcome: str
+    outcome_version: int
+    occurred_at: datetime
+
+
+AnswerState = Literal["ok", "insufficient_contributors", "subject_opted_out", "degraded"]
+
+
+class GraphAnswer(BaseModel):
+    state: AnswerState
+    subject_key: str | None
+    sentinel_reason: Literal["erased", "consent_revoked"] | None = None
+    min_contributors: int
+    contributors: int | None = Field(default=None, description="Distinct peers, when shown.")
+    histogram: Histogram | None = None
+    fingerprint: Fingerprint | None = None
+    velocity: Velocity | None = None
+    network: NetworkState | None = None
+    safety_flags: list[SafetyFlag] = Field(default_factory=list)
+    attribution: list[Attribution] = Field(default_factory=list)
+    budget_exhausted: bool = False
+    notices: list[str] = Field(
+        default_factory=list, description="Must be shown to the person (bands widened, degraded)."
+    )
+    degraded: bool = False
+    local_outcomes: list[LocalOutcome] = Field(default_factory=list)
+    audit_id: str | None = None
+
+
+class DsrProvenance(BaseModel):
+    """The data-subject request behind an opt-out."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    request_id: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=3, max_length=100)
+    ]
+    received_at: AwareDatetime
+    verification_method: Literal[
+        "email_link", "id_document", "phone_callback", "in_person", "authorized_agent"
+    ]
+    verifier: ShortText
+    legal_ground: Literal["gdpr_art17", "gdpr_art21", "ccpa_delete", "consent_withdrawn", "other"]
+
+
+class OptOutIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    subject_key: Key
+    provenance: DsrProvenance
+
+
+class OptOutOut(BaseModel):
+    id: str
+    subject_key: str
+    request_id: str
+    contributions_removed: int
+    blocked_digests: int
+    replayed: bool
+    created_at: datetime
+
+
+class CollisionIn(BaseModel):
+    """ "Not the same person": the caller's prospect should not be linked to its subject."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    prospect_id: Key
+    dimension: Literal["phone", "email", "name", "name_phone", "name_email"] | None = None
+
+
+class CollisionOut(BaseModel):
+    subject_key: str
+    dimension: str
+    distinct_reporters: int
+    split: bool
+    new_subject_key: str | None = Field(description="The caller's new key after a split.")
+
+
+class MislabelIn(BaseModel):
+    """ "It wasn't a no-show, they rescheduled": a newer version supersedes the old one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    prospect_id: Key
+    outcome: Outcome
+    days_to_outcome: float | None = Field(default=None, ge=0, le=3650)
+
+
+class AttestationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    prospect_id: Key
+    code: Literal[
+        "abusive_language", "harassment", "payment_dispute", "safety_concern", "impersonation"
+    ]
+
+
+class AuditEntry(BaseModel):
+    id: str
+    role: Literal["consumer", "contributor"]
+    kind: str
+    subject_key: str | None
+    result_state: str
+    contributor_count: int
+    scope: dict[str, object]
+    created_at: datetime
+
+
+class Reachability(BaseModel):
+    state: AnswerState
+    reachable: bool
+    peers_with_positive_outcome: int
+    degraded: bool = False
+
+
+class WeeklyRate(BaseModel):
+    week_start: datetime
+    consented_providers: int
+    contributing_providers: int
+    rate: float
+
+
+class SegmentState(BaseModel):
+    category: str
+    region: str
+    consented_peers: int
+    state: Literal["empty", "sparse", "growing", "dense"]
+
+
+class GraphMetrics(BaseModel):
+    weekly: list[WeeklyRate]
+    segments: list[SegmentState]
+
+
+class GraphSignals(BaseModel):
+    """What auto-qualify needs from the graph for one prospect (only when the answer is ok)."""
+
+    subject_key: str
+    contributors: int
+    outcome_shares: dict[str, float]
+    histogram: Histogram
+    fingerprint: Fingerprint
+    velocity: Velocity | None
+    safety_flags: list[SafetyFlag]
+    budget_exhausted: bool

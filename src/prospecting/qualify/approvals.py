@@ -1,0 +1,156 @@
+"""Approve step: one tap, edit-then-approve (the edit is kept as a signal), discard, batch.
+
+Approval records an outbound message touchpoint on the prospect and hands the reply to the
+outbox. A batch is all-or-nothing: every draft is checked before any is approved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from prospecting.db import new_id, utcnow
+from prospecting.errors import Conflict, NotFound
+from prospecting.identity.models import Person
+from prospecting.prospects.models import Prospect, Touchpoint
+from prospecting.prospects.schemas import ProspectStatus
+from prospecting.qualify import outbox
+from prospecting.qualify.models import Draft
+from prospecting.qualify.schemas import DraftStatus
+from prospecting.qualify.service import get_draft
+
+MAX_EXACT_DISTANCE_CELLS = 4_000_000
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance in characters (common prefix/suffix trimmed; bounded work)."""
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < min(len(a), len(b)) - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    a, b = a[start : len(a) - end], b[start : len(b) - end]
+    if not a or not b:
+        return max(len(a), len(b))
+    if len(a) * len(b) > MAX_EXACT_DISTANCE_CELLS:
+        return max(len(a), len(b))
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def _pending(session: Session, actor: Person, draft_id: str) -> Draft:
+    draft = get_draft(session=session, actor=actor, draft_id=draft_id)
+    if draft.status != DraftStatus.PENDING.value:
+        raise Conflict(f"draft {draft_id} is already {draft.status}")
+    return draft
+
+
+def _approve(
+    session: Session,
+    actor: Person,
+    draft: Draft,
+    *,
+    body: str,
+    adapter: outbox.ChannelAdapter,
+    at: datetime | None,
+) -> Draft:
+    decided = at or utcnow()
+    prospect = session.get(Prospect, draft.prospect_id)
+    assert prospect is not None
+    touchpoint = Touchpoint(
+        id=new_id(),
+        prospect_id=draft.prospect_id,
+        person_id=actor.id,
+        kind="message",
+        direction="outbound",
+        channel=draft.channel,
+        body=body,
+        occurred_at=decided,
+    )
+    session.add(touchpoint)
+    session.flush()
+    draft.status, draft.decided_at = DraftStatus.APPROVED.value, decided
+    draft.outbound_touchpoint_id = touchpoint.id
+    if prospect.status == ProspectStatus.NEW.value:
+        prospect.status = ProspectStatus.CONTACTED.value
+    recipient = prospect.email if draft.channel == "email" else prospect.phone_e164
+    outbox.enqueue(
+        session=session,
+        person_id=actor.id,
+        draft_id=draft.id,
+        touchpoint_id=touchpoint.id,
+        channel=draft.channel,
+        recipient=recipient or prospect.email or prospect.phone_e164,
+        body=body,
+        adapter=adapter,
+    )
+    return draft
+
+
+def approve_draft(
+    *,
+    session: Session,
+    actor: Person,
+    draft_id: str,
+    adapter: outbox.ChannelAdapter | None = None,
+    at: datetime | None = None,
+) -> Draft:
+    """One tap: send the draft as it is."""
+    draft = _pending(session, actor, draft_id)
+    return _approve(
+        session, actor, draft, body=draft.body, adapter=adapter or outbox.LogOnlyAdapter(), at=at
+    )
+
+
+def edit_and_approve(
+    *,
+    session: Session,
+    actor: Person,
+    draft_id: str,
+    body: str,
+    adapter: outbox.ChannelAdapter | None = None,
+    at: datetime | None = None,
+) -> Draft:
+    """Send the provider's edit; the original, the edit and their distance are kept."""
+    draft = _pending(session, actor, draft_id)
+    draft.edited_body = body
+    draft.edit_distance = edit_distance(draft.body, body)
+    return _approve(
+        session, actor, draft, body=body, adapter=adapter or outbox.LogOnlyAdapter(), at=at
+    )
+
+
+def discard_draft(
+    *, session: Session, actor: Person, draft_id: str, at: datetime | None = None
+) -> Draft:
+    draft = _pending(session, actor, draft_id)
+    draft.status, draft.decided_at = DraftStatus.DISCARDED.value, at or utcnow()
+    session.flush()
+    return draft
+
+
+def batch_approve(
+    *,
+    session: Session,
+    actor: Person,
+    draft_ids: Sequence[str],
+    adapter: outbox.ChannelAdapter | None = None,
+) -> list[Draft]:
+    """Approve many drafts or none: a missing, foreign or decided draft fails the whole batch."""
+    ids = list(dict.fromkeys(draft_ids))
+    drafts = []
+    for draft_id in ids:
+        try:
+            drafts.append(_pending(session, actor, draft_id))
+        except NotFound:
+            raise NotFound(f"draft {draft_id}") from None
+    chosen = adapter or outbox.LogOnlyAdapter()
+    return [_approve(session, actor, d, body=d.body, adapter=chosen, at=None) for d in drafts]

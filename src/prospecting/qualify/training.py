@@ -1,0 +1,161 @@
+"""Which "will book" model scores a Person's inbound, and retraining from their own outcomes.
+
+Cold start: a Person with no trained model is scored by the global model packaged in
+`data/cold_start_model.json`. It is fitted (by `prospecting qualify train --cold-start`, see
+`synthetic.build_cold_start`) on a synthetic history generated with a different seed than the
+served demo network, through the same ingest → qualify pipeline. Retraining
+(`prospecting qualify train`) fits on the Person's own qualified messages whose prospect later
+got an outcome, and stores a new version in `qualify_models`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from prospecting.errors import InvalidInput
+from prospecting.identity.models import Person
+from prospecting.prospects.models import Touchpoint
+from prospecting.qualify.models import Qualification, ScoringModel
+from prospecting.qualify.scoring import BOOKED_OUTCOMES, FEATURES, LogisticScorer, fit
+
+COLD_START_FILE = "cold_start_model.json"
+PRIOR_BOOK_RATE = 0.35
+
+
+@dataclass(frozen=True)
+class Example:
+    person_id: str
+    message_at: datetime
+    features: dict[str, float]
+    booked: int
+    p_book: float
+
+
+def prior_scorer() -> LogisticScorer:
+    """A scorer that knows nothing but a base rate (used only to build the cold-start model)."""
+    n = len(FEATURES)
+    return LogisticScorer(
+        version="prior",
+        features=FEATURES,
+        mean=(0.0,) * n,
+        scale=(1.0,) * n,
+        coef=(0.0,) * n,
+        intercept=math.log(PRIOR_BOOK_RATE / (1 - PRIOR_BOOK_RATE)),
+        calibration={"method": "sigmoid", "a": 1.0, "b": 0.0},
+    )
+
+
+@functools.cache
+def cold_start_scorer() -> LogisticScorer:
+    """The packaged global model, or the base-rate prior if the file is absent or stale."""
+    try:
+        text = resources.files("prospecting.qualify").joinpath("data", COLD_START_FILE).read_text(
+            encoding="utf-8"
+        )
+    except (FileNotFoundError, OSError):
+        return prior_scorer()
+    params = json.loads(text)
+    if tuple(params.get("features", ())) != FEATURES:
+        return prior_scorer()
+    return LogisticScorer.from_params(f"cold-start-{params.get('version', 1)}", params)
+
+
+def active_scorer(*, session: Session, actor: Person) -> LogisticScorer:
+    """The Person's newest trained model, else the cold-start model."""
+    row = session.scalar(
+        select(ScoringModel)
+        .where(ScoringModel.person_id == actor.id)
+        .order_by(ScoringModel.version.desc())
+        .limit(1)
+    )
+    if row is None or tuple(row.params.get("features", ())) != FEATURES:
+        return cold_start_scorer()
+    return _stored_scorer(row.id, f"person-v{row.version}", json.dumps(row.params))
+
+
+@functools.lru_cache(maxsize=256)
+def _stored_scorer(_row_id: str, version: str, params_json: str) -> LogisticScorer:
+    return LogisticScorer.from_params(version, json.loads(params_json))
+
+
+def labelled_examples(
+    *, session: Session, person_ids: Sequence[str] | None = None
+) -> list[Example]:
+    """Qualified messages with the outcome that followed them (before the prospect wrote again);
+    among those the newest outcome version wins (a correction supersedes)."""
+    query = select(Qualification)
+    if person_ids is not None:
+        query = query.where(Qualification.person_id.in_(list(person_ids)))
+    qualifications = list(session.scalars(query.order_by(Qualification.message_at)))
+    if not qualifications:
+        return []
+    outcome_query = select(Touchpoint).where(Touchpoint.kind == "outcome")
+    if person_ids is not None:
+        outcome_query = outcome_query.where(Touchpoint.person_id.in_(list(person_ids)))
+    outcomes: dict[str, list[Touchpoint]] = defaultdict(list)
+    for row in session.scalars(outcome_query):
+        outcomes[row.prospect_id].append(row)
+    next_message: dict[str, datetime] = {}
+    horizon: dict[str, datetime | None] = {}
+    for q in reversed(qualifications):
+        horizon[q.id] = next_message.get(q.prospect_id)
+        next_message[q.prospect_id] = q.message_at
+    examples = []
+    for q in qualifications:
+        until = horizon[q.id]
+        later = [
+            o for o in outcomes.get(q.prospect_id, [])
+            if o.occurred_at >= q.message_at and (until is None or o.occurred_at < until)
+        ]
+        if not later:
+            continue
+        latest = max(later, key=lambda o: o.outcome_version or 0)
+        examples.append(
+            Example(
+                q.person_id, q.message_at, dict(q.features),
+                int(latest.outcome in BOOKED_OUTCOMES), q.p_book,
+            )
+        )
+    return examples
+
+
+def train_for_person(*, session: Session, actor: Person) -> ScoringModel:
+    """Fit on the Person's own outcomes and store it as their next model version."""
+    examples = labelled_examples(session=session, person_ids=[actor.id])
+    latest = session.scalar(
+        select(func.max(ScoringModel.version)).where(ScoringModel.person_id == actor.id)
+    )
+    version = (latest or 0) + 1
+    try:
+        result = fit(
+            [e.features for e in examples], [e.booked for e in examples],
+            version=f"person-v{version}",
+        )
+    except ValueError as exc:
+        raise InvalidInput("outcomes", f"{exc}; the cold-start model stays in use") from None
+    row = ScoringModel(
+        person_id=actor.id,
+        version=version,
+        n_samples=len(examples),
+        metrics=result.metrics,
+        params=result.scorer.params(),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def model_summary(*, session: Session, actor: Person) -> dict[str, Any]:
+    scorer = active_scorer(session=session, actor=actor)
+    return {"version": scorer.version, "features": len(scorer.features)}

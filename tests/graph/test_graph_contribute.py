@@ -1,0 +1,105 @@
+"""Contributions: consent gate, idempotency, supersession, concurrency, budget exhaustion."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import func, select
+
+from graph.conftest import PHONE, Net
+from prospecting.graph import dp
+from prospecting.graph.context import GraphContext
+from prospecting.graph.contribute import contribute
+from prospecting.graph.models import Contribution, SubjectBudget
+from prospecting.graph.schemas import ContributionIn
+from prospecting.identity.service import get_person
+
+
+def test_contribution_is_consent_gated_per_policy(net: Net) -> None:
+    p = net.provider()
+    pid, other = net.inbound(p, phone=PHONE), net.inbound(p, email="x@example.org")
+    assert net.contribute(p, pid, "booked").status_code == 403
+    net.consent(p, "contribute_per_prospect")
+    assert net.contribute(p, pid, "booked").status_code == 403
+    net.consent(p, "opt_in_prospect", prospect_id=pid)
+    assert net.contribute(p, pid, "booked").status_code == 200
+    assert net.contribute(p, other, "booked").status_code == 403
+    net.consent(p, "contribute_all")
+    assert net.contribute(p, other, "booked").status_code == 200
+
+
+def test_replay_returns_the_first_result_and_a_different_payload_conflicts(net: Net) -> None:
+    p = net.provider("contribute_all")
+    pid = net.inbound(p, phone=PHONE)
+    first = net.contribute(p, pid, "no_show", days_to_outcome=2).json()
+    again = net.contribute(p, pid, "no_show", days_to_outcome=2).json()
+    assert again["id"] == first["id"] and again["replayed"] and not first["replayed"]
+    clash = net.contribute(p, pid, "booked", days_to_outcome=2)
+    assert clash.status_code == 409
+    newer = net.contribute(p, pid, "rescheduled", outcome_version=2, days_to_outcome=2).json()
+    assert newer["supersedes"] == first["id"]
+    assert net.contribute(p, pid, "booked", outcome_version=1).status_code == 409
+    stale = net.contribute(p, pid, "ghosted", outcome_version=1, days_to_outcome=2)
+    assert stale.status_code == 409
+
+
+def test_only_noised_values_and_public_params_are_stored(net: Net, runtime) -> None:
+    p = net.provider("contribute_all")
+    pid = net.inbound(p, phone=PHONE)
+    net.contribute(p, pid, "booked", days_to_outcome=7)
+    with runtime.stores.graph() as graph:
+        row = graph.scalar(select(Contribution))
+        assert row.noised_outcome in dp.OUTCOMES
+        assert row.outcome_noise["mechanism"] == dp.RANDOMIZED_RESPONSE
+        assert row.days_noise["mechanism"] == dp.LAPLACE and row.noised_days != 7.0
+        assert set(vars(row)) & {"outcome", "days_to_outcome"} == set()
+        budget = graph.get(SubjectBudget, row.subject_key)
+        assert budget.spent_units == row.epsilon_units == 2 * dp.EPSILON_UNITS_PER_EPS
+
+
+def test_fifty_concurrent_identical_contributions_leave_one_row(net: Net, runtime) -> None:
+    p = net.provider("contribute_all", "query_on")
+    pid = net.inbound(p, phone=PHONE)
+    net.link(p, pid)
+    data = ContributionIn(prospect_id=pid, outcome="booked", days_to_outcome=1.5)
+    results, errors = [], []
+    barrier = threading.Barrier(50)
+
+    def worker() -> None:
+        try:
+            barrier.wait()
+            with runtime.stores.tenant() as tenant, runtime.stores.graph() as graph:
+                actor = get_person(session=tenant, person_id=p.id)
+                ctx = GraphContext(tenant, graph, actor, runtime.settings, runtime.resolver)
+                results.append(contribute(ctx, data).id)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    assert len(results) == 50 and len(set(results)) == 1
+    with runtime.stores.graph() as graph:
+        assert graph.scalar(select(func.count()).select_from(Contribution)) == 1
+        budget = graph.scalar(select(SubjectBudget))
+        assert budget.spent_units == 2 * dp.EPSILON_UNITS_PER_EPS
+
+
+def test_budget_exhaustion_withholds_and_widens_the_band_with_a_flag(net: Net) -> None:
+    asker = net.provider("query_on")
+    apid = net.inbound(asker, phone=PHONE)
+    for _ in range(7):  # 10 units of budget at 2 per contribution: 5 stored, 2 withheld
+        p = net.provider("contribute_all")
+        out = net.contribute(p, net.inbound(p, phone=PHONE), "booked", days_to_outcome=1)
+        assert out.status_code == 200
+    answer = net.query(asker, prospect_id=apid)
+    assert answer["state"] == "ok"
+    assert answer["budget_exhausted"] is True
+    assert answer["histogram"]["withheld"] == 2 and answer["histogram"]["n_reports"] == 5
+    assert any("budget exhausted" in n for n in answer["notices"])
+    hist = answer["histogram"]
+    for outcome in dp.OUTCOMES:
+        assert hist["upper"][outcome] >= min(hist["counts"][outcome] + 2, 7)

@@ -1,0 +1,86 @@
+"""Corrections: collision down-weights, three reporters split the key; mislabels supersede."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from graph.conftest import PHONE, Net
+from prospecting.graph.models import Contribution, SubjectDimension
+
+
+def test_collisions_downweight_then_split_at_three_reporters(net: Net, runtime) -> None:
+    founder = net.provider("contribute_all", "query_on")
+    fpid = net.inbound(founder, phone=PHONE, name="Jamie Clarke")
+    key = net.link(founder, fpid)["subject_key"]
+    reporters = []
+    for i in range(4):
+        p = net.provider("contribute_all", "query_on")
+        pid = net.inbound(p, phone=PHONE, name=f"Other Person{i}")
+        assert net.link(p, pid)["subject_key"] == key
+        net.contribute(p, pid, "ghosted", days_to_outcome=5)
+        reporters.append((p, pid))
+    net.consent(reporters[2][0], "revoke_all")  # revoked: its rows are not replayed
+    outs = []
+    for p, pid in reporters[:3]:
+        r = net.client.post(
+            "/prospect-graph/corrections/collisions", json={"prospect_id": pid}, headers=p.headers
+        )
+        assert r.status_code == 200, r.text
+        outs.append(r.json())
+        if not outs[-1]["split"]:  # a provider's repeated report counts once
+            again = net.client.post(
+                "/prospect-graph/corrections/collisions",
+                json={"prospect_id": pid},
+                headers=p.headers,
+            ).json()
+            assert again["distinct_reporters"] == outs[-1]["distinct_reporters"]
+    assert [o["distinct_reporters"] for o in outs] == [1, 2, 3]
+    assert outs[0]["dimension"] == "phone" and not outs[1]["split"] and outs[2]["split"]
+    new_key = outs[2]["new_subject_key"]
+    assert new_key and new_key != key
+    with runtime.stores.graph() as graph:
+        reports = graph.scalars(
+            select(SubjectDimension.collision_reports).where(
+                SubjectDimension.subject_key == key, SubjectDimension.dimension == "phone"
+            )
+        ).all()
+        assert reports and set(reports) == {3}
+    for p, pid in reporters[:3]:
+        assert net.link(p, pid)["subject_key"] == new_key
+    assert net.link(*reporters[3])["subject_key"] == key
+    # new key: the two non-revoked reporters' rows were replayed; old key lost them
+    with runtime.stores.graph() as graph:
+        replayed = graph.scalars(
+            select(Contribution.provider_id).where(Contribution.subject_key == new_key)
+        ).all()
+    assert sorted(replayed) == sorted([reporters[0][0].id, reporters[1][0].id])
+    on_new = net.query(reporters[0][0], prospect_id=reporters[0][1])
+    assert on_new["state"] == "insufficient_contributors"  # only reporter 2 is a peer there
+    on_old = net.query(founder, prospect_id=fpid)
+    assert on_old["contributors"] == 2  # the revoked reporter's rows stay, plus reporter 4
+
+
+def test_mislabel_supersedes_and_recomputes_velocity(net: Net) -> None:
+    asker = net.provider("query_on")
+    apid = net.inbound(asker, phone=PHONE)
+    peers = []
+    for _ in range(2):
+        p = net.provider("contribute_all")
+        pid = net.inbound(p, phone=PHONE)
+        net.contribute(p, pid, "no_show", days_to_outcome=90)
+        peers.append((p, pid))
+    before = net.query(asker, prospect_id=apid)
+    assert before["histogram"]["n_reports"] == 2
+    p, pid = peers[0]
+    r = net.client.post(
+        "/prospect-graph/corrections/outcomes",
+        json={"prospect_id": pid, "outcome": "rescheduled", "days_to_outcome": 0},
+        headers=p.headers,
+    )
+    assert r.status_code == 200, r.text
+    corrected = r.json()
+    assert corrected["outcome_version"] == 2 and corrected["supersedes"]
+    after = net.query(asker, prospect_id=apid)
+    assert after["histogram"]["n_reports"] == 2  # superseded row no longer counts
+    assert after["velocity"]["n_reports"] == 2
+    assert after["velocity"]["mean_days"]["estimate"] != before["velocity"]["mean_days"]["estimate"]

@@ -1,0 +1,34 @@
+"""The demo network seeds graph consents and contributions that a query can read."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from prospecting import demo
+from prospecting.graph import service
+from prospecting.graph.context import GraphContext
+from prospecting.graph.demo import seed_graph
+from prospecting.graph.models import ConsentEvent
+from prospecting.graph.schemas import GraphQueryIn
+from prospecting.identity.models import Person
+from prospecting.prospects.models import Prospect
+
+
+def test_demo_graph_seed_contributes_every_recorded_outcome(runtime) -> None:
+    with runtime.stores.tenant() as tenant, runtime.stores.graph() as graph:
+        demo.seed(session=tenant, resolver=runtime.resolver)
+        made = seed_graph(
+            tenant=tenant, graph=graph, settings=runtime.settings, resolver=runtime.resolver
+        )
+        assert made >= 8
+        assert set(graph.scalars(select(ConsentEvent.channel))) == {"cli"}
+        salon = tenant.scalar(select(Person).where(Person.display_name == "Salon Lumière"))
+        jamie = tenant.scalar(
+            select(Prospect).where(
+                Prospect.person_id == salon.id, Prospect.phone_e164 == "+447911123456"
+            )
+        )
+        ctx = GraphContext(tenant, graph, salon, runtime.settings, runtime.resolver)
+        answer = service.query(ctx, GraphQueryIn(prospect_id=jamie.id))
+    assert answer.state == "insufficient_contributors"  # one peer (the therapist) knows Jamie
+    assert answer.network is not None and answer.audit_id

@@ -1,0 +1,147 @@
+"""Failure modes: graph store unreachable, erasure mid-query, consent revoked mid-query."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import delete, update
+
+from graph.conftest import EMAIL, PHONE, Net
+from prospecting.app import create_app
+from prospecting.db import Stores, make_engine
+from prospecting.graph import query as graph_query
+from prospecting.graph.context import GraphContext
+from prospecting.graph.models import ProviderConsent, SubjectAttribution
+from prospecting.graph.optout import subject_opt_out
+from prospecting.graph.schemas import OptOutIn
+from prospecting.identity.models import Role
+from prospecting.identity.service import get_person
+
+UNREACHABLE = "postgresql://postgres@127.0.0.1:1/graph_is_partitioned"
+
+
+def _contributors(net: Net, n: int, *, phone: str = PHONE, attribute: bool = False) -> list:
+    out = []
+    for _ in range(n):
+        p = net.provider("contribute_all", "query_on")
+        pid = net.inbound(p, phone=phone)
+        net.contribute(p, pid, "booked", days_to_outcome=3)
+        if attribute:
+            net.consent(p, "attribute_subject", subject_key=net.link(p, pid)["subject_key"])
+        out.append((p, pid))
+    return out
+
+
+def test_unreachable_graph_store_degrades_to_a_local_answer_with_a_breadcrumb(
+    net: Net, runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    _contributors(net, 2)
+    asker = net.provider("query_on", "contribute_all")
+    pid = net.inbound(asker, phone=PHONE, email=EMAIL, name="Jamie Clarke")
+    net.client.post(f"/prospects/{pid}/outcomes", json={"outcome": "booked"}, headers=asker.headers)
+    assert net.query(asker, prospect_id=pid)["state"] == "ok"
+    partitioned = replace(
+        runtime, stores=Stores(runtime.stores.tenant_engine, make_engine(UNREACHABLE))
+    )
+    caplog.set_level(logging.WARNING, logger="prospecting.graph")
+    with TestClient(create_app(runtime=partitioned)) as client:
+        r = client.post("/prospect-graph/query", json={"prospect_id": pid}, headers=asker.headers)
+        assert r.status_code == 200, r.text
+        answer = r.json()
+        reach = client.get(f"/prospect-graph/prospects/{pid}/reachability", headers=asker.headers)
+        write = client.post(
+            "/prospect-graph/contributions",
+            json={"prospect_id": pid, "outcome": "booked"},
+            headers=asker.headers,
+        )
+    assert answer["state"] == "degraded" and answer["degraded"] is True
+    assert answer["histogram"] is None and answer["fingerprint"] is None  # never stale
+    assert [o["outcome"] for o in answer["local_outcomes"]] == ["booked"]
+    assert answer["notices"]
+    assert reach.json()["degraded"] is True
+    assert write.status_code == 503 and write.json()["type"] == "/problems/graph_unavailable"
+    crumbs = [r for r in caplog.records if r.name == "prospecting.graph"]
+    assert crumbs and all("degraded" in r.getMessage() for r in crumbs[:1])
+    logged = " ".join(r.getMessage() + str(r.__dict__) for r in crumbs)
+    for pii in ("7911", "jamie", "Jamie", "example.org"):
+        assert pii not in logged
+
+
+def test_subject_erased_mid_query_returns_the_sentinel_and_no_aggregates(
+    net: Net, runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _contributors(net, 3)
+    asker = net.provider("query_on")
+    pid = net.inbound(asker, phone=PHONE)
+    key = net.link(asker, pid)["subject_key"]
+    officer_ref = net.provider(roles=[Role.PRIVACY_OFFICER])
+    with runtime.stores.tenant() as tenant:
+        officer = get_person(session=tenant, person_id=officer_ref.id)
+    provenance = {
+        "request_id": "DSR-77",
+        "received_at": "2026-11-01T00:00:00Z",
+        "verification_method": "id_document",
+        "verifier": "desk",
+        "legal_ground": "gdpr_art17",
+    }
+
+    def erase_now() -> None:
+        with runtime.stores.graph() as graph:
+            ctx = GraphContext(None, graph, officer, runtime.settings, runtime.resolver)  # type: ignore[arg-type]
+            subject_opt_out(ctx, OptOutIn(subject_key=key, provenance=provenance))
+
+    monkeypatch.setattr(graph_query, "before_recheck", erase_now)
+    answer = net.query(asker, prospect_id=pid)
+    assert answer["state"] == "subject_opted_out" and answer["sentinel_reason"] == "erased"
+    for field in ("histogram", "fingerprint", "velocity", "contributors"):
+        assert answer[field] is None
+    assert answer["attribution"] == [] and answer["safety_flags"] == []
+
+
+def test_consent_revoked_mid_query_is_denied_for_that_subject_only(
+    net: Net, runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = _contributors(net, 2, attribute=True)
+    other_phone = "07400 123456"
+    asker = net.provider("query_on")
+    pid1, pid2 = net.inbound(asker, phone=PHONE), net.inbound(asker, phone=other_phone)
+    for p, _ in first:  # the same two peers also know the second subject
+        ppid = net.inbound(p, phone=other_phone)
+        net.contribute(p, ppid, "ghosted")
+        net.consent(p, "attribute_subject", subject_key=net.link(p, ppid)["subject_key"])
+    key1 = net.link(asker, pid1)["subject_key"]
+    peer = first[0][0]
+
+    def unattribute_now() -> None:
+        with runtime.stores.graph() as graph:
+            graph.execute(
+                delete(SubjectAttribution).where(
+                    SubjectAttribution.provider_id == peer.id,
+                    SubjectAttribution.subject_key == key1,
+                )
+            )
+
+    monkeypatch.setattr(graph_query, "before_recheck", unattribute_now)
+    answer = net.query(asker, prospect_id=pid1)
+    assert answer["state"] == "subject_opted_out"
+    assert answer["sentinel_reason"] == "consent_revoked" and answer["histogram"] is None
+    monkeypatch.undo()
+    second = net.query(asker, prospect_id=pid2)
+    assert second["state"] == "ok"
+    assert {a["provider_id"] for a in second["attribution"]} == {p.id for p, _ in first}
+
+    def asker_revokes_now() -> None:
+        with runtime.stores.graph() as graph:
+            graph.execute(
+                update(ProviderConsent)
+                .where(ProviderConsent.provider_id == asker.id)
+                .values(query_enabled=False)
+            )
+
+    monkeypatch.setattr(graph_query, "before_recheck", asker_revokes_now)
+    revoked = net.query(asker, prospect_id=pid2)
+    assert revoked["state"] == "subject_opted_out" and revoked["histogram"] is None
+    assert revoked["sentinel_reason"] == "consent_revoked"

@@ -1,0 +1,144 @@
+"""graph_query end to end: min contributors, bands, attribution, network state, audit."""
+
+from __future__ import annotations
+
+from graph.conftest import PHONE, Net
+
+
+def _network(net: Net, n: int, outcome: str = "booked") -> tuple[list, list[str]]:
+    peers, prospects = [], []
+    for _ in range(n):
+        p = net.provider("contribute_all", "query_on")
+        pid = net.inbound(p, phone=PHONE, name="Jamie Clarke")
+        r = net.contribute(p, pid, outcome, days_to_outcome=3)
+        assert r.status_code == 200, r.text
+        peers.append(p)
+        prospects.append(pid)
+    return peers, prospects
+
+
+def test_query_needs_min_contributors_excluding_the_asker(net: Net) -> None:
+    (a, _b), (pa, _) = _network(net, 2)
+    only_b = net.query(a, prospect_id=pa)
+    assert only_b["state"] == "insufficient_contributors"
+    assert only_b["histogram"] is None and only_b["contributors"] is None
+    c = net.provider("contribute_all", "query_on")
+    pc = net.inbound(c, phone=PHONE)
+    net.contribute(c, pc, "ghosted", days_to_outcome=10)
+    answer = net.query(a, prospect_id=pa)
+    assert answer["state"] == "ok"
+    assert answer["contributors"] == 2
+    assert answer["histogram"]["n_reports"] == 2
+    assert answer["fingerprint"]["profile"] in {"books", "unreliable", "mixed", "blocked_by_peers"}
+    assert answer["velocity"]["n_reports"] == 2
+    assert answer["network"]["state"] == "sparse"
+    assert answer["attribution"] == []
+    assert answer["audit_id"]
+
+
+def test_attribution_only_with_per_subject_opt_in_and_never_after_revocation(net: Net) -> None:
+    (a, b, _c), (pa, pb, _) = _network(net, 3)
+    assert net.query(a, prospect_id=pa)["attribution"] == []
+    subject = net.link(b, pb)["subject_key"]
+    net.consent(b, "attribute_subject", subject_key=subject)
+    named = net.query(a, prospect_id=pa)["attribution"]
+    assert [x["provider_id"] for x in named] == [b.id]
+    net.consent(b, "revoke_all")
+    after = net.query(a, prospect_id=pa)
+    assert after["attribution"] == []
+    assert after["contributors"] == 2  # the revoked Person's rows stay in the aggregate
+    assert b.id not in {x["provider_id"] for x in after["attribution"]}
+
+
+def test_no_free_text_from_another_tenant_in_any_graph_answer(net: Net) -> None:
+    secret = "CANARY-my divorce is final, please keep this private"
+    peers = []
+    for _ in range(3):
+        p = net.provider("contribute_all", "query_on")
+        pid = net.inbound(p, phone=PHONE, name="Jamie Clarke", body=secret)
+        net.contribute(p, pid, "booked", days_to_outcome=2)
+        peers.append((p, pid))
+    asker, pid = net.provider("query_on"), None
+    pid = net.inbound(asker, phone=PHONE, body="hi")
+    bodies = [
+        net.client.post("/prospect-graph/query", json={"prospect_id": pid}, headers=asker.headers),
+        net.client.get(f"/prospect-graph/prospects/{pid}/reachability", headers=asker.headers),
+        net.client.get(f"/prospect-graph/prospects/{pid}/signals", headers=asker.headers),
+        net.client.get("/prospect-graph/audit", headers=asker.headers),
+        net.client.get("/prospect-graph/metrics", headers=asker.headers),
+    ]
+    for r in bodies:
+        assert r.status_code == 200, r.text
+        assert "CANARY" not in r.text and "divorce" not in r.text
+    assert bodies[0].json()["state"] == "ok"
+
+
+def test_no_export_surface_every_read_names_one_linked_subject(net: Net) -> None:
+    paths = net.client.get("/openapi.json").json()["paths"]
+    unparameterised_reads = {
+        path
+        for path, ops in paths.items()
+        if path.startswith("/prospect-graph") and "get" in ops and "{" not in path
+    }
+    # caller-scoped state only: nothing that lists subjects, contributions or aggregates
+    assert unparameterised_reads == _CALLER_SCOPED_READS
+    (a, _b), (pa, _pb) = _network(net, 2)
+    stranger = net.provider("query_on")
+    key = net.link(a, pa)["subject_key"]
+    r = net.client.get(f"/prospect-graph/subjects/{key}", headers=stranger.headers)
+    assert r.status_code == 404  # a key the caller is not linked to cannot be probed
+    r = net.client.post("/prospect-graph/query", json={}, headers=a.headers)
+    assert r.status_code == 404
+
+
+_CALLER_SCOPED_READS = {
+    "/prospect-graph/consent",
+    "/prospect-graph/consent/history",
+    "/prospect-graph/audit",
+    "/prospect-graph/metrics",
+}
+
+
+def test_audit_is_readable_by_consumer_and_every_contributor(net: Net) -> None:
+    (a, b, c), (pa, _, _) = _network(net, 3)
+    answer = net.query(a, prospect_id=pa)
+    for who, role in ((a, "consumer"), (b, "contributor"), (c, "contributor")):
+        entries = net.client.get("/prospect-graph/audit", headers=who.headers).json()
+        mine = [e for e in entries if e["id"] == answer["audit_id"]]
+        assert [e["role"] for e in mine] == [role]
+        assert mine[0]["contributor_count"] == 2
+        assert a.id not in str(mine[0]) or role == "consumer"
+    outsider = net.provider("query_on")
+    assert net.client.get("/prospect-graph/audit", headers=outsider.headers).json() == []
+
+
+def test_network_state_and_metrics_count_consented_peers(net: Net) -> None:
+    peers, prospects = _network(net, 2)
+    net.provider()  # not consented: not counted
+    metrics = net.client.get("/prospect-graph/metrics", headers=peers[0].headers).json()
+    seg = {(s["category"], s["region"]): s for s in metrics["segments"]}
+    assert seg[("therapy", "GB-LND")]["consented_peers"] == 2
+    assert metrics["weekly"][-1]["contributing_providers"] == 2
+    assert metrics["weekly"][-1]["rate"] == 1.0
+    scoped = net.query(peers[0], prospect_id=prospects[0], scope={"category": "salon"})
+    assert scoped["network"]["state"] == "empty"
+    assert scoped["state"] == "insufficient_contributors"
+
+
+def test_query_consent_is_required(net: Net) -> None:
+    (a, _), (pa, _) = _network(net, 2)
+    net.consent(a, "query_off")
+    r = net.client.post("/prospect-graph/query", json={"prospect_id": pa}, headers=a.headers)
+    assert r.status_code == 403
+    assert r.json()["type"] == "/problems/consent_required"
+
+
+def test_reachability_counts_positive_consented_peers_without_identities(net: Net) -> None:
+    _network(net, 3, outcome="booked")
+    asker = net.provider("query_on")
+    pid = net.inbound(asker, phone=PHONE)
+    r = net.client.get(f"/prospect-graph/prospects/{pid}/reachability", headers=asker.headers)
+    body = r.json()
+    assert set(body) == {"state", "reachable", "peers_with_positive_outcome", "degraded"}
+    assert 0 <= body["peers_with_positive_outcome"] <= 3
+    assert body["reachable"] == (body["peers_with_positive_outcome"] > 0)

@@ -1,0 +1,116 @@
+"""The graph MCP tools through real client sessions: in-memory and over HTTP."""
+
+from __future__ import annotations
+
+import anyio
+from mcp import Client
+
+from graph.conftest import PHONE, Net
+from mcp_helpers import http_client, running_app
+from prospecting.identity.models import Role
+from prospecting.mcp_server import build_server
+
+GRAPH_TOOLS = {
+    "graph_query",
+    "graph_contribute",
+    "graph_consent",
+    "subject_opt_out",
+    "report_collision",
+    "correct_outcome",
+    "list_graph_audit",
+    "graph_reachability",
+    "graph_metrics",
+    "graph_link_prospect",
+}
+
+
+def test_in_memory_session_consents_contributes_and_queries(runtime, net: Net) -> None:
+    peers = [net.provider("contribute_all") for _ in range(2)]
+    for p in peers:
+        net.contribute(p, net.inbound(p, phone=PHONE), "booked", days_to_outcome=2)
+    me = net.provider()
+    pid = net.inbound(me, phone=PHONE)
+
+    async def scenario():
+        async with Client(build_server(runtime, bound_token=me.token)) as client:
+            tools = {t.name: t for t in (await client.list_tools()).tools}
+            denied = await client.call_tool("graph_query", {"query": {"prospect_id": pid}})
+            other = await client.call_tool(
+                "graph_consent", {"change": {"action": "query_on", "person_id": peers[0].id}}
+            )
+            state = await client.call_tool("graph_consent", {"change": {"action": "query_on"}})
+            answer = await client.call_tool("graph_query", {"query": {"prospect_id": pid}})
+            audit = await client.call_tool("list_graph_audit", {})
+            officer_only = await client.call_tool(
+                "subject_opt_out",
+                {
+                    "request": {
+                        "subject_key": "0" * 32,
+                        "provenance": {
+                            "request_id": "DSR-1",
+                            "received_at": "2026-11-01T00:00:00Z",
+                            "verification_method": "email_link",
+                            "verifier": "desk",
+                            "legal_ground": "gdpr_art17",
+                        },
+                    }
+                },
+            )
+        return tools, denied, other, state, answer, audit, officer_only
+
+    tools, denied, other, state, answer, audit, officer_only = anyio.run(scenario)
+    assert set(tools) >= GRAPH_TOOLS
+    assert tools["graph_metrics"].annotations.read_only_hint is True
+    assert tools["subject_opt_out"].annotations.destructive_hint is True
+    assert tools["graph_contribute"].annotations.idempotent_hint is True
+    assert tools["graph_query"].output_schema is not None
+    assert denied.is_error and "consent_required" in denied.content[0].text
+    assert other.is_error and "permission_denied" in other.content[0].text
+    assert state.structured_content["query_enabled"] is True
+    assert answer.structured_content["state"] == "ok"
+    assert answer.structured_content["contributors"] == 2
+    assert audit.structured_content["result"][0]["id"] == answer.structured_content["audit_id"]
+    assert officer_only.is_error and "privacy_officer" in officer_only.content[0].text
+
+
+def test_http_session_uses_each_callers_token(runtime, net: Net) -> None:
+    a, officer = (
+        net.provider("contribute_all", "query_on"),
+        net.provider(roles=[Role.PRIVACY_OFFICER]),
+    )
+    pid = net.inbound(a, phone=PHONE)
+
+    async def scenario(base: str):
+        async with http_client(base, a.token) as client:
+            made = await client.call_tool(
+                "graph_contribute", {"contribution": {"prospect_id": pid, "outcome": "ghosted"}}
+            )
+            again = await client.call_tool(
+                "graph_contribute", {"contribution": {"prospect_id": pid, "outcome": "ghosted"}}
+            )
+            link = await client.call_tool("graph_link_prospect", {"prospect_id": pid})
+        async with http_client(base, officer.token) as client:
+            erased = await client.call_tool(
+                "subject_opt_out",
+                {
+                    "request": {
+                        "subject_key": link.structured_content["subject_key"],
+                        "provenance": {
+                            "request_id": "DSR-9",
+                            "received_at": "2026-11-01T00:00:00Z",
+                            "verification_method": "phone_callback",
+                            "verifier": "desk",
+                            "legal_ground": "gdpr_art17",
+                        },
+                    }
+                },
+            )
+            foreign = await client.call_tool("graph_link_prospect", {"prospect_id": pid})
+        return made, again, erased, foreign
+
+    with running_app(runtime) as base:
+        made, again, erased, foreign = anyio.run(scenario, base)
+    assert made.structured_content["replayed"] is False
+    assert again.structured_content["id"] == made.structured_content["id"]
+    assert erased.structured_content["contributions_removed"] == 1
+    assert foreign.is_error and "not_found" in foreign.content[0].text

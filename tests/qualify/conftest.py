@@ -1,0 +1,28 @@
+"""Factories for auto-qualify tests: a provider with a drafting profile, qualified inbound."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from prospecting.qualify import intent
+from qualify.qualify_factories import PROFILE
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _warm_intent_model() -> None:
+    """Train the offline intent model once so per-message timings measure the pipeline."""
+    intent.classify("warm up")
+
+
+@pytest.fixture
+def provider_with_profile(client, make_provider) -> Callable[..., Any]:
+    def make(**profile: Any) -> Any:
+        provider = make_provider()
+        response = client.put("/qualify/profile", json=PROFILE | profile, headers=provider.headers)
+        assert response.status_code == 200, response.text
+        return provider
+
+    return make

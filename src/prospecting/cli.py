@@ -105,7 +105,7 @@ def _seed_if_empty(runtime: Runtime) -> None:
     with runtime.stores.tenant() as session:
         if not demo.is_empty(session):
             return
-        network = demo.seed(session=session, resolver=runtime.resolver)
+    network = demo.seed_network(runtime)
     path = runtime.settings.data_dir / "demo-tokens.txt"
     path.parent.mkdir(parents=True, exist_ok=True)
     with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as fh:
@@ -136,14 +136,16 @@ def mcp_stdio(
 def seed_demo() -> None:
     """Seed the demo network into empty stores and print its tokens once."""
 
-    def work(runtime: Runtime, session: Any) -> None:
-        if not demo.is_empty(session):
-            raise typer.BadParameter("the tenant store is not empty")
-        network = demo.seed(session=session, resolver=runtime.resolver)
-        for name, token in network.tokens.items():
-            console.print(f"{token}  {name}")
+    def work(runtime: Runtime, session: Any) -> bool:
+        return bool(demo.is_empty(session))
 
-    _in_tenant(work)
+    if not _in_tenant(work):
+        err_console.print("[red]error:[/red] the tenant store is not empty")
+        raise typer.Exit(2)
+    with _edge():
+        network = demo.seed_network(_runtime())
+    for name, token in network.tokens.items():
+        console.print(f"{token}  {name}")
 
 
 @persons_app.command("create")

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from prospecting.graph.demo import seed_graph
 from prospecting.identity import service as identity
 from prospecting.identity.models import Person, Role
 from prospecting.identity.schemas import MembershipCreate, OrgCreate, PersonCreate
@@ -21,6 +22,7 @@ from prospecting.prospects import service as prospects
 from prospecting.prospects.schemas import Channel, InboundMessage, Outcome, OutcomeIn
 from prospecting.qualify import demo_data as qualify_demo
 from prospecting.resolver.service import Resolver
+from prospecting.runtime import Runtime
 
 PROVIDERS = (
     PersonCreate(
@@ -148,6 +150,15 @@ MESSAGES: tuple[
         Outcome.BLOCKED,
     ),
     (
+        2,
+        Channel.SMS,
+        "+44 7911 123456",
+        None,
+        "Jamie Clarke",
+        "Visiting New York next month, could I book two sessions?",
+        Outcome.BOOKED,
+    ),
+    (
         3,
         Channel.SMS,
         "07911 123456",
@@ -173,6 +184,16 @@ BASE_TIME = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 @dataclass
 class DemoNetwork:
     tokens: dict[str, str]
+
+
+def seed_network(runtime: Runtime) -> DemoNetwork:
+    """Seed both stores: the tenant-side network, then consents and noised contributions."""
+    with runtime.stores.tenant() as session, runtime.stores.graph() as graph:
+        network = seed(session=session, resolver=runtime.resolver)
+        seed_graph(
+            tenant=session, graph=graph, settings=runtime.settings, resolver=runtime.resolver
+        )
+    return network
 
 
 def is_empty(session: Session) -> bool:

@@ -15,13 +15,13 @@ def test_same_person_at_three_providers_gets_one_key_and_namesakes_do_not(net: N
     kb = net.link(b, net.inbound(b, phone=PHONE, email=EMAIL))
     kc = net.link(c, net.inbound(c, email=EMAIL, name="J Clarke"))
     stranger = net.link(d, net.inbound(d, name="Jamie Clarke", phone="07400 123456"))
-    assert ka["created_subject"] and not kb["created_subject"] and not kc["created_subject"]
+    # Ingest already linked each prospect (link confidence on creation); /link reports it.
     assert ka["subject_key"] == kb["subject_key"] == kc["subject_key"]
     assert kb["confidence"] >= 0.9 and "phone" in kb["matched_on"]
     assert stranger["subject_key"] != ka["subject_key"]
     name_only = net.provider("query_on")
     namesake = net.link(name_only, net.inbound(name_only, name="Jamie Clarke"))
-    assert namesake["subject_key"] != ka["subject_key"] and namesake["created_subject"]
+    assert namesake["subject_key"] not in {ka["subject_key"], stranger["subject_key"]}
 
 
 def test_link_confidence_is_written_to_the_tenant_prospect(net: Net) -> None:

@@ -59,11 +59,6 @@ def no_graph_signal(*, session: Session, actor: Person, prospect_id: str) -> Gra
     return None
 
 
-def default_graph_source() -> GraphSignalSource:
-    """The one place where the real graph source gets wired in (issue 3)."""
-    return no_graph_signal
-
-
 def from_graph_signals(signals: Any, *, reachability: int | None = None) -> GraphFeatures | None:
     """Map the graph's `GraphSignals` (issue 3, duck-typed to keep this module independent)
     to scoring features; None stays None (the empty-network state)."""
@@ -73,11 +68,18 @@ def from_graph_signals(signals: Any, *, reachability: int | None = None) -> Grap
     velocity = getattr(signals, "velocity", None)
     mean_days = getattr(getattr(velocity, "mean_days", None), "estimate", None)
     fingerprint = getattr(signals, "fingerprint", None)
-    shares = {
-        name: float(getattr(getattr(fingerprint, field, None), "estimate", 0.0) or 0.0)
-        for name, field in (("booked", "booked_share"), ("no_show", "no_show_share"),
-                            ("ghosted", "ghost_share"))
-    } if fingerprint is not None else {}
+    shares = (
+        {
+            name: float(getattr(getattr(fingerprint, field, None), "estimate", 0.0) or 0.0)
+            for name, field in (
+                ("booked", "booked_share"),
+                ("no_show", "no_show_share"),
+                ("ghosted", "ghost_share"),
+            )
+        }
+        if fingerprint is not None
+        else {}
+    )
     return GraphFeatures(
         network_state="dense" if contributors >= 50 else "sparse",
         outcome_shares=dict(getattr(signals, "outcome_shares", {}) or {}),

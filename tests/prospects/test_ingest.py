@@ -182,3 +182,12 @@ def test_update_prospect(client, make_provider):
     assert updated.status_code == 200
     assert updated.json()["notes"] == "prefers mornings"
     assert updated.json()["status"] == "qualified"
+
+
+def test_a_shared_family_name_alone_is_no_suggestion(client, make_provider):
+    alice = make_provider()
+    inbound(client, alice, sender_phone="07911 123456", sender_name="Jamie Okafor")
+    sibling = inbound(client, alice, channel="social_dm", sender_name="Amara Okafor")
+    initial = inbound(client, alice, channel="social_dm", sender_name="J. Okafor")
+    assert sibling["merge_suggestions"] == []
+    assert [s["reason"] for s in initial["merge_suggestions"]] == ["similar_name"]

@@ -27,6 +27,7 @@ from prospecting.resolver.chain import Identifiers, normalize_identifiers
 from prospecting.resolver.service import Resolver, store_chain, strong_matches
 
 FUZZY_NAME_THRESHOLD = 0.8
+GIVEN_NAME_THRESHOLD = 0.75
 MAX_FUZZY_CANDIDATES = 50
 MAX_SUGGESTIONS = 3
 NAME_BLOCK_CHARS = 4
@@ -163,6 +164,8 @@ def _fuzzy_name_suggestions(session: Session, prospect: Prospect) -> list[MergeS
     scored = []
     for candidate in candidates:
         other = candidate.normalized_name or ""
+        if not _given_names_compatible(prospect.normalized_name, other):
+            continue
         score = SequenceMatcher(None, prospect.normalized_name, other).ratio()
         if score >= FUZZY_NAME_THRESHOLD:
             scored.append((score, candidate))
@@ -171,6 +174,14 @@ def _fuzzy_name_suggestions(session: Session, prospect: Prospect) -> list[MergeS
         _suggest(session, prospect, candidate, "similar_name", round(score, 3))
         for score, candidate in scored[:MAX_SUGGESTIONS]
     ]
+
+
+def _given_names_compatible(a: str, b: str) -> bool:
+    """Same family name is not enough: the given names must match closely, or as an initial."""
+    first_a, first_b = a.split()[0], b.split()[0]
+    if len(first_a) == 1 or len(first_b) == 1:
+        return first_a[0] == first_b[0]
+    return SequenceMatcher(None, first_a, first_b).ratio() >= GIVEN_NAME_THRESHOLD
 
 
 def _suggest(

@@ -1,0 +1,54 @@
+"""`prospecting mcp` serves platform-prospecting over stdio, bound to one verified token."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import anyio
+from mcp import Client
+from mcp.client.stdio import StdioServerParameters
+
+PROSPECTING = str(Path(sys.executable).with_name("prospecting"))
+
+
+def _env(settings) -> dict[str, str]:
+    return {
+        "PROSPECTING_MODE": "test",
+        "PROSPECTING_TENANT_DATABASE_URL": settings.resolved_tenant_url,
+        "PROSPECTING_GRAPH_DATABASE_URL": settings.resolved_graph_url,
+        "PROSPECTING_NETWORK_KEY": settings.network_key.get_secret_value(),
+        "PROSPECTING_DATA_DIR": str(settings.data_dir),
+        "PATH": os.environ.get("PATH", ""),
+    }
+
+
+def test_stdio_session_acts_as_the_tokens_person(settings, make_provider):
+    alice = make_provider()
+    params = StdioServerParameters(
+        command=PROSPECTING, args=["mcp"], env=_env(settings) | {"PROSPECTING_TOKEN": alice.token}
+    )
+
+    async def scenario():
+        async with Client(params) as client:
+            tools = {t.name for t in (await client.list_tools()).tools}
+            message = {"channel": "sms", "sender_phone": "07911 123456", "body": "Friday?"}
+            result = await client.call_tool("ingest_inbound", {"message": message})
+        return tools, result
+
+    tools, result = anyio.run(scenario)
+    assert {"graph_query", "graph_contribute", "graph_consent", "subject_opt_out",
+            "qualify_inbound", "approve_draft", "ingest_inbound"} <= tools
+    assert result.structured_content["created"] is True
+
+
+def test_stdio_refuses_an_unknown_token(settings):
+    import subprocess
+
+    env = _env(settings) | {"PROSPECTING_TOKEN": "pk_unknown"}
+    done = subprocess.run(  # noqa: S603
+        [PROSPECTING, "mcp"], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 2
+    assert "token" in done.stderr.lower()

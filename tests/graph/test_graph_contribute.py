@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 
 from sqlalchemy import func, select
 
 from graph.conftest import PHONE, Net
+from prospecting.config import KeyRing
 from prospecting.graph import dp
 from prospecting.graph.context import GraphContext
-from prospecting.graph.contribute import contribute
+from prospecting.graph.contribute import contribute, fingerprint
 from prospecting.graph.models import Contribution, SubjectBudget
 from prospecting.graph.schemas import ContributionIn
 from prospecting.identity.service import get_person
+from prospecting.resolver.service import Resolver
 
 
 def test_contribution_is_consent_gated_per_policy(net: Net) -> None:
@@ -52,9 +56,25 @@ def test_only_noised_values_and_public_params_are_stored(net: Net, runtime) -> N
         assert row.noised_outcome in dp.OUTCOMES
         assert row.outcome_noise["mechanism"] == dp.RANDOMIZED_RESPONSE
         assert row.days_noise["mechanism"] == dp.LAPLACE and row.noised_days != 7.0
-        assert set(vars(row)) & {"outcome", "days_to_outcome"} == set()
+        stored = {c.key: getattr(row, c.key) for c in Contribution.__table__.columns}
         budget = graph.get(SubjectBudget, row.subject_key)
         assert budget.spent_units == row.epsilon_units == 2 * dp.EPSILON_UNITS_PER_EPS
+    assert not {"outcome", "days_to_outcome"} & set(stored)
+    # Nothing stored lets the true outcome be recovered by trying the six candidates.
+    for candidate in dp.OUTCOMES:
+        for days in (7, 7.0, None):
+            payload = {
+                "prospect_id": pid,
+                "outcome": candidate,
+                "outcome_version": 1,
+                "days_to_outcome": days,
+            }
+            guess = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+            assert all(guess not in str(value) for value in stored.values()), candidate
+    other_key = Resolver(KeyRing.parse("zz=" + "another-network-secret-" + "q" * 40))
+    truth = ContributionIn(prospect_id=pid, outcome="booked", outcome_version=1, days_to_outcome=7)
+    assert stored["fingerprint"] == fingerprint(runtime.resolver, pid, truth, 7.0)
+    assert stored["fingerprint"] != fingerprint(other_key, pid, truth, 7.0)
 
 
 def test_fifty_concurrent_identical_contributions_leave_one_row(net: Net, runtime) -> None:

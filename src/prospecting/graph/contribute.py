@@ -10,6 +10,7 @@ the idempotency check, so concurrent identical calls see the first committed row
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import asdict
 
@@ -23,16 +24,50 @@ from prospecting.graph.models import Contribution, SubjectBudget, Supersession
 from prospecting.graph.schemas import ContributionIn, ContributionOut
 from prospecting.graph.subjects import link_prospect, own_prospect
 from prospecting.prospects.models import Touchpoint
+from prospecting.resolver.keys import derive_dimension_key
+from prospecting.resolver.service import Resolver
 
 
-def fingerprint(prospect_id: str, data: ContributionIn, days: float | None) -> str:
-    payload = {
-        "prospect_id": prospect_id,
-        "outcome": data.outcome.value,
-        "outcome_version": data.outcome_version,
-        "days_to_outcome": days,
-    }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+FINGERPRINT_PURPOSE = "contribution_fingerprint"
+
+
+def fingerprint(
+    resolver: Resolver,
+    prospect_id: str,
+    data: ContributionIn,
+    days: float | None,
+    *,
+    key_id: str | None = None,
+) -> str:
+    """Keyed digest of the true payload, for replay checks only (`key_id:hmac`).
+
+    Keyed with a network-derived key that never reaches the database: an unkeyed hash of
+    {prospect, outcome, version, days} would let anyone with the graph store try the six
+    outcomes and undo the randomized response.
+    """
+    key = resolver.keyring.keys[key_id or resolver.active_key_id]
+    payload = json.dumps(
+        {
+            "prospect_id": prospect_id,
+            "outcome": data.outcome.value,
+            "outcome_version": data.outcome_version,
+            "days_to_outcome": days,
+        },
+        sort_keys=True,
+    ).encode()
+    mac = hmac.new(derive_dimension_key(key, FINGERPRINT_PURPOSE), payload, hashlib.sha256)
+    return f"{key.key_id}:{mac.hexdigest()}"
+
+
+def _same_payload(
+    ctx: GraphContext, stored: str, prospect_id: str, data: ContributionIn, days: float | None
+) -> bool:
+    key_id = stored.partition(":")[0]
+    if key_id not in ctx.resolver.keyring.keys:
+        return False
+    return hmac.compare_digest(
+        stored, fingerprint(ctx.resolver, prospect_id, data, days, key_id=key_id)
+    )
 
 
 def contribute(ctx: GraphContext, data: ContributionIn) -> ContributionOut:
@@ -44,13 +79,13 @@ def contribute(ctx: GraphContext, data: ContributionIn) -> ContributionOut:
     days = data.days_to_outcome
     if days is None:
         days = _days_from_touchpoints(ctx, link.prospect_id, data.outcome_version)
-    digest = fingerprint(link.prospect_id, data, days)
+    digest = fingerprint(ctx.resolver, link.prospect_id, data, days)
     budget = ctx.graph.get(SubjectBudget, link.subject_key, with_for_update=True)
     if budget is None:
         raise InvalidInput("subject_key", "the subject has no privacy budget")
     first = _original(ctx, link.prospect_id, data.outcome_version)
     if first is not None:
-        return _replay(ctx, first, digest)
+        return _replay(ctx, first, link.prospect_id, data, days)
     latest = ctx.graph.scalar(
         select(Contribution)
         .where(
@@ -74,7 +109,7 @@ def contribute(ctx: GraphContext, data: ContributionIn) -> ContributionOut:
         first = _original(ctx, link.prospect_id, data.outcome_version)
         if first is None:
             raise
-        return _replay(ctx, first, digest)
+        return _replay(ctx, first, link.prospect_id, data, days)
     supersedes = None
     if latest is not None:
         supersedes = _supersede(ctx, latest, row, reason="new_version")
@@ -92,8 +127,14 @@ def _original(ctx: GraphContext, prospect_id: str, version: int) -> Contribution
     )
 
 
-def _replay(ctx: GraphContext, first: Contribution, digest: str) -> ContributionOut:
-    if first.fingerprint != digest:
+def _replay(
+    ctx: GraphContext,
+    first: Contribution,
+    prospect_id: str,
+    data: ContributionIn,
+    days: float | None,
+) -> ContributionOut:
+    if not _same_payload(ctx, first.fingerprint, prospect_id, data, days):
         raise Conflict(
             "this outcome_version was already contributed with a different payload; "
             "send a higher outcome_version to correct it"

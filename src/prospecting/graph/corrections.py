@@ -212,7 +212,7 @@ def correct_outcome(ctx: GraphContext, data: MislabelIn) -> ContributionOut:
             prospect_id=prospect.id,
             subject_key=out.subject_key,
             dimension=None,
-            detail={"outcome": data.outcome.value, "outcome_version": version},
+            detail={"outcome_version": version},
         )
     )
     ctx.graph.flush()

@@ -119,7 +119,7 @@ class Contribution(GraphBase):
     days_noise: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     epsilon_units: Mapped[int] = mapped_column(BigInteger)
     withheld: Mapped[bool] = mapped_column(Boolean, default=False)
-    fingerprint: Mapped[str] = mapped_column(String(64))
+    fingerprint: Mapped[str] = mapped_column(String(160))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -86,7 +86,7 @@ def upgrade() -> None:
     sa.Column('days_noise', sa.JSON(), nullable=True),
     sa.Column('epsilon_units', sa.BigInteger(), nullable=False),
     sa.Column('withheld', sa.Boolean(), nullable=False),
-    sa.Column('fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('fingerprint', sa.String(length=160), nullable=False),
     sa.Column('created_at', prospecting.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_prospect_subject_aggregates')),
     sa.UniqueConstraint('provider_id', 'prospect_id', 'outcome_version', 'generation', name=op.f('uq_prospect_subject_aggregates_provider_id_prospect_id_outcome_version_generation'))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -38,16 +39,22 @@ def test_stdio_session_acts_as_the_tokens_person(settings, make_provider):
         return tools, result
 
     tools, result = anyio.run(scenario)
-    assert {"graph_query", "graph_contribute", "graph_consent", "subject_opt_out",
-            "qualify_inbound", "approve_draft", "ingest_inbound"} <= tools
+    assert {
+        "graph_query",
+        "graph_contribute",
+        "graph_consent",
+        "subject_opt_out",
+        "qualify_inbound",
+        "approve_draft",
+        "ingest_inbound",
+    } <= tools
     assert result.structured_content["created"] is True
 
 
 def test_stdio_refuses_an_unknown_token(settings):
-    import subprocess
 
     env = _env(settings) | {"PROSPECTING_TOKEN": "pk_unknown"}
-    done = subprocess.run(  # noqa: S603
+    done = subprocess.run(
         [PROSPECTING, "mcp"], env=env, capture_output=True, text=True, timeout=60, check=False
     )
     assert done.returncode == 2

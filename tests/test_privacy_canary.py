@@ -42,7 +42,13 @@ def _graph_dump(runtime) -> str:
 
 def test_canary_pii_stays_out_of_graph_and_logs(client, make_provider, runtime, caplog):
     caplog.set_level(logging.DEBUG)
-    alice = make_provider()
+    alice, bob = make_provider(), make_provider()
+    for who in (alice, bob):
+        for action in ("contribute_all", "query_on"):
+            consented = client.post(
+                "/prospect-graph/consent", json={"action": action}, headers=who.headers
+            )
+            assert consented.status_code == 200, consented.text
     payload = {
         "channel": "email",
         "sender_phone": CANARY_PHONE,
@@ -61,10 +67,30 @@ def test_canary_pii_stays_out_of_graph_and_logs(client, make_provider, runtime, 
             await mcp_client.call_tool("ingest_inbound", {"message": payload})
 
     anyio.run(over_mcp)
+    for who in (alice, bob):
+        pid = client.post("/prospects/inbound", json=payload, headers=who.headers).json()
+        pid = pid["prospect"]["id"]
+        outcome = client.post(
+            f"/prospects/{pid}/outcomes", json={"outcome": "booked"}, headers=who.headers
+        ).json()
+        contributed = client.post(
+            "/prospect-graph/contributions",
+            json={
+                "prospect_id": pid,
+                "outcome": "booked",
+                "outcome_version": outcome["outcome_version"],
+            },
+            headers=who.headers,
+        )
+        assert contributed.status_code in (200, 201), contributed.text
+        client.post("/prospect-graph/query", json={"prospect_id": pid}, headers=who.headers)
     secret = TEST_KEY.split("=", 1)[1]
     logs = caplog.text
     assert logs, "the scan must see some log output to be meaningful"
     graph = _graph_dump(runtime)
+    with runtime.stores.graph_engine.connect() as conn:
+        rows = conn.execute(text("SELECT count(*) FROM prospect_subject_aggregates")).scalar()
+    assert rows == 2, "the scan is only meaningful with contributions in the graph store"
     for needle in [*CANARIES, secret]:
         assert needle.lower() not in logs.lower(), needle
         assert needle.lower() not in graph.lower(), needle

@@ -39,10 +39,17 @@ def messages(n: int) -> list[tuple[int, InboundMessage]]:
     out: list[tuple[int, InboundMessage]] = []
     for i, prospect in enumerate(generate(seed=1000, per_provider=max(n // 4 + 1, 1))):
         text = prospect.messages[-1].text
-        out.append((prospect.provider, InboundMessage(
-            channel=prospect.messages[-1].channel, sender_name=f"Bench Sender {i}",
-            sender_email=f"bench{i}@example.org", body=text,
-        )))
+        out.append(
+            (
+                prospect.provider,
+                InboundMessage(
+                    channel=prospect.messages[-1].channel,
+                    sender_name=f"Bench Sender {i}",
+                    sender_email=f"bench{i}@example.org",
+                    body=text,
+                ),
+            )
+        )
     return out[:n]
 
 
@@ -64,7 +71,8 @@ def main() -> None:
         seeded = time.perf_counter() - started
         with runtime.stores.tenant() as session:
             providers = [
-                p.id for p in session.scalars(select(Person).order_by(Person.created_at))
+                p.id
+                for p in session.scalars(select(Person).order_by(Person.created_at))
                 if p.has_role(Role.PROVIDER)
             ]
         work = messages(args.n)
@@ -77,8 +85,9 @@ def main() -> None:
                 with runtime.stores.tenant() as session:
                     actor = session.get(Person, providers[who])
                     assert actor is not None
-                    ingest_and_qualify_for(runtime, session=session, actor=actor,
-                                           message=message)
+                    ingest_and_qualify_for(
+                        runtime, session=session, actor=actor, message=message, channel="cli"
+                    )
                 elapsed = time.perf_counter() - t0
                 with lock:
                     latencies.append(elapsed)
@@ -96,8 +105,10 @@ def main() -> None:
     print(f"intent model warm-up (first use): {warm:.2f} s")
     print(f"demo seed (network + history through the pipeline): {seeded:.2f} s")
     print(f"inbound -> draft, {len(latencies)} messages, {args.workers} worker(s), SQLite:")
-    print(f"  latency p50 {np.percentile(ms, 50):.1f} ms, p99 {np.percentile(ms, 99):.1f} ms, "
-          f"max {ms.max():.1f} ms")
+    print(
+        f"  latency p50 {np.percentile(ms, 50):.1f} ms, p99 {np.percentile(ms, 99):.1f} ms, "
+        f"max {ms.max():.1f} ms"
+    )
     print(f"  throughput {len(latencies) / wall:.1f} messages/s")
 
 

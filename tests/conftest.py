@@ -156,6 +156,20 @@ def settings(db_urls: DatabaseUrls, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
+def cli_env(settings: Settings) -> dict[str, str]:
+    """The environment a `prospecting` subprocess or CliRunner needs to use this test's stores."""
+    assert settings.network_key is not None
+    return {
+        "PROSPECTING_MODE": "test",
+        "PROSPECTING_TENANT_DATABASE_URL": settings.resolved_tenant_url,
+        "PROSPECTING_GRAPH_DATABASE_URL": settings.resolved_graph_url,
+        "PROSPECTING_NETWORK_KEY": settings.network_key.get_secret_value(),
+        "PROSPECTING_DATA_DIR": str(settings.data_dir),
+        "PATH": os.environ.get("PATH", ""),
+    }
+
+
+@pytest.fixture
 def runtime(settings: Settings) -> Iterator[Runtime]:
     stores = Stores.from_urls(settings.resolved_tenant_url, settings.resolved_graph_url)
     rt = Runtime(settings=settings, stores=stores, resolver=Resolver(KeyRing.parse(TEST_KEY)))

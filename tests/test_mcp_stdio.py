@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,21 +13,10 @@ from mcp.client.stdio import StdioServerParameters
 PROSPECTING = str(Path(sys.executable).with_name("prospecting"))
 
 
-def _env(settings) -> dict[str, str]:
-    return {
-        "PROSPECTING_MODE": "test",
-        "PROSPECTING_TENANT_DATABASE_URL": settings.resolved_tenant_url,
-        "PROSPECTING_GRAPH_DATABASE_URL": settings.resolved_graph_url,
-        "PROSPECTING_NETWORK_KEY": settings.network_key.get_secret_value(),
-        "PROSPECTING_DATA_DIR": str(settings.data_dir),
-        "PATH": os.environ.get("PATH", ""),
-    }
-
-
-def test_stdio_session_acts_as_the_tokens_person(settings, make_provider):
+def test_stdio_session_acts_as_the_tokens_person(cli_env, make_provider):
     alice = make_provider()
     params = StdioServerParameters(
-        command=PROSPECTING, args=["mcp"], env=_env(settings) | {"PROSPECTING_TOKEN": alice.token}
+        command=PROSPECTING, args=["mcp"], env=cli_env | {"PROSPECTING_TOKEN": alice.token}
     )
 
     async def scenario():
@@ -51,9 +39,9 @@ def test_stdio_session_acts_as_the_tokens_person(settings, make_provider):
     assert result.structured_content["created"] is True
 
 
-def test_stdio_refuses_an_unknown_token(settings):
+def test_stdio_refuses_an_unknown_token(cli_env):
 
-    env = _env(settings) | {"PROSPECTING_TOKEN": "pk_unknown"}
+    env = cli_env | {"PROSPECTING_TOKEN": "pk_unknown"}
     done = subprocess.run(
         [PROSPECTING, "mcp"], env=env, capture_output=True, text=True, timeout=60, check=False
     )

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from conftest import Provider
 from graph.conftest import PHONE, Net
+from prospecting.graph.models import Contribution, ProviderConsent, SubjectAttribution
 from prospecting.identity import service as identity
 from prospecting.identity.schemas import MembershipCreate, OrgCreate
+from prospecting.prospects.models import Prospect
 
 
 def test_every_change_is_an_event_with_actor_channel_and_before_after(net: Net) -> None:
@@ -70,3 +77,81 @@ def test_org_default_applies_until_the_person_chooses(net: Net, runtime) -> None
     state = net.consent(member, "query_off")
     assert (state["query_enabled"], state["query_source"]) == (False, "own")
     assert state["contribute_source"] == "org"
+
+
+def _peers(net: Net, n: int) -> list[tuple[Provider, str]]:
+    peers = []
+    for _ in range(n):
+        p = net.provider("contribute_all", "query_on")
+        pid = net.inbound(p, phone=PHONE, name="Jamie Clarke")
+        assert net.contribute(p, pid, "booked", days_to_outcome=2).status_code == 200
+        peers.append((p, pid))
+    return peers
+
+
+def test_revocation_lasts_past_re_consent(net: Net, runtime) -> None:
+    (a, pa), (b, pb), _ = _peers(net, 3)
+    key = net.link(b, pb)["subject_key"]
+    net.consent(b, "attribute_subject", subject_key=key)
+    assert [x["provider_id"] for x in net.query(a, prospect_id=pa)["attribution"]] == [b.id]
+    state = net.consent(b, "contribute_none")
+    assert state["attributed_subjects"] == []  # a revocation drops attribution opt-ins
+    net.consent(b, "contribute_all")
+    assert net.query(a, prospect_id=pa)["attribution"] == []
+    # an opt-in that predates the latest revocation never counts, even after re-consent
+    with runtime.stores.graph() as graph:
+        revoked = graph.get(ProviderConsent, b.id)
+        assert revoked is not None and revoked.revoked_at is None and revoked.last_revoked_at
+        graph.add(
+            SubjectAttribution(
+                provider_id=b.id,
+                subject_key=key,
+                created_at=revoked.last_revoked_at - timedelta(seconds=1),
+            )
+        )
+        graph.commit()
+    assert net.query(a, prospect_id=pa)["attribution"] == []
+
+
+def test_rows_from_before_a_revocation_are_not_replayed_by_a_split(net: Net, runtime) -> None:
+    founder = net.provider("contribute_all", "query_on")
+    key = net.link(founder, net.inbound(founder, phone=PHONE, name="Jamie Clarke"))["subject_key"]
+    reporters = []
+    for i in range(3):
+        p = net.provider("contribute_all", "query_on")
+        pid = net.inbound(p, phone=PHONE, name=f"Other Person{i}")
+        assert net.link(p, pid)["subject_key"] == key
+        assert net.contribute(p, pid, "ghosted", days_to_outcome=5).status_code == 200
+        reporters.append((p, pid))
+    flaky = reporters[0][0]
+    net.consent(flaky, "contribute_none")
+    net.consent(flaky, "contribute_all")  # re-consent does not revive the old rows
+    outs = [
+        net.client.post(
+            "/prospect-graph/corrections/collisions", json={"prospect_id": pid}, headers=p.headers
+        ).json()
+        for p, pid in reporters
+    ]
+    assert outs[-1]["split"]
+    with runtime.stores.graph() as graph:
+        replayed = graph.scalars(
+            select(Contribution.provider_id).where(
+                Contribution.subject_key != key, Contribution.generation > 0
+            )
+        ).all()
+        assert replayed and flaky.id not in replayed
+
+
+def test_opt_in_follows_local_merges_so_contribute_agrees(net: Net, runtime) -> None:
+    p = net.provider("contribute_per_prospect")
+    old = net.inbound(p, phone=PHONE)
+    kept = net.inbound(p, email="someone.else@example.org")
+    with runtime.stores.tenant() as tenant:
+        merged = tenant.get(Prospect, old)
+        assert merged is not None
+        merged.merged_into_id = kept
+        tenant.commit()
+    state = net.consent(p, "opt_in_prospect", prospect_id=old)
+    assert state["opted_in_prospects"] == [kept]
+    r = net.contribute(p, old, "booked", days_to_outcome=1)
+    assert r.status_code == 200, r.text

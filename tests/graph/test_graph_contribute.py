@@ -123,3 +123,60 @@ def test_budget_exhaustion_withholds_and_widens_the_band_with_a_flag(net: Net) -
     hist = answer["histogram"]
     for outcome in dp.OUTCOMES:
         assert hist["upper"][outcome] >= min(hist["counts"][outcome] + 2, 7)
+
+
+def _budget(runtime, subject_key: str, *, remaining_units: int) -> None:
+    """Leave `remaining_units` of the subject's budget (negative: overdrawn)."""
+    with runtime.stores.graph() as graph:
+        budget = graph.get(SubjectBudget, subject_key)
+        budget.spent_units = budget.limit_units - remaining_units
+
+
+def test_one_provider_bumping_versions_cannot_drain_the_shared_budget(net: Net, runtime) -> None:
+    p = net.provider("contribute_all")
+    pid = net.inbound(p, phone=PHONE)
+    outs = [
+        net.contribute(p, pid, "booked", outcome_version=v, days_to_outcome=1).json()
+        for v in (1, 2, 3, 4)
+    ]
+    assert [o["budget_exhausted"] for o in outs] == [False, False, True, True]
+    assert outs[2]["supersedes"] == outs[1]["id"] and outs[2]["epsilon_units"] == 0
+    with runtime.stores.graph() as graph:
+        budget = graph.get(SubjectBudget, outs[0]["subject_key"])
+        assert budget.spent_units == 4 * dp.EPSILON_UNITS_PER_EPS  # the cap: 2 x default spend
+    other = net.provider("contribute_all")
+    fresh = net.contribute(other, net.inbound(other, phone=PHONE), "ghosted", days_to_outcome=2)
+    assert fresh.status_code == 200 and fresh.json()["budget_exhausted"] is False
+
+
+def test_an_overdrawn_budget_withholds_instead_of_failing(net: Net, runtime) -> None:
+    p = net.provider("contribute_all")
+    pid = net.inbound(p, phone=PHONE)
+    key = net.link(p, pid)["subject_key"]
+    _budget(runtime, key, remaining_units=-5)
+    r = net.contribute(p, pid, "booked", days_to_outcome=1)
+    assert r.status_code == 200, r.text
+    assert r.json()["budget_exhausted"] is True
+    with runtime.stores.graph() as graph:
+        budget = graph.get(SubjectBudget, key)
+        assert budget.spent_units == budget.limit_units + 5  # untouched, never more
+
+
+def test_withheld_days_widen_the_velocity_band_with_a_notice(net: Net, runtime) -> None:
+    asker = net.provider("query_on")
+    apid = net.inbound(asker, phone=PHONE)
+    key = net.link(asker, apid)["subject_key"]
+    for _ in range(2):
+        p = net.provider("contribute_all")
+        net.contribute(p, net.inbound(p, phone=PHONE), "booked", days_to_outcome=1)
+    _budget(runtime, key, remaining_units=dp.EPSILON_UNITS_PER_EPS)  # the outcome, not the days
+    p = net.provider("contribute_all")
+    out = net.contribute(p, net.inbound(p, phone=PHONE), "booked", days_to_outcome=1).json()
+    assert out["budget_exhausted"] is False and out["epsilon_units"] == dp.EPSILON_UNITS_PER_EPS
+    answer = net.query(asker, prospect_id=apid)
+    velocity = answer["velocity"]
+    assert velocity["n_reports"] == 2 and velocity["days_withheld"] == 1
+    assert velocity["budget_exhausted"] is True and answer["budget_exhausted"] is True
+    band = velocity["mean_days"]
+    assert band["upper"] >= dp.DAYS_UPPER / 3  # a third of the days could be anywhere in 0-90
+    assert any("velocity band is widened" in n for n in answer["notices"])

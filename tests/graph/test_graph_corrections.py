@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from graph.conftest import PHONE, Net
-from prospecting.graph.models import Contribution, SubjectDimension
+from prospecting.graph.models import Contribution, SubjectBudget, SubjectDimension
 
 
 def test_collisions_downweight_then_split_at_three_reporters(net: Net, runtime) -> None:
@@ -34,6 +34,10 @@ def test_collisions_downweight_then_split_at_three_reporters(net: Net, runtime) 
                 headers=p.headers,
             ).json()
             assert again["distinct_reporters"] == outs[-1]["distinct_reporters"]
+            # below the split threshold a shared phone from a new provider still links
+            newcomer = net.provider("contribute_all", "query_on")
+            npid = net.inbound(newcomer, phone=PHONE)  # a phone-only match
+            assert net.link(newcomer, npid)["subject_key"] == key
     assert [o["distinct_reporters"] for o in outs] == [1, 2, 3]
     assert outs[0]["dimension"] == "phone" and not outs[1]["split"] and outs[2]["split"]
     new_key = outs[2]["new_subject_key"]
@@ -44,20 +48,44 @@ def test_collisions_downweight_then_split_at_three_reporters(net: Net, runtime) 
                 SubjectDimension.subject_key == key, SubjectDimension.dimension == "phone"
             )
         ).all()
-        assert reports and set(reports) == {3}
-    for p, pid in reporters[:3]:
-        assert net.link(p, pid)["subject_key"] == new_key
+        assert reports and set(reports) == {0}  # the split separated; counting restarts
+    # each reporter saw someone else, not necessarily the same someone: one key each
+    new_keys = [net.link(p, pid)["subject_key"] for p, pid in reporters[:3]]
+    assert new_keys[2] == new_key and len(set(new_keys)) == 3 and key not in new_keys
     assert net.link(*reporters[3])["subject_key"] == key
-    # new key: the two non-revoked reporters' rows were replayed; old key lost them
+    # new keys: the two non-revoked reporters' rows were replayed; old key lost them
     with runtime.stores.graph() as graph:
-        replayed = graph.scalars(
-            select(Contribution.provider_id).where(Contribution.subject_key == new_key)
-        ).all()
-    assert sorted(replayed) == sorted([reporters[0][0].id, reporters[1][0].id])
+        for (p, _), k in zip(reporters[:3], new_keys, strict=True):
+            replayed = graph.scalars(
+                select(Contribution.provider_id).where(Contribution.subject_key == k)
+            ).all()
+            assert replayed == ([] if p is reporters[2][0] else [p.id])
+            budget = graph.get(SubjectBudget, k)
+            assert budget is not None and budget.spent_units <= budget.limit_units
     on_new = net.query(reporters[0][0], prospect_id=reporters[0][1])
-    assert on_new["state"] == "insufficient_contributors"  # only reporter 2 is a peer there
+    assert on_new["state"] == "insufficient_contributors"  # alone on its new key
     on_old = net.query(founder, prospect_id=fpid)
     assert on_old["contributors"] == 2  # the revoked reporter's rows stay, plus reporter 4
+
+
+def test_reports_count_again_only_after_the_last_split(net: Net) -> None:
+    founder = net.provider("contribute_all", "query_on")
+    key = net.link(founder, net.inbound(founder, phone=PHONE, name="Jamie Clarke"))["subject_key"]
+    others = []
+    for i in range(4):
+        p = net.provider("contribute_all", "query_on")
+        pid = net.inbound(p, phone=PHONE, name=f"Other Person{i}")
+        assert net.link(p, pid)["subject_key"] == key
+        others.append((p, pid))
+    outs = [
+        net.client.post(
+            "/prospect-graph/corrections/collisions", json={"prospect_id": pid}, headers=p.headers
+        ).json()
+        for p, pid in others
+    ]
+    assert [o["split"] for o in outs] == [False, False, True, False]
+    assert outs[3]["distinct_reporters"] == 1  # the pre-split reports no longer count
+    assert net.link(*others[3])["subject_key"] == key
 
 
 def test_mislabel_supersedes_and_recomputes_velocity(net: Net) -> None:

@@ -25,11 +25,16 @@ def test_two_strangers_with_the_same_name_stay_apart() -> None:
     assert not decide(link_score({"name"}, {"name", "phone", "email"}))
 
 
-def test_a_collision_downweight_on_phone_stops_a_phone_only_link() -> None:
+def test_collision_reports_below_the_split_downweight_gently() -> None:
     plain = link_score({"phone"}, {"phone"})
-    corrected = link_score({"phone"}, {"phone"}, downweights={"phone": collision_downweight(1)})
-    assert corrected.confidence < plain.confidence
-    assert not decide(corrected)
+    previous = plain
+    for reports in (1, 2):
+        factor = collision_downweight(reports)
+        corrected = link_score({"phone"}, {"phone"}, downweights={"phone": factor})
+        assert corrected.confidence < previous.confidence
+        assert decide(corrected), reports  # one or two reports are not a split
+        previous = corrected
+    assert collision_downweight(5) == collision_downweight(2)  # bounded; the split separates
     assert decide(link_score({"email"}, {"email"}, downweights={"phone": 0.5}))
 
 

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from graph.conftest import EMAIL, PHONE, Net
-from prospecting.graph.models import Contribution, SubjectDimension
+from prospecting.graph import optout
+from prospecting.graph.models import (
+    Contribution,
+    Correction,
+    SubjectBudget,
+    SubjectDimension,
+    Supersession,
+)
 from prospecting.identity.models import Role
+from prospecting.qualify.models import Qualification
 
 PROVENANCE = {
     "request_id": "DSR-2026-0042",
@@ -73,3 +81,107 @@ def test_opt_out_purges_tombstones_is_idempotent_and_blocks_relinking(net: Net, 
         headers=officer.headers,
     )
     assert r.status_code == 404
+
+
+def test_opt_out_erases_corrections_budget_and_graph_features_of_qualifications(
+    net: Net, runtime
+) -> None:
+    key, peers = _subject(net)
+    p, pid = peers[0]
+    r = net.client.post(
+        "/prospect-graph/corrections/outcomes",
+        json={"prospect_id": pid, "outcome": "rescheduled", "days_to_outcome": 1},
+        headers=p.headers,
+    )
+    assert r.status_code == 200, r.text
+    with runtime.stores.tenant() as tenant:
+        rows = tenant.scalars(select(Qualification).where(Qualification.prospect_id == pid)).all()
+        assert rows, "inbound qualifies the message"
+        for q in rows:
+            q.features = {**q.features, "graph_booked_share": 0.9, "graph_present": 1.0}
+            q.factors = [
+                *q.factors,
+                {"feature": "graph_booked_share", "reason": "r", "contribution": 1.0},
+            ]
+            q.graph_state = "sparse"
+        tenant.commit()
+    with runtime.stores.graph() as graph:
+        assert graph.scalar(select(func.count()).where(Correction.subject_key == key))
+        assert graph.get(SubjectBudget, key) is not None
+    officer = net.provider(roles=[Role.PRIVACY_OFFICER])
+    body = {"subject_key": key, "provenance": PROVENANCE}
+    r = net.client.post("/prospect-graph/opt-outs", json=body, headers=officer.headers)
+    assert r.status_code == 200, r.text
+    with runtime.stores.graph() as graph:
+        assert graph.scalar(select(func.count()).where(Correction.subject_key == key)) == 0
+        assert graph.get(SubjectBudget, key) is None
+    with runtime.stores.tenant() as tenant:
+        for q in tenant.scalars(select(Qualification).where(Qualification.prospect_id == pid)):
+            assert q.graph_state == "erased"
+            assert not [k for k in q.features if k.startswith("graph_")]
+            assert not [f for f in q.factors if f["feature"].startswith("graph")]
+
+
+def test_opt_out_erases_the_persons_rows_under_the_parent_key_of_a_split(net: Net, runtime) -> None:
+    founder = net.provider("contribute_all", "query_on")
+    fpid = net.inbound(founder, phone=PHONE, name="Jamie Clarke")
+    key = net.link(founder, fpid)["subject_key"]
+    net.contribute(founder, fpid, "booked", days_to_outcome=1)
+    reporters = []
+    for i in range(3):
+        p = net.provider("contribute_all", "query_on")
+        pid = net.inbound(p, phone=PHONE, name=f"Other Person{i}")
+        assert net.link(p, pid)["subject_key"] == key
+        net.contribute(p, pid, "ghosted", days_to_outcome=5)
+        reporters.append((p, pid))
+    outs = [
+        net.client.post(
+            "/prospect-graph/corrections/collisions", json={"prospect_id": pid}, headers=p.headers
+        ).json()
+        for p, pid in reporters
+    ]
+    new_key = outs[-1]["new_subject_key"]
+    assert outs[-1]["split"] and new_key
+    with runtime.stores.graph() as graph:
+        pairs = set(
+            graph.execute(
+                select(Contribution.provider_id, Contribution.prospect_id).where(
+                    Contribution.subject_key == new_key
+                )
+            ).all()
+        )
+        assert pairs  # replayed from the parent key
+        parent_rows = {
+            c.id
+            for c in graph.scalars(select(Contribution).where(Contribution.subject_key == key))
+            if (c.provider_id, c.prospect_id) in pairs
+        }
+        assert parent_rows
+    officer = net.provider(roles=[Role.PRIVACY_OFFICER])
+    body = {"subject_key": new_key, "provenance": PROVENANCE}
+    r = net.client.post("/prospect-graph/opt-outs", json=body, headers=officer.headers)
+    assert r.status_code == 200, r.text
+    with runtime.stores.graph() as graph:
+        left = graph.execute(select(Contribution.provider_id, Contribution.prospect_id)).all()
+        assert not pairs & set(left)  # gone under the parent key too
+        assert (founder.id, fpid) in set(left)  # the parent key keeps everyone else
+        dangling = graph.scalars(
+            select(Supersession.id).where(
+                or_(
+                    Supersession.superseded_id.in_(parent_rows),
+                    Supersession.superseding_id.in_(parent_rows),
+                )
+            )
+        ).all()
+        assert dangling == []
+
+
+def test_opt_out_holds_the_linking_lock(net: Net, monkeypatch) -> None:
+    key, _ = _subject(net)
+    calls: list[object] = []
+    monkeypatch.setattr(optout, "lock_linking", calls.append)
+    officer = net.provider(roles=[Role.PRIVACY_OFFICER])
+    body = {"subject_key": key, "provenance": PROVENANCE}
+    r = net.client.post("/prospect-graph/opt-outs", json=body, headers=officer.headers)
+    assert r.status_code == 200, r.text
+    assert len(calls) == 1

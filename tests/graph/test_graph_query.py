@@ -62,8 +62,8 @@ def test_no_free_text_from_another_tenant_in_any_graph_answer(net: Net) -> None:
     pid = net.inbound(asker, phone=PHONE, body="hi")
     bodies = [
         net.client.post("/prospect-graph/query", json={"prospect_id": pid}, headers=asker.headers),
-        net.client.get(f"/prospect-graph/prospects/{pid}/reachability", headers=asker.headers),
-        net.client.get(f"/prospect-graph/prospects/{pid}/signals", headers=asker.headers),
+        net.client.post(f"/prospect-graph/prospects/{pid}/reachability", headers=asker.headers),
+        net.client.post(f"/prospect-graph/prospects/{pid}/signals", headers=asker.headers),
         net.client.get("/prospect-graph/audit", headers=asker.headers),
         net.client.get("/prospect-graph/metrics", headers=asker.headers),
     ]
@@ -85,7 +85,7 @@ def test_no_export_surface_every_read_names_one_linked_subject(net: Net) -> None
     (a, _b), (pa, _pb) = _network(net, 2)
     stranger = net.provider("query_on")
     key = net.link(a, pa)["subject_key"]
-    r = net.client.get(f"/prospect-graph/subjects/{key}", headers=stranger.headers)
+    r = net.client.post(f"/prospect-graph/subjects/{key}", headers=stranger.headers)
     assert r.status_code == 404  # a key the caller is not linked to cannot be probed
     r = net.client.post("/prospect-graph/query", json={}, headers=a.headers)
     assert r.status_code == 404
@@ -133,12 +133,85 @@ def test_query_consent_is_required(net: Net) -> None:
     assert r.json()["type"] == "/problems/consent_required"
 
 
-def test_reachability_counts_positive_consented_peers_without_identities(net: Net) -> None:
-    _network(net, 3, outcome="booked")
+def _reach(net: Net, p, pid: str) -> dict:
+    r = net.client.post(f"/prospect-graph/prospects/{pid}/reachability", headers=p.headers)
+    assert r.status_code == 200, r.text
+    return dict(r.json())
+
+
+def test_reachability_reads_the_debiased_histogram_not_raw_reports(net: Net) -> None:
+    peers, _ = _network(net, 1, outcome="booked")
     asker = net.provider("query_on")
     pid = net.inbound(asker, phone=PHONE)
-    r = net.client.get(f"/prospect-graph/prospects/{pid}/reachability", headers=asker.headers)
-    body = r.json()
+    below = _reach(net, asker, pid)
+    assert below == {
+        "state": "insufficient_contributors",
+        "reachable": False,
+        "peers_with_positive_outcome": 0,
+        "degraded": False,
+    }
+    _network(net, 3, outcome="booked")
+    body = _reach(net, asker, pid)
     assert set(body) == {"state", "reachable", "peers_with_positive_outcome", "degraded"}
-    assert 0 <= body["peers_with_positive_outcome"] <= 3
-    assert body["reachable"] == (body["peers_with_positive_outcome"] > 0)
+    hist = net.query(asker, prospect_id=pid)["histogram"]  # the same rows, the same estimate
+    estimate = sum(hist["counts"][c] for c in ("booked", "rescheduled"))
+    lower = sum(hist["lower"][c] for c in ("booked", "rescheduled"))
+    assert body["state"] == "ok"
+    assert body["peers_with_positive_outcome"] == min(max(round(estimate), 0), 4)
+    assert body["reachable"] == (lower > 0)
+    audit = net.client.get("/prospect-graph/audit", headers=asker.headers).json()
+    kinds = [(e["kind"], e["result_state"]) for e in audit]
+    assert ("reachability", "insufficient_contributors") in kinds
+    assert ("reachability", "ok") in kinds
+    seen = net.client.get("/prospect-graph/audit", headers=peers[0].headers).json()
+    assert any(e["kind"] == "reachability" and e["role"] == "contributor" for e in seen)
+
+
+def _attest(net: Net, p, pid: str, code: str) -> None:
+    r = net.client.post(
+        "/prospect-graph/attestations", json={"prospect_id": pid, "code": code}, headers=p.headers
+    )
+    assert r.status_code == 200, r.text
+
+
+def test_safety_flags_need_min_contributors_and_enough_consenting_attesters(net: Net) -> None:
+    a, b = net.provider("contribute_all"), net.provider("contribute_all")
+    pa, pb = net.inbound(a, phone=PHONE), net.inbound(b, phone=PHONE)
+    _attest(net, a, pa, "harassment")
+    _attest(net, b, pb, "harassment")
+    asker = net.provider("query_on")
+    pid = net.inbound(asker, phone=PHONE)
+    early = net.query(asker, prospect_id=pid)
+    assert early["state"] == "insufficient_contributors" and early["safety_flags"] == []
+    net.contribute(a, pa, "booked", days_to_outcome=1)
+    net.contribute(b, pb, "booked", days_to_outcome=1)
+    _attest(net, a, pa, "impersonation")  # one peer alone never shows
+    answer = net.query(asker, prospect_id=pid)
+    assert answer["state"] == "ok"
+    assert answer["safety_flags"] == [{"code": "harassment", "peers": 2}]
+    net.consent(b, "contribute_none")  # a revoked attester no longer counts
+    assert net.query(asker, prospect_id=pid)["safety_flags"] == []
+
+
+def test_metrics_hide_segments_below_the_minimum(net: Net) -> None:
+    peers, _ = _network(net, 2)
+    net.provider("contribute_all", service_categories=["salon"], region="GB-MAN")
+    metrics = net.client.get("/prospect-graph/metrics", headers=peers[0].headers).json()
+    seg = {(s["category"], s["region"]): s for s in metrics["segments"]}
+    assert seg[("therapy", "GB-LND")]["consented_peers"] == 2
+    assert seg[("salon", "GB-MAN")] == {
+        "category": "salon",
+        "region": "GB-MAN",
+        "consented_peers": "<2",
+        "state": "empty",
+    }
+
+
+def test_routes_that_write_audit_rows_or_links_are_not_gets(net: Net) -> None:
+    paths = net.client.get("/openapi.json").json()["paths"]
+    for path in (
+        "/prospect-graph/subjects/{subject_key}",
+        "/prospect-graph/prospects/{prospect_id}/reachability",
+        "/prospect-graph/prospects/{prospect_id}/signals",
+    ):
+        assert set(paths[path]) == {"post"}, path

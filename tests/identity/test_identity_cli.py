@@ -9,18 +9,8 @@ from prospecting.cli import app
 runner = CliRunner()
 
 
-def _env(settings) -> dict[str, str]:
-    return {
-        "PROSPECTING_MODE": "test",
-        "PROSPECTING_TENANT_DATABASE_URL": settings.resolved_tenant_url,
-        "PROSPECTING_GRAPH_DATABASE_URL": settings.resolved_graph_url,
-        "PROSPECTING_NETWORK_KEY": settings.network_key.get_secret_value(),
-        "PROSPECTING_DATA_DIR": str(settings.data_dir),
-    }
-
-
-def test_cli_creates_person_org_and_token(settings, client):
-    env = _env(settings)
+def test_cli_creates_person_org_and_token(cli_env, client):
+    env = cli_env
     made = runner.invoke(
         app,
         [
@@ -47,9 +37,9 @@ def test_cli_creates_person_org_and_token(settings, client):
     assert me.json()["display_name"] == "Kai"
 
 
-def test_cli_reports_bad_input_by_field(settings):
+def test_cli_reports_bad_input_by_field(cli_env):
     result = runner.invoke(
-        app, ["persons", "create", "--name", "Kai", "--tz", "Nowhere/Else"], env=_env(settings)
+        app, ["persons", "create", "--name", "Kai", "--tz", "Nowhere/Else"], env=cli_env
     )
     assert result.exit_code == 2
     assert "time_zone" in result.output

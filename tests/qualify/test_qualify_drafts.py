@@ -117,3 +117,35 @@ def test_service_falls_back_to_the_offline_draft_with_a_failing_endpoint(runtime
     assert failed.draft.source == "offline" and "Initial consultation" in failed.draft.body
     assert refined.draft.source == "llm_endpoint"
     assert refined.draft.body.startswith("Dear Jamie")
+
+
+def test_the_external_endpoint_never_sees_the_prospects_phone_email_or_name(
+    runtime, make_provider
+):
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(json.loads(request.content)["messages"][1]["content"])
+        return httpx.Response(200, json={"choices": [{"message": {"content": None}}]})
+
+    refiner = OpenAICompatibleRefiner(base_url="http://llm.invalid/v1", model="m",
+                                      transport=httpx.MockTransport(handler))
+    body = ("Hi, Jamie Clarke here - can I book Thursday 6pm? Call me on +44 7911 123 456 or "
+            "07911-654321, or mail jamie.clarke@example.org")
+    provider = make_provider()
+    with runtime.stores.tenant() as session:
+        from prospecting.identity.service import get_person
+
+        me = get_person(session=session, person_id=provider.id)
+        service.update_profile(session=session, actor=me, data=ProfileIn.model_validate(PROFILE))
+        service.ingest_and_qualify(
+            session=session, actor=me, resolver=runtime.resolver,
+            message=InboundMessage.model_validate(BOOKING | {"body": body}), refiner=refiner,
+        )
+    assert len(seen) == 1
+    prompt = seen[0]
+    message = prompt.split("<<<", 2)[1]
+    assert "Thursday 6pm" in message  # what the prospect asked for still reaches the model
+    for secret in ("7911", "123 456", "654321", "@", "example.org", "Jamie", "Clarke"):
+        assert secret not in message, secret
+    assert "7911" not in prompt and "example.org" not in prompt

@@ -36,7 +36,9 @@ def test_inbound_is_linked_and_scored_with_network_signal(client, make_provider)
     ]
     assert graph_factors and all("network" in f["reason"] for f in graph_factors)
     audit = client.get("/prospect-graph/audit", headers=peers[0].headers).json()
-    assert audit, "each contributor can see the auto-qualify read that used their rows"
+    reads = [e for e in audit if e["role"] == "contributor" and e["kind"] == "auto_qualify"]
+    assert reads, "each contributor can see the auto-qualify read that used their rows"
+    assert any(e["contributor_count"] >= 2 for e in reads)  # the asker's read used both
 
 
 def test_without_query_consent_the_network_stays_empty(client, make_provider):
@@ -55,3 +57,56 @@ def test_without_query_consent_the_network_stays_empty(client, make_provider):
         f"/prospects/{qualified['ingest']['prospect']['id']}", headers=asker.headers
     ).json()
     assert prospect["link_confidence"] is None
+
+
+def test_an_unreachable_graph_store_is_degraded_not_empty(client, runtime, make_provider):
+    from dataclasses import replace
+
+    from fastapi.testclient import TestClient
+
+    from prospecting.app import create_app
+    from prospecting.db import Stores, make_engine
+
+    net = Net(client, make_provider)
+    asker = net.provider("query_on")
+    partitioned = replace(
+        runtime,
+        stores=Stores(
+            runtime.stores.tenant_engine,
+            make_engine("postgresql://postgres@127.0.0.1:1/graph_is_partitioned"),
+        ),
+    )
+    with TestClient(create_app(runtime=partitioned)) as cut_off:
+        qualified = cut_off.post(
+            "/qualify/inbound",
+            json={"channel": "sms", "sender_phone": PHONE, "body": "Can I book Friday at 10am?"},
+            headers=asker.headers,
+        )
+    assert qualified.status_code == 201, qualified.text
+    assert qualified.json()["qualification"]["graph_state"] == "degraded"
+    assert qualified.json()["qualification"]["graph_notices"]
+
+
+def test_each_adapter_passes_its_own_channel_to_the_graph(runtime, make_provider, monkeypatch):
+    from prospecting.graph import service as graph_service
+    from prospecting.identity.service import get_person
+    from prospecting.prospects.schemas import InboundMessage
+    from prospecting.qualify.adapters import ingest_and_qualify_for
+
+    channels = []
+    monkeypatch.setattr(
+        graph_service, "link_on_creation", lambda ctx, prospect_id: channels.append(ctx.channel)
+    )
+    provider = make_provider()
+    with runtime.stores.tenant() as session:
+        me = get_person(session=session, person_id=provider.id)
+        for i, channel in enumerate(("mcp", "cli", "http")):
+            message = {"channel": "sms", "sender_phone": f"07911 20000{i}", "body": "Hi"}
+            ingest_and_qualify_for(
+                runtime,
+                session=session,
+                actor=me,
+                channel=channel,
+                message=InboundMessage.model_validate(message),
+            )
+    assert channels == ["mcp", "cli", "http"]

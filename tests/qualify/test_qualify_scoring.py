@@ -115,9 +115,56 @@ def test_graph_signals_from_the_graph_map_onto_scoring_features():
         budget_exhausted=False,
     )
     features = from_graph_signals(signals, reachability=2)
-    assert features is not None and features.network_state == "sparse"
+    assert features is not None and features.network_state is None  # never guessed
+    assert not features.budget_exhausted and not features.degraded
     assert features.days_to_outcome == 3.0 and features.reachability == 2
     assert from_graph_signals(None) is None
     scored = cold_start_scorer().score(_features(graph=features))
     assert any(f["reason"] == "network: booked with 2 other providers" for f in scored.factors) or (
         any(f["feature"].startswith("graph_") for f in scored.factors))
+
+
+def test_graph_network_states_and_a_spent_budget_reach_the_qualification():
+    from types import SimpleNamespace
+
+    from prospecting.graph.schemas import NetworkState
+    from prospecting.qualify.signals import NETWORK_STATES, from_graph_signals
+
+    assert set(NETWORK_STATES) == set(NetworkState.model_fields["state"].annotation.__args__)
+    many = SimpleNamespace(contributors=80, outcome_shares={"booked": 1.0}, fingerprint=None,
+                           velocity=None, budget_exhausted=True)
+    features = from_graph_signals(many)
+    assert features is not None and features.network_state is None
+    assert features.budget_exhausted and not features.degraded
+    assert graph_features(features)["graph_present"] == 1.0
+    given = from_graph_signals(SimpleNamespace(**vars(many), network_state="growing"))
+    assert given is not None and given.network_state == "growing"
+
+
+def test_budget_exhausted_and_unreachable_graph_are_surfaced_on_the_qualification(
+    runtime, make_provider
+):
+    from prospecting.identity.service import get_person
+    from prospecting.prospects.schemas import InboundMessage
+    from prospecting.qualify import service
+    from qualify.qualify_factories import BOOKING
+
+    provider = make_provider()
+    spent = GraphFeatures(outcome_shares={"booked": 0.5}, contributors=3, budget_exhausted=True)
+    with runtime.stores.tenant() as session:
+        me = get_person(session=session, person_id=provider.id)
+        out = {}
+        for name, graph, phone in (("spent", spent, "07911 100001"),
+                                   ("down", GraphFeatures(degraded=True), "07911 100002")):
+            out[name] = service.ingest_and_qualify(
+                session=session, actor=me, resolver=runtime.resolver,
+                message=InboundMessage.model_validate(BOOKING | {"sender_phone": phone}),
+                graph_source=lambda graph=graph, **_: graph,
+            ).qualification
+        rows, _ = service.list_drafts(session=session, actor=me)
+        reread = {d.qualification.id: d.qualification for d in service.draft_details(session, rows)}
+    assert out["spent"].graph_state == "present"
+    assert any("budget" in n for n in out["spent"].graph_notices)
+    assert reread[out["spent"].id].graph_notices == out["spent"].graph_notices
+    assert out["down"].graph_state == "degraded"
+    assert any("unreachable" in n for n in out["down"].graph_notices)

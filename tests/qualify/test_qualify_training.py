@@ -16,16 +16,6 @@ from qualify.qualify_factories import count_rows
 runner = CliRunner()
 
 
-def _env(settings) -> dict[str, str]:
-    return {
-        "PROSPECTING_MODE": "test",
-        "PROSPECTING_TENANT_DATABASE_URL": settings.resolved_tenant_url,
-        "PROSPECTING_GRAPH_DATABASE_URL": settings.resolved_graph_url,
-        "PROSPECTING_NETWORK_KEY": settings.network_key.get_secret_value(),
-        "PROSPECTING_DATA_DIR": str(settings.data_dir),
-    }
-
-
 @pytest.fixture
 def seeded(runtime, make_provider):
     """Two providers with a synthetic history of messages, drafts and outcomes."""
@@ -79,8 +69,8 @@ def test_eval_reports_metrics_with_and_without_graph_and_writes_a_png(runtime, s
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_cli_train_eval_and_report(settings, runtime, seeded, tmp_path):
-    env = _env(settings)
+def test_cli_train_eval_and_report(cli_env, runtime, seeded, tmp_path):
+    env = cli_env
     trained = runner.invoke(app, ["qualify", "train", "--person", seeded[0]], env=env)
     assert trained.exit_code == 0, trained.output
     assert "v1 on" in trained.output
@@ -107,3 +97,18 @@ def test_cli_eval_on_a_fresh_synthetic_history_without_touching_the_store(tmp_pa
     data = json.loads(result.output)
     assert data["test"] > 20 and plot.exists()
     assert data["variants"]["with_graph"]["pr_auc"] > data["test_booked_rate"]
+
+
+def test_too_few_outcomes_is_skipped_by_train_each_and_invalid_input_for_eval(
+    runtime, make_provider
+):
+    from prospecting.errors import InvalidInput
+
+    provider = make_provider()
+    with runtime.stores.tenant() as session:
+        me = get_person(session=session, person_id=provider.id)
+        [run] = training.train_each(session=session, providers=[me])
+        assert run.model is None and run.outcomes == 0
+        with pytest.raises(InvalidInput, match="not enough labelled outcomes"):
+            measure.evaluate_store(session=session, person_ids=[me.id])
+    assert count_rows(runtime, ScoringModel)["qualify_models"] == 0

@@ -2,6 +2,8 @@
 
 There is deliberately no listing or export route for subjects or aggregates: every read names
 one subject the caller is linked to (the graph is a query interface, not a dataset).
+Every route that writes (audit rows, links) is a POST, including the per-subject and
+per-prospect reads, which are audited.
 """
 
 from __future__ import annotations
@@ -71,33 +73,33 @@ AdminOrgId = Annotated[str, Depends(_admin_org)]
 
 @router.get("/consent", response_model=ConsentState)
 def read_consent(ctx: Ctx) -> ConsentState:
-    return service.writing(lambda: service.consent_state(ctx))
+    return service.writing(lambda: service.consent_state(ctx), ctx)
 
 
 @router.post("/consent", response_model=ConsentState)
 def change_consent(data: ConsentChange, ctx: Ctx) -> ConsentState:
-    return service.writing(lambda: service.change_consent(ctx, data))
+    return service.writing(lambda: service.change_consent(ctx, data), ctx)
 
 
 @router.get("/consent/history", response_model=list[ConsentEventOut])
 def consent_history(ctx: Ctx) -> list[ConsentEventOut]:
-    rows = service.writing(lambda: service.consent_history(ctx))
+    rows = service.writing(lambda: service.consent_history(ctx), ctx)
     return [ConsentEventOut.model_validate(r) for r in rows]
 
 
 @router.put("/orgs/{org_id}/policy", response_model=OrgPolicyIn)
 def set_org_policy(org_id: AdminOrgId, data: OrgPolicyIn, ctx: Ctx) -> OrgPolicyIn:
-    return service.writing(lambda: service.set_org_policy(ctx, org_id, data))
+    return service.writing(lambda: service.set_org_policy(ctx, org_id, data), ctx)
 
 
 @router.post("/prospects/{prospect_id}/link", response_model=LinkOut)
 def link_prospect(prospect_id: OwnProspectId, ctx: Ctx) -> LinkOut:
-    return service.writing(lambda: service.link(ctx, prospect_id))
+    return service.writing(lambda: service.link(ctx, prospect_id), ctx)
 
 
 @router.post("/contributions", response_model=ContributionOut)
 def contribute(data: ContributionIn, ctx: Ctx) -> ContributionOut:
-    return service.writing(lambda: service.contribute(ctx, data))
+    return service.writing(lambda: service.contribute(ctx, data), ctx)
 
 
 @router.post("/query", response_model=GraphAnswer)
@@ -105,7 +107,7 @@ def graph_query(data: GraphQueryIn, ctx: Ctx) -> GraphAnswer:
     return service.query(ctx, data)
 
 
-@router.get("/subjects/{subject_key}", response_model=GraphAnswer)
+@router.post("/subjects/{subject_key}", response_model=GraphAnswer)
 def query_subject(
     subject_key: str,
     ctx: Ctx,
@@ -116,12 +118,12 @@ def query_subject(
     return service.query(ctx, GraphQueryIn(subject_key=subject_key, scope=scope))
 
 
-@router.get("/prospects/{prospect_id}/reachability", response_model=Reachability)
+@router.post("/prospects/{prospect_id}/reachability", response_model=Reachability)
 def reachability(prospect_id: OwnProspectId, ctx: Ctx) -> Reachability:
     return service.reachability(ctx, prospect_id)
 
 
-@router.get("/prospects/{prospect_id}/signals", response_model=GraphSignals | None)
+@router.post("/prospects/{prospect_id}/signals", response_model=GraphSignals | None)
 def signals(prospect_id: OwnProspectId, ctx: Ctx) -> GraphSignals | None:
     return service.signals_for_prospect(
         tenant=ctx.tenant,
@@ -135,29 +137,29 @@ def signals(prospect_id: OwnProspectId, ctx: Ctx) -> GraphSignals | None:
 
 @router.post("/opt-outs", response_model=OptOutOut)
 def subject_opt_out(data: OptOutIn, ctx: Ctx) -> OptOutOut:
-    return service.writing(lambda: service.subject_opt_out(ctx, data))
+    return service.writing(lambda: service.subject_opt_out(ctx, data), ctx)
 
 
 @router.post("/corrections/collisions", response_model=CollisionOut)
 def report_collision(data: CollisionIn, ctx: Ctx) -> CollisionOut:
-    return service.writing(lambda: service.report_collision(ctx, data))
+    return service.writing(lambda: service.report_collision(ctx, data), ctx)
 
 
 @router.post("/corrections/outcomes", response_model=ContributionOut)
 def correct_outcome(data: MislabelIn, ctx: Ctx) -> ContributionOut:
-    return service.writing(lambda: service.correct_outcome(ctx, data))
+    return service.writing(lambda: service.correct_outcome(ctx, data), ctx)
 
 
 @router.post("/attestations", response_model=list[SafetyFlag])
 def attest(data: AttestationIn, ctx: Ctx) -> list[SafetyFlag]:
-    return service.writing(lambda: service.attest(ctx, data))
+    return service.writing(lambda: service.attest(ctx, data), ctx)
 
 
 @router.get("/audit", response_model=list[AuditEntry])
 def list_audit(ctx: Ctx, limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[AuditEntry]:
-    return service.writing(lambda: service.list_audit(ctx, limit=limit))
+    return service.writing(lambda: service.list_audit(ctx, limit=limit), ctx)
 
 
 @router.get("/metrics", response_model=GraphMetrics)
 def metrics(ctx: Ctx, weeks: Annotated[int, Query(ge=1, le=26)] = 4) -> GraphMetrics:
-    return service.writing(lambda: service.metrics(ctx, weeks=weeks))
+    return service.writing(lambda: service.metrics(ctx, weeks=weeks), ctx)

@@ -5,16 +5,20 @@ The Person whose consent changes is always the acting Person (from the token). T
 refused with PermissionDenied, so a caller can never toggle another Person's consent.
 
 "Revoked" means the Person withdrew contribution consent (`contribute_none` or `revoke_all`):
-their past contributions stay in aggregates, but they are never attributed or replayed.
+their past contributions stay in aggregates, but they are never attributed or replayed. A
+revocation deletes the Person's attribution opt-ins, and `last_revoked_at` (never cleared, even
+by a later `contribute_all`) keeps every row created before it out of attribution and replay.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from datetime import datetime
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from prospecting.db import utcnow
@@ -31,9 +35,9 @@ from prospecting.graph.models import (
 )
 from prospecting.graph.schemas import ConsentAction, ConsentChange, ConsentState, OrgPolicyIn
 from prospecting.identity.models import OrgMembership
-from prospecting.prospects.models import Prospect
 
 Source = Literal["own", "org", "default"]
+_Row = TypeVar("_Row", ProviderConsent, OrgPolicy)
 _ORDER = {ContributePolicy.NONE: 0, ContributePolicy.PER_PROSPECT: 1, ContributePolicy.ALL: 2}
 
 
@@ -44,6 +48,7 @@ class Effective:
     query: bool
     query_source: Source
     revoked: bool
+    last_revoked_at: datetime | None = None
 
 
 def effective_many(
@@ -54,13 +59,14 @@ def effective_many(
     if not ids:
         return {}
     own: dict[str, Own] = {
-        row[0]: (row[1], row[2], row[3] is not None)
+        row[0]: (row[1], row[2], row[3] is not None, row[4])
         for row in graph.execute(
             select(
                 ProviderConsent.provider_id,
                 ProviderConsent.contribute_policy,
                 ProviderConsent.query_enabled,
                 ProviderConsent.revoked_at,
+                ProviderConsent.last_revoked_at,
             ).where(ProviderConsent.provider_id.in_(ids))
         )
     }
@@ -91,7 +97,7 @@ def effective_many(
     return {pid: _effective(own.get(pid), orgs_of.get(pid, [])) for pid in ids}
 
 
-Own = tuple[str | None, bool | None, bool]
+Own = tuple[str | None, bool | None, bool, datetime | None]
 
 
 def _effective(own: Own | None, orgs: list[tuple[str, bool]]) -> Effective:
@@ -100,14 +106,16 @@ def _effective(own: Own | None, orgs: list[tuple[str, bool]]) -> Effective:
     if orgs:
         contribute = min((ContributePolicy(c) for c, _ in orgs), key=_ORDER.__getitem__)
         query, c_source, q_source = all(q for _, q in orgs), "org", "org"
-    revoked = False
+    revoked, last_revoked_at = False, None
     if own is not None:
-        own_contribute, own_query, revoked = own
+        own_contribute, own_query, revoked, last_revoked_at = own
         if own_contribute is not None:
             contribute, c_source = ContributePolicy(own_contribute), "own"
         if own_query is not None:
             query, q_source = own_query, "own"
-    return Effective(contribute, c_source, query, q_source, revoked)  # type: ignore[arg-type]
+    c_src: Source = c_source  # type: ignore[assignment]
+    q_src: Source = q_source  # type: ignore[assignment]
+    return Effective(contribute, c_src, query, q_src, revoked, last_revoked_at)
 
 
 def effective(ctx: GraphContext, person_id: str | None = None) -> Effective:
@@ -130,24 +138,32 @@ def may_link(ctx: GraphContext, prospect_id: str) -> bool:
 
 
 def attributable(ctx: GraphContext, subject_key: str, provider_ids: Iterable[str]) -> set[str]:
-    """Contributors who opted into attribution for this subject and have not revoked."""
+    """Contributors who opted into attribution for this subject and have not revoked; an
+    opt-in created before the Person's latest revocation never counts (even after re-consent)."""
     ids = set(provider_ids)
     if not ids:
         return set()
-    opted = set(
-        ctx.graph.scalars(
-            select(SubjectAttribution.provider_id).where(
+    opted = dict(
+        ctx.graph.execute(
+            select(SubjectAttribution.provider_id, SubjectAttribution.created_at).where(
                 SubjectAttribution.subject_key == subject_key,
                 SubjectAttribution.provider_id.in_(ids),
             )
-        )
+        ).all()
     )
     states = effective_many(ctx.tenant, ctx.graph, opted)
     return {
         pid
         for pid, eff in states.items()
-        if not eff.revoked and eff.contribute is not ContributePolicy.NONE
+        if not eff.revoked
+        and eff.contribute is not ContributePolicy.NONE
+        and not before_revocation(opted[pid], eff)
     }
+
+
+def before_revocation(created_at: datetime, eff: Effective) -> bool:
+    """Was a row created at or before the Person's latest revocation (so never re-surfaced)?"""
+    return eff.last_revoked_at is not None and created_at <= eff.last_revoked_at
 
 
 def _opted_in(graph: Session, provider_id: str, prospect_id: str) -> bool:
@@ -194,7 +210,9 @@ def change(ctx: GraphContext, data: ConsentChange) -> ConsentState:
     own = ctx.graph.get(ProviderConsent, ctx.actor.id, with_for_update=True)
     if own is None:
         own = ProviderConsent(provider_id=ctx.actor.id)
-        ctx.graph.add(own)
+        raced = _insert_or_lock(ctx, own, ctx.actor.id)
+        if raced is not None:  # a concurrent first change won: apply on top of it
+            own, before = raced, state(ctx).model_dump()
     target = _apply(ctx, own, data)
     ctx.graph.flush()
     after = state(ctx)
@@ -215,6 +233,8 @@ def _apply(ctx: GraphContext, own: ProviderConsent, data: ConsentChange) -> str 
         own.revoked_at = None
     elif action is ConsentAction.CONTRIBUTE_NONE:
         own.contribute_policy, own.revoked_at = ContributePolicy.NONE.value, utcnow()
+        own.last_revoked_at = own.revoked_at
+        ctx.graph.execute(delete(SubjectAttribution).where(SubjectAttribution.provider_id == pid))
     elif action in (ConsentAction.QUERY_ON, ConsentAction.QUERY_OFF):
         own.query_enabled = action is ConsentAction.QUERY_ON
     elif action is ConsentAction.REVOKE_ALL:
@@ -223,13 +243,14 @@ def _apply(ctx: GraphContext, own: ProviderConsent, data: ConsentChange) -> str 
             False,
             utcnow(),
         )
+        own.last_revoked_at = own.revoked_at
         ctx.graph.execute(delete(ProspectOptIn).where(ProspectOptIn.provider_id == pid))
         ctx.graph.execute(delete(SubjectAttribution).where(SubjectAttribution.provider_id == pid))
     elif action in (ConsentAction.OPT_IN_PROSPECT, ConsentAction.OPT_OUT_PROSPECT):
-        prospect_id = _required(data.prospect_id, "prospect_id", action)
-        prospect = ctx.tenant.get(Prospect, prospect_id)
-        if prospect is None or prospect.person_id != pid:
-            raise NotFound("prospect")
+        from prospecting.graph.subjects import own_prospect  # subjects imports this module
+
+        # follow local merges, so opt-in and contribute agree on the prospect id
+        prospect_id = own_prospect(ctx, _required(data.prospect_id, "prospect_id", action)).id
         ctx.graph.execute(
             delete(ProspectOptIn).where(
                 ProspectOptIn.provider_id == pid, ProspectOptIn.prospect_id == prospect_id
@@ -305,8 +326,10 @@ def set_org_policy(ctx: GraphContext, org_id: str, data: OrgPolicyIn) -> OrgPoli
     policy = ctx.graph.get(OrgPolicy, org_id, with_for_update=True)
     before: dict[str, Any] = {}
     if policy is None:
-        policy = OrgPolicy(org_id=org_id, updated_by=ctx.actor.id, **data.model_dump())
-        ctx.graph.add(policy)
+        created = OrgPolicy(org_id=org_id, updated_by=ctx.actor.id, **data.model_dump())
+        policy = _insert_or_lock(ctx, created, org_id)  # None: ours went in
+    if policy is None:
+        policy = created
     else:
         before = {
             "contribute_policy": policy.contribute_policy,
@@ -324,6 +347,21 @@ def set_org_policy(ctx: GraphContext, org_id: str, data: OrgPolicyIn) -> OrgPoli
         org_id=org_id,
     )
     return data
+
+
+def _insert_or_lock(ctx: GraphContext, row: _Row, key: str) -> _Row | None:
+    """Insert a first row in a savepoint; if a concurrent transaction inserted it first
+    (IntegrityError on the primary key), return that row, re-read and locked, instead."""
+    try:
+        with ctx.graph.begin_nested():
+            ctx.graph.add(row)
+            ctx.graph.flush()
+    except IntegrityError:
+        existing = ctx.graph.get(type(row), key, with_for_update=True, populate_existing=True)
+        if existing is None:
+            raise
+        return existing
+    return None
 
 
 def history(ctx: GraphContext, limit: int = 100) -> list[ConsentEvent]:

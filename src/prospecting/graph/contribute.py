@@ -5,6 +5,23 @@ returns the first row, a different payload under the same key is a Conflict, and
 version supersedes the previous one (the mislabel path). The per-subject budget row is locked
 (SELECT ... FOR UPDATE on PostgreSQL; SQLite writers are serialized by BEGIN IMMEDIATE) before
 the idempotency check, so concurrent identical calls see the first committed row.
+
+Budget fairness: the subject's budget is shared by every provider, so one provider bumping
+`outcome_version` must not exhaust it for everyone. Only the newest version of a (provider,
+prospect) is live (older ones are superseded), but a superseded version refunds nothing: DP
+spend is spent. A superseding version is therefore charged against a per-provider-per-subject
+cap of PROVIDER_SPEND_CAP_FACTOR times the default spend of one contribution (outcome + days),
+counting the provider's superseded rows on the subject plus the live row being replaced (a
+provider's first versions for distinct prospects are not re-versioning and are not capped). A
+version beyond the cap is still recorded, as withheld (no noised values, the band widens),
+rather than drawing more from the shared budget.
+
+Budget accounting never overdraws: spends are `min(requested, remaining)` and the remaining
+budget is clamped at 0, so a budget somehow overdrawn withholds instead of failing.
+
+When the outcome fits the budget but the days do not, the row keeps its noised outcome and
+`days_noise` records `{"withheld": true}` (also on a fully withheld row with known days), so
+the velocity band can widen over the days it could not see.
 """
 
 from __future__ import annotations
@@ -14,7 +31,7 @@ import hmac
 import json
 from dataclasses import asdict
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from prospecting.errors import Conflict, ConsentRequired, InvalidInput
@@ -27,8 +44,9 @@ from prospecting.prospects.models import Touchpoint
 from prospecting.resolver.keys import derive_dimension_key
 from prospecting.resolver.service import Resolver
 
-
 FINGERPRINT_PURPOSE = "contribution_fingerprint"
+PROVIDER_SPEND_CAP_FACTOR = 2
+DAYS_WITHHELD: dict[str, object] = {"withheld": True}
 
 
 def fingerprint(
@@ -100,7 +118,9 @@ def contribute(ctx: GraphContext, data: ContributionIn) -> ContributionOut:
             f"outcome_version {data.outcome_version} is older than the stored "
             f"version {latest.outcome_version}; send a higher version to correct it"
         )
-    row = _noised_row(ctx, budget, link.subject_key, link.prospect_id, data, days, digest)
+    row = _noised_row(
+        ctx, budget, link.subject_key, link.prospect_id, data, days, digest, latest is not None
+    )
     try:
         with ctx.graph.begin_nested():
             ctx.graph.add(row)
@@ -153,12 +173,17 @@ def _noised_row(
     data: ContributionIn,
     days: float | None,
     digest: str,
+    superseding: bool = False,
 ) -> Contribution:
     """Spend from the budget in integer units and randomize; store nothing when exhausted."""
     settings = ctx.settings
     remaining = budget.limit_units - budget.spent_units
+    if superseding:
+        remaining = min(
+            remaining, _provider_cap(ctx) - _version_spend(ctx, subject_key, prospect_id)
+        )
     spend = dp.widen_for_budget(
-        remaining, requested_units=settings.graph_contribution_epsilon_units
+        max(0, remaining), requested_units=settings.graph_contribution_epsilon_units
     )
     row = Contribution(
         provider_id=ctx.actor.id,
@@ -172,21 +197,46 @@ def _noised_row(
     )
     if spend.exhausted:
         budget.withheld += 1
+        if days is not None:
+            row.days_noise = dict(DAYS_WITHHELD)
         return row
     noised, params = dp.randomize_outcome(data.outcome.value, epsilon_units=spend.epsilon_units)
     row.noised_outcome, row.outcome_noise = noised, asdict(params)
     units = spend.epsilon_units
     if days is not None:
         day_spend = dp.widen_for_budget(
-            remaining - units, requested_units=settings.graph_days_epsilon_units
+            max(0, remaining - units), requested_units=settings.graph_days_epsilon_units
         )
-        if not day_spend.exhausted:
+        if day_spend.exhausted:
+            row.days_noise = dict(DAYS_WITHHELD)
+        else:
             value, lp = dp.randomize_days(days, epsilon_units=day_spend.epsilon_units)
             row.noised_days, row.days_noise = value, asdict(lp)
             units += day_spend.epsilon_units
     row.epsilon_units = units
-    budget.spent_units += units
+    budget.spent_units = min(budget.limit_units, budget.spent_units + units)
     return row
+
+
+def _provider_cap(ctx: GraphContext) -> int:
+    settings = ctx.settings
+    default = settings.graph_contribution_epsilon_units + settings.graph_days_epsilon_units
+    return PROVIDER_SPEND_CAP_FACTOR * default
+
+
+def _version_spend(ctx: GraphContext, subject_key: str, prospect_id: str) -> int:
+    """What the caller's re-versioning draws on this subject: every superseded row's spend plus
+    this prospect's live row (the one about to be superseded); other prospects' live rows
+    (first versions) are not counted."""
+    superseded = select(Supersession.superseded_id).where(Supersession.subject_key == subject_key)
+    spent = ctx.graph.scalar(
+        select(func.coalesce(func.sum(Contribution.epsilon_units), 0)).where(
+            Contribution.provider_id == ctx.actor.id,
+            Contribution.subject_key == subject_key,
+            or_(Contribution.prospect_id == prospect_id, Contribution.id.in_(superseded)),
+        )
+    )
+    return int(spent or 0)
 
 
 def _supersede(

@@ -1,19 +1,25 @@
 """The corrections lens: collisions down-weight and eventually split a key; mislabels supersede.
 
 A collision report ("not the same person") from a provider counts once per (subject,
-dimension). Each distinct reporter halves that dimension's agreement weight for the subject
-(`linkage.collision_downweight`); at SPLIT_REPORTERS distinct reporters the reporters' prospects
-move to a new key. Their live contributions are replayed into the new key (same noised values,
-no new noise) and superseded under the old one, except those of revoked Persons, which stay
-where they were and are never replayed.
+dimension) since that key's last split. Each distinct reporter trims that dimension's agreement
+weight for the subject gently (`linkage.collision_downweight`: one or two reports do not stop a
+phone-only link); at SPLIT_REPORTERS distinct reporters since the last split the key splits and
+a `split` correction marks the point from which reports count again.
+
+"Not that person" does not mean the reporters saw the same person: each reporter's prospect is
+re-linked separately, to a fresh key of its own, unless its digests match another moved
+prospect's under `linkage.decide` with the collided dimension weighing nothing. Live
+contributions are replayed into the new key (same noised values, no new noise) and superseded
+under the old one, except those of revoked Persons, which stay where they were and are never
+replayed. The new key's budget is charged for the replayed spend, capped at its limit.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, func, select, update
 
 from prospecting.errors import InvalidInput, NotFound
-from prospecting.graph import consent, contribute
+from prospecting.graph import consent, contribute, linkage
 from prospecting.graph.context import GraphContext
 from prospecting.graph.models import (
     Contribution,
@@ -33,7 +39,7 @@ from prospecting.graph.schemas import (
 from prospecting.graph.subjects import bind_digests, existing_link, new_subject, own_prospect
 from prospecting.resolver.keys import EMAIL, NAME, NAME_EMAIL, NAME_PHONE, PHONE, Digest
 
-SPLIT_REPORTERS = 3
+SPLIT_REPORTERS = linkage.COLLISION_SPLIT_REPORTERS
 DIMENSION_ORDER = (PHONE, EMAIL, NAME_PHONE, NAME_EMAIL, NAME)
 
 
@@ -55,6 +61,7 @@ def report_collision(ctx: GraphContext, data: CollisionIn) -> CollisionOut:
             Correction.provider_id == ctx.actor.id,
             Correction.subject_key == subject_key,
             Correction.dimension == dimension,
+            *_since_split(ctx, subject_key),
         )
     )
     if seen is None:
@@ -76,7 +83,27 @@ def report_collision(ctx: GraphContext, data: CollisionIn) -> CollisionOut:
     )
     new_key = None
     if len(reporters) >= SPLIT_REPORTERS:
-        new_key = split(ctx, subject_key, dimension, reporters)
+        new_keys = split(ctx, subject_key, dimension, reporters)
+        new_key = new_keys[(ctx.actor.id, prospect.id)]
+        ctx.graph.add(
+            Correction(
+                kind="split",
+                provider_id=ctx.actor.id,
+                prospect_id=prospect.id,
+                subject_key=subject_key,
+                dimension=dimension,
+                detail={"new_subject_keys": sorted(set(new_keys.values()))},
+            )
+        )
+        ctx.graph.execute(
+            update(SubjectDimension)
+            .where(
+                SubjectDimension.subject_key == subject_key,
+                SubjectDimension.dimension == dimension,
+            )
+            .values(collision_reports=0)
+        )
+        ctx.graph.flush()
     return CollisionOut(
         subject_key=subject_key,
         dimension=dimension,
@@ -86,12 +113,24 @@ def report_collision(ctx: GraphContext, data: CollisionIn) -> CollisionOut:
     )
 
 
+def _since_split(ctx: GraphContext, subject_key: str) -> list[ColumnElement[bool]]:
+    """Conditions keeping only corrections made after the key's last split (if any)."""
+    last = ctx.graph.scalar(
+        select(func.max(Correction.created_at)).where(
+            Correction.kind == "split", Correction.subject_key == subject_key
+        )
+    )
+    return [] if last is None else [Correction.created_at > last]
+
+
 def _reporters(ctx: GraphContext, subject_key: str, dimension: str) -> dict[str, list[str]]:
+    """Distinct collision reporters (with their prospects) since the key's last split."""
     rows = ctx.graph.execute(
         select(Correction.provider_id, Correction.prospect_id).where(
             Correction.kind == "collision",
             Correction.subject_key == subject_key,
             Correction.dimension == dimension,
+            *_since_split(ctx, subject_key),
         )
     ).all()
     out: dict[str, list[str]] = {}
@@ -102,9 +141,8 @@ def _reporters(ctx: GraphContext, subject_key: str, dimension: str) -> dict[str,
 
 def split(
     ctx: GraphContext, subject_key: str, dimension: str, reporters: dict[str, list[str]]
-) -> str:
-    """Move the reporters' links to a new key; returns the new key."""
-    fresh = new_subject(ctx, split_from=subject_key)
+) -> dict[tuple[str, str], str]:
+    """Re-link each reporter's prospect to a new key; returns (provider, prospect) -> new key."""
     moved = [
         link
         for link in ctx.graph.scalars(
@@ -115,20 +153,33 @@ def split(
         if link.prospect_id in reporters[link.provider_id]
     ]
     states = consent.effective_many(ctx.tenant, ctx.graph, {link.provider_id for link in moved})
-    budget = ctx.graph.get(SubjectBudget, fresh.subject_key)
-    for link in moved:
-        link.subject_key = fresh.subject_key
+    groups: list[tuple[str, list[list[list[str]]]]] = []  # (new key, chains placed on it)
+    out: dict[tuple[str, str], str] = {}
+    for link in sorted(moved, key=lambda m: (m.created_at, m.id)):
+        target = next(
+            (key for key, chains in groups if _same_person(link.chain, chains, dimension)), None
+        )
+        if target is None:
+            target = new_subject(ctx, split_from=subject_key).subject_key
+            ctx.graph.flush()
+            groups.append((target, []))
+        next(chains for key, chains in groups if key == target).append(link.chain)
+        out[(link.provider_id, link.prospect_id)] = target
+        budget = ctx.graph.get(SubjectBudget, target)
+        link.subject_key = target
         link.matched_on = []
-        _bind(ctx, fresh.subject_key, link.chain)
+        _bind(ctx, target, link.chain)
         if states[link.provider_id].revoked:
             continue
         for row in _live_rows(ctx, subject_key, link.provider_id, link.prospect_id):
+            if consent.before_revocation(row.created_at, states[link.provider_id]):
+                continue  # revoked once: never replayed, even after re-consent
             copy = Contribution(
                 provider_id=row.provider_id,
                 prospect_id=row.prospect_id,
                 outcome_version=row.outcome_version,
                 generation=row.generation + 1,
-                subject_key=fresh.subject_key,
+                subject_key=target,
                 noised_outcome=row.noised_outcome,
                 outcome_noise=row.outcome_noise,
                 noised_days=row.noised_days,
@@ -147,11 +198,27 @@ def split(
                     reason="split",
                 )
             )
-            if budget is not None:
-                budget.spent_units += row.epsilon_units
+            if budget is not None:  # the spend is real; never overdraw the new key's budget
+                budget.spent_units = min(budget.limit_units, budget.spent_units + row.epsilon_units)
     ctx.graph.flush()
     _rebuild_dimensions(ctx, subject_key)
-    return fresh.subject_key
+    return out
+
+
+def _same_person(chain: list[list[str]], placed: list[list[list[str]]], dimension: str) -> bool:
+    """Whether `chain` links to any chain already on a new key, ignoring the collided dimension."""
+    mine = {(d, k): v for d, k, v in chain}
+    for other in placed:
+        theirs = {(d, k): v for d, k, v in other}
+        shared = mine.keys() & theirs.keys()
+        if not shared:
+            continue
+        compared = {d for d, _ in shared}
+        agreeing = {d for d, k in shared if mine[(d, k)] == theirs[(d, k)]}
+        result = linkage.link_score(agreeing, compared, downweights={dimension: 0.0})
+        if linkage.decide(result):
+            return True
+    return False
 
 
 def _live_rows(

@@ -46,7 +46,11 @@ COMBINATIONS: dict[str, frozenset[str]] = {
 
 PRIOR_ODDS = 1e-4
 LINK_THRESHOLD = 0.9
-COLLISION_DOWNWEIGHT = 0.5
+# A collision report is one provider's word, not a verdict: each distinct reporter trims the
+# dimension's agreement weight by COLLISION_DOWNWEIGHT (a phone or email alone still links after
+# COLLISION_SPLIT_REPORTERS - 1 reports); the split at COLLISION_SPLIT_REPORTERS separates.
+COLLISION_DOWNWEIGHT = 0.05
+COLLISION_SPLIT_REPORTERS = 3
 
 
 @dataclass(frozen=True)
@@ -60,10 +64,13 @@ class LinkResult:
 
 
 def collision_downweight(reports: int) -> float:
-    """Agreement-weight factor for a dimension after `reports` distinct collision corrections."""
+    """Agreement-weight factor for a dimension after `reports` distinct collision corrections.
+
+    Gentle and bounded: reports beyond the split threshold weigh no more (the split separates).
+    """
     if reports < 0:
         raise InvalidInput("reports", "must not be negative")
-    return COLLISION_DOWNWEIGHT**reports
+    return 1.0 - COLLISION_DOWNWEIGHT * min(reports, COLLISION_SPLIT_REPORTERS - 1)
 
 
 def scored_dimensions(compared: Set[str]) -> frozenset[str]:

@@ -9,7 +9,8 @@ refused, TRUNCATE is refused on PostgreSQL, and DELETE is refused except for the
 
 Erasure choice: a DSR opt-out must remove a subject's contribution rows from every surface, so
 DELETE of a contribution or supersession row is allowed only when a `subject_opt_outs` row
-exists for its subject key (on PostgreSQL the transaction must also set
+exists for its subject key, or an `ErasureGrant` names the row (the erased person's rows under
+a parent key, replayed into the erased key by a split) (on PostgreSQL the transaction must also set
 `prospecting.erasure = 'on'`, which only `optout.erase_subject` does). Audit rows and consent
 history are never deleted; they carry ids only.
 """
@@ -159,6 +160,8 @@ class ProviderConsent(GraphBase):
     contribute_policy: Mapped[str | None] = mapped_column(String(16), default=None)
     query_enabled: Mapped[bool | None] = mapped_column(Boolean, default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    # the latest revocation ever (not cleared by re-consent): older rows are never re-surfaced
+    last_revoked_at: Mapped[datetime | None] = mapped_column(default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
@@ -231,6 +234,16 @@ class SubjectOptOut(GraphBase):
     officer_id: Mapped[str] = mapped_column(ID)
     contributions_removed: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ErasureGrant(GraphBase):
+    """One append-only row outside the erased key that an opt-out may delete (split lineage)."""
+
+    __tablename__ = "graph_erasure_grants"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    opt_out_id: Mapped[str] = mapped_column(ForeignKey("subject_opt_outs.id"))
+    row_id: Mapped[str] = mapped_column(ID, index=True)
 
 
 class BlockedDigest(GraphBase):

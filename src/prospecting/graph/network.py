@@ -68,7 +68,9 @@ def network_state(ctx: GraphContext, scope: GraphScope) -> NetworkState:
 
 def metrics(ctx: GraphContext, *, weeks: int = 4, now: datetime | None = None) -> GraphMetrics:
     """Contribution rate per week (share of consented providers who contributed that week)
-    and network state per category/region. Counts only; no identities."""
+    and network state per category/region. Counts only; no identities. A segment with fewer
+    than `graph_min_contributors` consented peers reads "<N" (state `empty`), so one
+    provider's consent choice cannot be singled out from the dashboard."""
     weeks = max(1, min(weeks, 26))
     now = now or utcnow()
     people = list(ctx.tenant.scalars(select(Person)))
@@ -98,10 +100,13 @@ def metrics(ctx: GraphContext, *, weeks: int = 4, now: datetime | None = None) -
         if person.id in consented:
             for category in person.service_categories or []:
                 segments[(category, person.region or "unknown")] += 1
+    floor = ctx.settings.graph_min_contributors
     return GraphMetrics(
         weekly=weekly,
         segments=[
             SegmentState(category=c, region=r, consented_peers=n, state=state_for(n))
+            if n >= floor
+            else SegmentState(category=c, region=r, consented_peers=f"<{floor}", state="empty")
             for (c, r), n in sorted(segments.items())
         ],
     )

@@ -1,22 +1,32 @@
 """Subject opt-out (DSR erasure): tombstone the key, purge its contributions, block its hashes.
 
+Erased from every surface: contributions (also the person's rows under parent keys a split
+replayed into this key), supersessions, dimensions, attributions, attestations, corrections,
+the privacy-budget row, link chains, and the graph-derived features of tenant qualifications of
+every prospect linked to the key (graph_* features and factors dropped, `graph_state` erased).
+The linking lock is held throughout, so a concurrent link cannot bind to the dying subject.
+
 Contribution rows are append-only; the database triggers allow DELETE only for a subject with
-an opt-out row on file (and, on PostgreSQL, only inside a transaction that set
-`prospecting.erasure = 'on'`, which happens here and nowhere else). Idempotent on request id.
+an opt-out row on file, or for a row an `ErasureGrant` of an opt-out names (split lineage), and
+on PostgreSQL only inside a transaction that set `prospecting.erasure = 'on'`, which happens
+here and nowhere else. Idempotent on request id.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, or_, select, text, tuple_, update
 
 from prospecting.errors import Conflict, NotFound
 from prospecting.graph.context import GraphContext
 from prospecting.graph.models import (
     BlockedDigest,
     Contribution,
+    Correction,
+    ErasureGrant,
     PeerAttestation,
     ProspectLink,
     SubjectAttribution,
+    SubjectBudget,
     SubjectDimension,
     SubjectKey,
     SubjectOptOut,
@@ -24,8 +34,11 @@ from prospecting.graph.models import (
     Supersession,
 )
 from prospecting.graph.schemas import OptOutIn, OptOutOut
+from prospecting.graph.subjects import lock_linking
 from prospecting.identity.models import Role
 from prospecting.identity.service import require_role
+from prospecting.prospects.models import Prospect
+from prospecting.qualify.models import Qualification
 from prospecting.resolver.keys import STRONG_DIMENSIONS
 
 
@@ -40,6 +53,7 @@ def subject_opt_out(ctx: GraphContext, data: OptOutIn) -> OptOutOut:
         if first.subject_key != data.subject_key:
             raise Conflict("this DSR request id was already used for another subject")
         return _out(ctx, first, replayed=True)
+    lock_linking(ctx.graph)  # no concurrent link may bind to a subject being tombstoned
     subject = ctx.graph.get(SubjectKey, data.subject_key, with_for_update=True)
     if subject is None:
         raise NotFound("subject")
@@ -55,8 +69,20 @@ def subject_opt_out(ctx: GraphContext, data: OptOutIn) -> OptOutOut:
     ctx.graph.add(record)
     ctx.graph.flush()
     _block_digests(ctx, subject.subject_key, record.id)
-    record.contributions_removed = erase_contributions(ctx, subject.subject_key)
     key = subject.subject_key
+    linked = [
+        (provider_id, prospect_id)
+        for provider_id, prospect_id in ctx.graph.execute(
+            select(ProspectLink.provider_id, ProspectLink.prospect_id).where(
+                ProspectLink.subject_key == key
+            )
+        )
+    ]
+    _grant_lineage(ctx, subject, record.id, linked)
+    record.contributions_removed = erase_contributions(ctx, key, opt_out_id=record.id)
+    ctx.graph.execute(delete(Correction).where(Correction.subject_key == key))
+    ctx.graph.execute(delete(SubjectBudget).where(SubjectBudget.subject_key == key))
+    _strip_qualifications(ctx, [prospect_id for _, prospect_id in linked])
     ctx.graph.execute(delete(SubjectDimension).where(SubjectDimension.subject_key == key))
     ctx.graph.execute(delete(SubjectAttribution).where(SubjectAttribution.subject_key == key))
     ctx.graph.execute(delete(PeerAttestation).where(PeerAttestation.subject_key == key))
@@ -66,16 +92,91 @@ def subject_opt_out(ctx: GraphContext, data: OptOutIn) -> OptOutOut:
     return _out(ctx, record, replayed=False)
 
 
-def erase_contributions(ctx: GraphContext, subject_key: str) -> int:
-    """The one guarded path that deletes append-only rows (the subject must be opted out)."""
+def erase_contributions(ctx: GraphContext, subject_key: str, *, opt_out_id: str) -> int:
+    """The one guarded path that deletes append-only rows: the subject's own (it must be opted
+    out) and the rows this opt-out's grants name; returns the contributions removed."""
+    granted = select(ErasureGrant.row_id).where(ErasureGrant.opt_out_id == opt_out_id)
     postgres = ctx.graph.get_bind().dialect.name == "postgresql"
     if postgres:
         ctx.graph.execute(text("SELECT set_config('prospecting.erasure', 'on', true)"))
-    ctx.graph.execute(delete(Supersession).where(Supersession.subject_key == subject_key))
-    removed = ctx.graph.execute(delete(Contribution).where(Contribution.subject_key == subject_key))
+    ctx.graph.execute(
+        delete(Supersession).where(
+            or_(Supersession.subject_key == subject_key, Supersession.id.in_(granted))
+        )
+    )
+    removed = ctx.graph.execute(
+        delete(Contribution).where(
+            or_(Contribution.subject_key == subject_key, Contribution.id.in_(granted))
+        )
+    )
     if postgres:
         ctx.graph.execute(text("SELECT set_config('prospecting.erasure', 'off', true)"))
     return int(getattr(removed, "rowcount", 0) or 0)
+
+
+def _grant_lineage(
+    ctx: GraphContext, subject: SubjectKey, opt_out_id: str, linked: list[tuple[str, str]]
+) -> None:
+    """Grant erasure of the person's rows under every ancestor key (a split copied them here)
+    and of the supersession rows pointing at them."""
+    ancestors: list[str] = []
+    parent = subject.split_from
+    while parent is not None and parent not in ancestors and parent != subject.subject_key:
+        ancestors.append(parent)
+        row = ctx.graph.get(SubjectKey, parent)
+        parent = row.split_from if row is not None else None
+    own = {
+        (provider_id, prospect_id)
+        for provider_id, prospect_id in ctx.graph.execute(
+            select(Contribution.provider_id, Contribution.prospect_id).where(
+                Contribution.subject_key == subject.subject_key
+            )
+        )
+    }
+    pairs = sorted(set(linked) | own)
+    if not ancestors or not pairs:
+        return
+    rows = set(
+        ctx.graph.scalars(
+            select(Contribution.id).where(
+                Contribution.subject_key.in_(ancestors),
+                tuple_(Contribution.provider_id, Contribution.prospect_id).in_(pairs),
+            )
+        )
+    )
+    if not rows:
+        return
+    rows |= set(
+        ctx.graph.scalars(
+            select(Supersession.id).where(
+                or_(Supersession.superseded_id.in_(rows), Supersession.superseding_id.in_(rows))
+            )
+        )
+    )
+    ctx.graph.add_all(ErasureGrant(opt_out_id=opt_out_id, row_id=row_id) for row_id in rows)
+    ctx.graph.flush()
+
+
+def _strip_qualifications(ctx: GraphContext, prospect_ids: list[str]) -> None:
+    """Drop graph-derived features and factors from tenant qualifications of linked prospects
+    (and of local prospects merged into them), marking them `erased`."""
+    ids = set(prospect_ids)
+    frontier = set(ids)
+    while frontier:
+        merged = set(
+            ctx.tenant.scalars(select(Prospect.id).where(Prospect.merged_into_id.in_(frontier)))
+        )
+        frontier = merged - ids
+        ids |= frontier
+    if not ids:
+        return
+    for row in ctx.tenant.scalars(
+        select(Qualification).where(Qualification.prospect_id.in_(sorted(ids)))
+    ):
+        row.features = {k: v for k, v in row.features.items() if not k.startswith("graph_")}
+        row.factors = [f for f in row.factors if not str(f.get("feature", "")).startswith("graph")]
+        row.graph_state = "erased"
+    ctx.tenant.flush()
 
 
 def _block_digests(ctx: GraphContext, subject_key: str, opt_out_id: str) -> None:

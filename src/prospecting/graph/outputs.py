@@ -1,8 +1,10 @@
 """Outputs to peer capabilities: link confidence, auto-qualify signals, reachability, attestations.
 
-Reachability counts consented (non-revoked) peers whose live noised report is positive (booked
-or rescheduled). Reports are randomized, so a "yes" is evidence, not certainty; identities are
-never returned.
+Reachability is read off the debiased outcome histogram of an ordinary audited query (so the
+minimum-contributor rule, the fresh opt-out/consent re-check and the audit row all apply): it is
+reachable when the lower band edge of the booked + rescheduled estimate is above zero, and the
+count is that estimate rounded and clipped to the contributors. Raw randomized reports are never
+counted; identities are never returned.
 """
 
 from __future__ import annotations
@@ -15,15 +17,11 @@ from sqlalchemy.orm import Session
 
 from prospecting.config import Settings
 from prospecting.errors import ConsentRequired, NotFound, PermissionDenied, SubjectOptedOut
-from prospecting.graph import audit, consent, network
+from prospecting.graph import consent
 from prospecting.graph.context import GraphContext
 from prospecting.graph.models import (
     ContributePolicy,
-    Contribution,
     PeerAttestation,
-    SubjectKey,
-    SubjectStatus,
-    Supersession,
 )
 from prospecting.graph.query import POSITIVE, query
 from prospecting.graph.schemas import (
@@ -116,44 +114,20 @@ def reachability(ctx: GraphContext, prospect_id: str) -> Reachability:
 
 
 def _reachability(ctx: GraphContext, prospect_id: str) -> Reachability:
-    prospect_id = own_prospect(ctx, prospect_id).id
-    if not consent.effective(ctx).query:
-        raise ConsentRequired("graph query consent is off")
-    try:
-        link, _ = link_prospect(ctx, prospect_id)
-    except SubjectOptedOut:
+    """Read off the debiased histogram of an ordinary (audited, re-checked) query."""
+    answer = query(ctx, GraphQueryIn(prospect_id=prospect_id), kind="reachability")
+    hist = answer.histogram
+    if answer.state != "ok" or hist is None:
         return Reachability(
-            state="subject_opted_out", reachable=False, peers_with_positive_outcome=0
+            state=answer.state,
+            reachable=False,
+            peers_with_positive_outcome=0,
+            degraded=answer.degraded,
         )
-    subject = ctx.graph.get(SubjectKey, link.subject_key)
-    if subject is None or subject.status == SubjectStatus.TOMBSTONED.value:
-        return Reachability(
-            state="subject_opted_out", reachable=False, peers_with_positive_outcome=0
-        )
-    superseded = select(Supersession.superseded_id).where(
-        Supersession.subject_key == link.subject_key
-    )
-    positive = set(
-        ctx.graph.scalars(
-            select(Contribution.provider_id).where(
-                Contribution.subject_key == link.subject_key,
-                Contribution.provider_id != ctx.actor.id,
-                Contribution.noised_outcome.in_(POSITIVE),
-                Contribution.id.not_in(superseded),
-            )
-        )
-    )
-    peers = network.consented_ids(ctx, sorted(positive))
-    audit.record(
-        ctx.graph,
-        consumer_id=ctx.actor.id,
-        subject_key=link.subject_key,
-        kind="reachability",
-        scope={},
-        result_state="ok",
-        contributor_ids=peers,
-    )
-    return Reachability(state="ok", reachable=bool(peers), peers_with_positive_outcome=len(peers))
+    lower = sum(hist.lower.get(c, 0.0) for c in POSITIVE)
+    estimate = sum(hist.counts.get(c, 0.0) for c in POSITIVE)
+    peers = min(max(round(estimate), 0), answer.contributors or 0)
+    return Reachability(state="ok", reachable=lower > 0, peers_with_positive_outcome=peers)
 
 
 def attest(ctx: GraphContext, data: AttestationIn) -> list[SafetyFlag]:

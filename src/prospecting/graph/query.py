@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from prospecting.errors import ConsentRequired, NotFound, SubjectOptedOut
 from prospecting.graph import audit, consent, dp, network
-from prospecting.graph.context import GraphContext
+from prospecting.graph.context import GraphContext, is_graph_unreachable
 from prospecting.graph.models import (
     Contribution,
     PeerAttestation,
@@ -57,6 +57,10 @@ BUDGET_NOTICE = (
     "privacy budget exhausted for this subject: {n} outcome(s) were withheld and the band "
     "is widened to cover them; show the band, not just the estimate"
 )
+VELOCITY_NOTICE = (
+    "privacy budget exhausted for this subject: the days of {n} outcome(s) were withheld and "
+    "the velocity band is widened over the full 0-90 day range for them; show the band"
+)
 POSITIVE = ("booked", "rescheduled")
 
 # Test seam: runs between the snapshot read and the fresh re-check (a no-op in production).
@@ -78,6 +82,8 @@ def query(ctx: GraphContext, data: GraphQueryIn, *, kind: str = "query") -> Grap
     try:
         return _query(ctx, data, kind)
     except (OperationalError, InterfaceError) as exc:
+        if not is_graph_unreachable(exc, ctx):
+            raise  # a tenant-store (or other) failure is not a graph outage
         return degraded(ctx, data.prospect_id, operation=kind, exc=exc)
 
 
@@ -176,11 +182,11 @@ def _read(snap: GraphContext, subject_key: str, data: GraphQueryIn) -> Snapshot:
         subject_key=subject_key,
         min_contributors=settings.graph_min_contributors,
         network=network.network_state(snap, data.scope),
-        safety_flags=_safety_flags(snap, subject_key),
     )
     if len(contributors) < settings.graph_min_contributors:
         answer.state = "insufficient_contributors"
         return Snapshot(subject_key, answer)
+    answer.safety_flags = _safety_flags(snap, subject_key)
     reports = [
         (r.noised_outcome, dp.NoiseParams(**r.outcome_noise))
         for r in rows
@@ -194,6 +200,9 @@ def _read(snap: GraphContext, subject_key: str, data: GraphQueryIn) -> Snapshot:
         if r.noised_days is not None and r.days_noise
     ]
     mean = dp.estimate_mean_days(days, confidence=settings.graph_confidence)
+    days_withheld = sum(
+        1 for r in rows if r.noised_days is None and (r.days_noise or {}).get("withheld")
+    )
     attributed = consent.attributable(snap, subject_key, contributors)
     names = (
         dict(
@@ -214,21 +223,43 @@ def _read(snap: GraphContext, subject_key: str, data: GraphQueryIn) -> Snapshot:
         confidence=hist.confidence,
     )
     answer.fingerprint = fingerprint_of(hist)
-    answer.velocity = (
-        Velocity(
-            mean_days=Band(estimate=mean.mean, lower=mean.lower, upper=mean.upper),
-            n_reports=mean.n_reports,
-        )
-        if mean
-        else None
-    )
+    answer.velocity = _velocity(mean, days_withheld)
     answer.attribution = [
         Attribution(provider_id=pid, display_name=names.get(pid, "")) for pid in sorted(attributed)
     ]
     if hist.widened:
         answer.budget_exhausted = True
         answer.notices.append(BUDGET_NOTICE.format(n=withheld))
+    if days_withheld:
+        answer.budget_exhausted = True
+        answer.notices.append(VELOCITY_NOTICE.format(n=days_withheld))
     return Snapshot(subject_key, answer, contributors, attributed)
+
+
+def _velocity(mean: dp.MeanEstimate | None, days_withheld: int) -> Velocity | None:
+    """The mean-days band; days withheld for budget could be anywhere in [0, 90], so the band
+    is the mix of the reported band and that full range, weighted by the withheld share."""
+    if mean is None and not days_withheld:
+        return None
+    lo_all, hi_all = dp.DAYS_LOWER, dp.DAYS_UPPER
+    if mean is None:
+        mid = (lo_all + hi_all) / 2.0
+        band = Band(estimate=mid, lower=lo_all, upper=hi_all)
+        return Velocity(
+            mean_days=band, n_reports=0, days_withheld=days_withheld, budget_exhausted=True
+        )
+    w = days_withheld / (mean.n_reports + days_withheld)
+    band = Band(
+        estimate=mean.mean,
+        lower=(1.0 - w) * mean.lower + w * lo_all,
+        upper=(1.0 - w) * mean.upper + w * hi_all,
+    )
+    return Velocity(
+        mean_days=band,
+        n_reports=mean.n_reports,
+        days_withheld=days_withheld,
+        budget_exhausted=days_withheld > 0,
+    )
 
 
 def _band(hist: dp.HistogramEstimate, cats: tuple[str, ...]) -> Band:
@@ -265,16 +296,21 @@ def fingerprint_of(hist: dp.HistogramEstimate) -> Fingerprint:
 
 
 def _safety_flags(snap: GraphContext, subject_key: str) -> list[SafetyFlag]:
+    """Codes attested by at least `graph_min_contributors` distinct peers who currently
+    contribute and have not revoked (the caller never counts)."""
     rows = snap.graph.execute(
         select(PeerAttestation.code, PeerAttestation.provider_id).where(
             PeerAttestation.subject_key == subject_key,
             PeerAttestation.provider_id != snap.actor.id,
         )
     ).all()
+    consented = network.consented_ids(snap, sorted({pid for _, pid in rows}))
     peers: dict[str, set[str]] = {}
     for code, provider_id in rows:
-        peers.setdefault(code, set()).add(provider_id)
-    return [SafetyFlag(code=c, peers=len(p)) for c, p in sorted(peers.items())]
+        if provider_id in consented:
+            peers.setdefault(code, set()).add(provider_id)
+    floor = snap.settings.graph_min_contributors
+    return [SafetyFlag(code=c, peers=len(p)) for c, p in sorted(peers.items()) if len(p) >= floor]
 
 
 def _sentinel(ctx: GraphContext, subject_key: str | None, reason: str) -> GraphAnswer:

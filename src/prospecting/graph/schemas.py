@@ -155,6 +155,10 @@ class Fingerprint(BaseModel):
 class Velocity(BaseModel):
     mean_days: Band
     n_reports: int
+    days_withheld: int = Field(
+        default=0, description="Outcomes whose days were withheld for budget (band widened)."
+    )
+    budget_exhausted: bool = False
 
 
 class NetworkState(BaseModel):
@@ -302,7 +306,7 @@ class WeeklyRate(BaseModel):
 class SegmentState(BaseModel):
     category: str
     region: str
-    consented_peers: int
+    consented_peers: int | str  # "<N" below graph_min_contributors
     state: Literal["empty", "sparse", "growing", "dense"]
 
 

@@ -13,7 +13,7 @@ from prospecting.graph.consent import change as change_consent
 from prospecting.graph.consent import history as consent_history
 from prospecting.graph.consent import set_org_policy
 from prospecting.graph.consent import state as consent_state
-from prospecting.graph.context import GraphContext
+from prospecting.graph.context import GraphContext, is_graph_unreachable
 from prospecting.graph.contribute import contribute
 from prospecting.graph.corrections import correct_outcome, report_collision
 from prospecting.graph.network import metrics
@@ -57,9 +57,15 @@ def link(ctx: GraphContext, prospect_id: str) -> LinkOut:
     return link_out(*link_prospect(ctx, prospect_id))
 
 
-def writing(call: Callable[[], T]) -> T:
-    """Run a graph write; an unreachable graph store becomes GraphUnavailable (503)."""
+def writing(call: Callable[[], T], ctx: GraphContext) -> T:
+    """Run a graph write; an unreachable graph store becomes GraphUnavailable (503).
+
+    Only a failure of the graph store itself is reported so (see `is_graph_unreachable`);
+    a tenant-store error propagates as what it is.
+    """
     try:
         return call()
-    except (OperationalError, InterfaceError):
+    except (OperationalError, InterfaceError) as exc:
+        if not is_graph_unreachable(exc, ctx):
+            raise
         raise GraphUnavailable("the graph store is unreachable; try again later") from None

@@ -46,7 +46,7 @@ def register(server: MCPServer, edge: McpEdge) -> None:
             gctx = GraphContext(
                 tenant, graph, actor, edge.runtime.settings, edge.runtime.resolver, "mcp"
             )
-            return service.writing(lambda: work(gctx))
+            return service.writing(lambda: work(gctx), gctx)
 
         return await edge.run_graph(ctx, run)
 

@@ -41,7 +41,9 @@ def ingest_inbound(
     runtime: Annotated[Runtime, Depends(get_runtime)],
 ) -> IngestResult:
     """Ingest, then auto-qualify (intent, P(book), reply draft) in the same transaction."""
-    return ingest_and_qualify_for(runtime, session=session, actor=actor, message=message).ingest
+    return ingest_and_qualify_for(
+        runtime, session=session, actor=actor, message=message, channel="http"
+    ).ingest
 
 
 @router.get("", response_model=ProspectPage)

@@ -29,9 +29,11 @@ def register(server: MCPServer, edge: McpEdge) -> None:
         it is auto-qualified too (see qualify_inbound for the intent, score and draft)."""
         return await edge.run(
             ctx,
-            lambda session, actor: ingest_and_qualify_for(
-                edge.runtime, session=session, actor=actor, message=message
-            ).ingest,
+            lambda session, actor: (
+                ingest_and_qualify_for(
+                    edge.runtime, session=session, actor=actor, message=message, channel="mcp"
+                ).ingest
+            ),
         )
 
     @server.tool(annotations=ToolAnnotations(readOnlyHint=True))

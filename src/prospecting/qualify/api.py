@@ -1,15 +1,19 @@
-"""HTTP routes for auto-qualify under /qualify: profile, inbound, drafts, report."""
+"""HTTP routes for auto-qualify under /qualify: profile, inbound, drafts, report.
+
+Approving routes only queue replies; a background task hands them to the channel after the
+request's transaction has committed (the session dependency closes before the response).
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, status
 
 from prospecting.http import CurrentPerson, TenantSession, get_runtime
 from prospecting.prospects.schemas import InboundMessage
 from prospecting.qualify import approvals, measure, service
-from prospecting.qualify.adapters import ingest_and_qualify_for
+from prospecting.qualify.adapters import dispatch_outbox, ingest_and_qualify_for
 from prospecting.qualify.models import Draft
 from prospecting.qualify.schemas import (
     BatchApproveIn,
@@ -51,7 +55,9 @@ def qualify_inbound(
     message: InboundMessage, actor: CurrentPerson, session: TenantSession, runtime: RuntimeDep
 ) -> QualifiedInbound:
     """Ingest an inbound message and return its intent, P(book) with reasons and a draft."""
-    return ingest_and_qualify_for(runtime, session=session, actor=actor, message=message)
+    return ingest_and_qualify_for(
+        runtime, session=session, actor=actor, message=message, channel="http"
+    )
 
 
 @router.get("/drafts", response_model=DraftPage)
@@ -70,10 +76,15 @@ def list_drafts(
 
 @router.post("/drafts/approve-batch", response_model=BatchApproveOut)
 def batch_approve(
-    data: BatchApproveIn, actor: CurrentPerson, session: TenantSession
+    data: BatchApproveIn,
+    actor: CurrentPerson,
+    session: TenantSession,
+    runtime: RuntimeDep,
+    background: BackgroundTasks,
 ) -> BatchApproveOut:
     """Approve every listed draft, or none if any is missing, foreign or already decided."""
     rows = approvals.batch_approve(session=session, actor=actor, draft_ids=data.draft_ids)
+    background.add_task(dispatch_outbox, runtime, draft_ids=[d.id for d in rows])
     return BatchApproveOut(approved=[service.draft_out(d) for d in rows])
 
 
@@ -83,19 +94,32 @@ def read_draft(draft: OwnDraft, session: TenantSession) -> DraftDetail:
 
 
 @router.post("/drafts/{draft_id}/approve", response_model=DraftDetail)
-def approve_draft(draft: OwnDraft, actor: CurrentPerson, session: TenantSession) -> DraftDetail:
+def approve_draft(
+    draft: OwnDraft,
+    actor: CurrentPerson,
+    session: TenantSession,
+    runtime: RuntimeDep,
+    background: BackgroundTasks,
+) -> DraftDetail:
     approved = approvals.approve_draft(session=session, actor=actor, draft_id=draft.id)
+    background.add_task(dispatch_outbox, runtime, draft_ids=[approved.id])
     return service.draft_detail(session, approved)
 
 
 @router.post("/drafts/{draft_id}/edit", response_model=DraftDetail)
 def edit_and_approve(
-    data: EditIn, draft: OwnDraft, actor: CurrentPerson, session: TenantSession
+    data: EditIn,
+    draft: OwnDraft,
+    actor: CurrentPerson,
+    session: TenantSession,
+    runtime: RuntimeDep,
+    background: BackgroundTasks,
 ) -> DraftDetail:
     """Send the provider's edited text; the original and the edit are both kept."""
     approved = approvals.edit_and_approve(
         session=session, actor=actor, draft_id=draft.id, body=data.body
     )
+    background.add_task(dispatch_outbox, runtime, draft_ids=[approved.id])
     return service.draft_detail(session, approved)
 
 

@@ -1,7 +1,9 @@
 """Approve step: one tap, edit-then-approve (the edit is kept as a signal), discard, batch.
 
-Approval records an outbound message touchpoint on the prospect and hands the reply to the
-outbox. A batch is all-or-nothing: every draft is checked before any is approved.
+Approval records an outbound message touchpoint on the prospect and queues the reply in the
+outbox; delivery happens only after the edge commits (`outbox.deliver_queued`). The draft row is
+locked while it is decided, so two concurrent approvals give one outbound and one Conflict.
+A batch is all-or-nothing: every draft is checked before any is approved.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ def edit_distance(a: str, b: str) -> int:
 
 
 def _pending(session: Session, actor: Person, draft_id: str) -> Draft:
-    draft = get_draft(session=session, actor=actor, draft_id=draft_id)
+    draft = get_draft(session=session, actor=actor, draft_id=draft_id, lock=True)
     if draft.status != DraftStatus.PENDING.value:
         raise Conflict(f"draft {draft_id} is already {draft.status}")
     return draft
@@ -59,7 +61,6 @@ def _approve(
     draft: Draft,
     *,
     body: str,
-    adapter: outbox.ChannelAdapter,
     at: datetime | None,
 ) -> Draft:
     decided = at or utcnow()
@@ -90,7 +91,6 @@ def _approve(
         channel=draft.channel,
         recipient=recipient or prospect.email or prospect.phone_e164,
         body=body,
-        adapter=adapter,
     )
     return draft
 
@@ -100,14 +100,11 @@ def approve_draft(
     session: Session,
     actor: Person,
     draft_id: str,
-    adapter: outbox.ChannelAdapter | None = None,
     at: datetime | None = None,
 ) -> Draft:
-    """One tap: send the draft as it is."""
+    """One tap: send the draft as it is (queued; delivered after the edge commits)."""
     draft = _pending(session, actor, draft_id)
-    return _approve(
-        session, actor, draft, body=draft.body, adapter=adapter or outbox.LogOnlyAdapter(), at=at
-    )
+    return _approve(session, actor, draft, body=draft.body, at=at)
 
 
 def edit_and_approve(
@@ -116,16 +113,13 @@ def edit_and_approve(
     actor: Person,
     draft_id: str,
     body: str,
-    adapter: outbox.ChannelAdapter | None = None,
     at: datetime | None = None,
 ) -> Draft:
     """Send the provider's edit; the original, the edit and their distance are kept."""
     draft = _pending(session, actor, draft_id)
     draft.edited_body = body
     draft.edit_distance = edit_distance(draft.body, body)
-    return _approve(
-        session, actor, draft, body=body, adapter=adapter or outbox.LogOnlyAdapter(), at=at
-    )
+    return _approve(session, actor, draft, body=body, at=at)
 
 
 def discard_draft(
@@ -142,15 +136,14 @@ def batch_approve(
     session: Session,
     actor: Person,
     draft_ids: Sequence[str],
-    adapter: outbox.ChannelAdapter | None = None,
 ) -> list[Draft]:
     """Approve many drafts or none: a missing, foreign or decided draft fails the whole batch."""
     ids = list(dict.fromkeys(draft_ids))
-    drafts = []
-    for draft_id in ids:
+    pending = {}
+    for draft_id in sorted(ids):  # one lock order, so overlapping batches cannot deadlock
         try:
-            drafts.append(_pending(session, actor, draft_id))
+            pending[draft_id] = _pending(session, actor, draft_id)
         except NotFound:
             raise NotFound(f"draft {draft_id}") from None
-    chosen = adapter or outbox.LogOnlyAdapter()
-    return [_approve(session, actor, d, body=d.body, adapter=chosen, at=None) for d in drafts]
+    drafts = [pending[draft_id] for draft_id in ids]
+    return [_approve(session, actor, d, body=d.body, at=None) for d in drafts]

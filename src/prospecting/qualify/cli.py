@@ -46,16 +46,21 @@ def train(
         return
 
     def work(_runtime: Runtime, session: Any) -> list[tuple[str, str]]:
-        done = []
-        for provider in _providers(session, person):
-            labelled = training.labelled_examples(session=session, person_ids=[provider.id])
-            if person is None and len(labelled) < 30:
-                done.append((provider.display_name, f"skipped: {len(labelled)} outcomes"))
-                continue
-            row = training.train_for_person(session=session, actor=provider)
-            done.append((provider.display_name, f"v{row.version} on {row.n_samples}: "
-                         f"{row.metrics}"))
-        return done
+        providers = _providers(session, person)
+        if person is not None:  # one named Person: too few outcomes is an error
+            row = training.train_for_person(session=session, actor=providers[0])
+            return [
+                (providers[0].display_name, f"v{row.version} on {row.n_samples}: {row.metrics}")
+            ]
+        return [
+            (
+                run.person.display_name,
+                f"v{run.model.version} on {run.model.n_samples}: {run.model.metrics}"
+                if run.model
+                else f"skipped: {run.outcomes} outcomes",
+            )
+            for run in training.train_each(session=session, providers=providers)
+        ]
 
     results = _in_tenant(work)
     if not results:
@@ -73,12 +78,14 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Print the full result as JSON")] = False,
     synthetic: Annotated[
         int,
-        typer.Option(help="Instead of the store, evaluate on a fresh synthetic history with this "
-                     "many prospects per demo provider (seed differs from demo and cold start)"),
+        typer.Option(
+            help="Instead of the store, evaluate on a fresh synthetic history with this "
+            "many prospects per demo provider (seed differs from demo and cold start)"
+        ),
     ] = 0,
 ) -> None:
     """Precision, recall, PR-AUC and calibration on outcomes held out by time, ± graph."""
-    from prospecting.cli import _edge, _in_tenant, console
+    from prospecting.cli import _in_tenant, console
 
     def work(_runtime: Runtime, session: Any) -> dict[str, Any]:
         if synthetic:
@@ -87,13 +94,7 @@ def evaluate(
             examples = synthetic_examples(EVAL_SEED, per_provider=synthetic)
             return measure.evaluate(examples, plot_path=plot)
         ids = [p.id for p in _providers(session, person)]
-        with _edge():
-            try:
-                return measure.evaluate_store(session=session, person_ids=ids, plot_path=plot)
-            except ValueError as exc:
-                from prospecting.errors import InvalidInput
-
-                raise InvalidInput("outcomes", str(exc)) from None
+        return measure.evaluate_store(session=session, person_ids=ids, plot_path=plot)
 
     result = _in_tenant(work)
     if as_json:
@@ -105,13 +106,15 @@ def evaluate(
     )
     table = Table("variant", "precision", "recall", "PR-AUC", "Brier")
     for name, v in result["variants"].items():
-        table.add_row(name, str(v["precision"]), str(v["recall"]), str(v["pr_auc"]),
-                      str(v["brier"]))
+        table.add_row(
+            name, str(v["precision"]), str(v["recall"]), str(v["pr_auc"]), str(v["brier"])
+        )
     console.print(table)
     cal = Table("bin", "n", "mean predicted", "observed booked", title="calibration (with_graph)")
     for row in result["variants"]["with_graph"]["calibration"]:
-        cal.add_row(row["bin"], str(row["count"]), str(row["mean_predicted"]),
-                    str(row["observed_booked"]))
+        cal.add_row(
+            row["bin"], str(row["count"]), str(row["mean_predicted"]), str(row["observed_booked"])
+        )
     console.print(cal)
     console.print(f"reliability plot: {result['plot']}")
 

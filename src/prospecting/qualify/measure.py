@@ -18,6 +18,7 @@ from sklearn.metrics import average_precision_score, precision_score, recall_sco
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from prospecting.errors import InvalidInput
 from prospecting.identity.models import Person
 from prospecting.prospects.models import Prospect
 from prospecting.qualify.models import Draft, Qualification
@@ -56,18 +57,24 @@ def report(*, session: Session, actor: Person) -> QualificationReport:
     approved = by_status[DraftStatus.APPROVED]
     edited = [d for d in approved if d.edited_body is not None]
     to_draft = [(d.ready_at - d.received_at).total_seconds() for d in drafts]
-    to_approved = [
-        (d.decided_at - d.received_at).total_seconds() for d in approved if d.decided_at
-    ]
+    to_approved = [(d.decided_at - d.received_at).total_seconds() for d in approved if d.decided_at]
     estimate, low, high = seconds_saved(len(approved) - len(edited), len(edited))
-    booked = session.scalar(
-        select(func.count()).select_from(Prospect).where(
-            Prospect.person_id == actor.id, Prospect.status == "booked"
+    booked = (
+        session.scalar(
+            select(func.count())
+            .select_from(Prospect)
+            .where(Prospect.person_id == actor.id, Prospect.status == "booked")
         )
-    ) or 0
-    qualified = session.scalar(
-        select(func.count()).select_from(Qualification).where(Qualification.person_id == actor.id)
-    ) or 0
+        or 0
+    )
+    qualified = (
+        session.scalar(
+            select(func.count())
+            .select_from(Qualification)
+            .where(Qualification.person_id == actor.id)
+        )
+        or 0
+    )
     return QualificationReport(
         inbound_qualified=qualified,
         drafts_pending=len(by_status[DraftStatus.PENDING]),
@@ -103,18 +110,18 @@ def _calibration_table(p: np.ndarray, y: np.ndarray) -> list[dict[str, Any]]:
         mask = (p >= lo) & ((p < hi) if i < BINS - 1 else (p <= hi))
         if not mask.any():
             continue
-        rows.append({
-            "bin": f"{lo:.1f}-{hi:.1f}",
-            "count": int(mask.sum()),
-            "mean_predicted": round(float(p[mask].mean()), 3),
-            "observed_booked": round(float(y[mask].mean()), 3),
-        })
+        rows.append(
+            {
+                "bin": f"{lo:.1f}-{hi:.1f}",
+                "count": int(mask.sum()),
+                "mean_predicted": round(float(p[mask].mean()), 3),
+                "observed_booked": round(float(y[mask].mean()), 3),
+            }
+        )
     return rows
 
 
-def evaluate(
-    examples: Sequence[Example], *, plot_path: Path | None = None
-) -> dict[str, Any]:
+def evaluate(examples: Sequence[Example], *, plot_path: Path | None = None) -> dict[str, Any]:
     """Train on the earlier 70 % by message time, test on the later 30 %, with and without the
     graph features; `as_scored` is the probability stored at qualification time (cold-start or
     the Person's model then in use) on the same held-out messages."""
@@ -126,25 +133,34 @@ def evaluate(
     y_test = np.asarray([e.booked for e in test], dtype=int)
     variants = []
     for name, features in (
-        ("with_graph", FEATURES), ("without_graph", LOCAL_FEATURES), ("as_scored", None)
+        ("with_graph", FEATURES),
+        ("without_graph", LOCAL_FEATURES),
+        ("as_scored", None),
     ):
         if features is None:  # what providers saw: the p_book stored when each message came in
             p = np.asarray([e.p_book for e in test], dtype=float)
         else:
-            result = fit([e.features for e in train], [e.booked for e in train],
-                         version=f"eval-{name}", features=features)
+            result = fit(
+                [e.features for e in train],
+                [e.booked for e in train],
+                version=f"eval-{name}",
+                features=features,
+            )
             p = result.scorer.predict_many([e.features for e in test])
         predicted = (p >= THRESHOLD).astype(int)
-        variants.append(VariantResult(
-            name=name,
-            precision=round(float(precision_score(y_test, predicted, zero_division=0)), 3),
-            recall=round(float(recall_score(y_test, predicted, zero_division=0)), 3),
-            pr_auc=round(float(average_precision_score(y_test, p)), 3)
-            if y_test.any() else float("nan"),
-            brier=round(float(np.mean((p - y_test) ** 2)), 4),
-            calibration=_calibration_table(p, y_test),
-            predicted=[float(v) for v in p],
-        ))
+        variants.append(
+            VariantResult(
+                name=name,
+                precision=round(float(precision_score(y_test, predicted, zero_division=0)), 3),
+                recall=round(float(recall_score(y_test, predicted, zero_division=0)), 3),
+                pr_auc=round(float(average_precision_score(y_test, p)), 3)
+                if y_test.any()
+                else float("nan"),
+                brier=round(float(np.mean((p - y_test) ** 2)), 4),
+                calibration=_calibration_table(p, y_test),
+                predicted=[float(v) for v in p],
+            )
+        )
     out: dict[str, Any] = {
         "train": len(train),
         "test": len(test),
@@ -153,8 +169,11 @@ def evaluate(
         "threshold": THRESHOLD,
         "variants": {
             v.name: {
-                "precision": v.precision, "recall": v.recall, "pr_auc": v.pr_auc,
-                "brier": v.brier, "calibration": v.calibration,
+                "precision": v.precision,
+                "recall": v.recall,
+                "pr_auc": v.pr_auc,
+                "brier": v.brier,
+                "calibration": v.calibration,
             }
             for v in variants
         },
@@ -191,4 +210,9 @@ def reliability_plot(variants: Sequence[VariantResult], y: np.ndarray, path: Pat
 def evaluate_store(
     *, session: Session, person_ids: Sequence[str] | None = None, plot_path: Path | None = None
 ) -> dict[str, Any]:
-    return evaluate(labelled_examples(session=session, person_ids=person_ids), plot_path=plot_path)
+    """`evaluate` on the stored outcomes; too few of them is InvalidInput, not a crash."""
+    examples = labelled_examples(session=session, person_ids=person_ids)
+    try:
+        return evaluate(examples, plot_path=plot_path)
+    except ValueError as exc:
+        raise InvalidInput("outcomes", str(exc)) from None

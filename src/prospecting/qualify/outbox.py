@@ -1,18 +1,25 @@
 """Outbox for approved replies and the channel adapter interface.
 
+Approval only *enqueues* (status `queued`) inside the request's transaction; nothing is sent
+there, so a rolled-back approval or batch never leaves a message behind. After the edge has
+committed, `deliver_queued` hands items to the channel adapter in a transaction of its own.
 Real SMS / e-mail / DM delivery is out of scope: the default adapter only logs the hand-over
-(without the message text) and marks the item `handed_over`. A real adapter implements
-`ChannelAdapter.send` and may raise; the item then stays `queued` with the error kept.
+(without the message text). A real adapter implements `ChannelAdapter.send` and may raise; the
+item then stays `queued` with the error kept.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Protocol
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from prospecting.db import new_id, utcnow
+from prospecting.errors import Conflict
 from prospecting.qualify.models import OutboxItem
 
 log = logging.getLogger(__name__)
@@ -43,8 +50,8 @@ def enqueue(
     channel: str | None,
     recipient: str | None,
     body: str,
-    adapter: ChannelAdapter,
 ) -> OutboxItem:
+    """Queue one approved reply; a second item for the same draft is a Conflict, not a 500."""
     item = OutboxItem(
         id=new_id(),
         person_id=person_id,
@@ -54,15 +61,41 @@ def enqueue(
         recipient=recipient,
         body=body,
         status="queued",
-        attempts=1,
-        adapter=adapter.name,
+        attempts=0,
     )
     try:
-        adapter.send(item)
-    except Exception as exc:
-        item.last_error = f"{type(exc).__name__}: {exc}"[:500]
-    else:
-        item.status, item.handed_over_at = "handed_over", utcnow()
-    session.add(item)
-    session.flush()
+        with session.begin_nested():
+            session.add(item)
+            session.flush()
+    except IntegrityError:
+        raise Conflict(f"draft {draft_id} is already queued for delivery") from None
     return item
+
+
+def deliver_queued(
+    *, session: Session, draft_ids: Sequence[str], adapter: ChannelAdapter
+) -> list[OutboxItem]:
+    """Hand the queued items of these drafts to the adapter; a failure keeps the item queued.
+
+    Rows are locked (skipped if another dispatcher holds them) so no item is handed over twice.
+    """
+    if not draft_ids:
+        return []
+    items = session.scalars(
+        select(OutboxItem)
+        .where(OutboxItem.draft_id.in_(list(draft_ids)), OutboxItem.status == "queued")
+        .order_by(OutboxItem.created_at, OutboxItem.id)
+        .with_for_update(skip_locked=True)
+    )
+    done = []
+    for item in items:
+        item.attempts, item.adapter = (item.attempts or 0) + 1, adapter.name
+        try:
+            adapter.send(item)
+        except Exception as exc:
+            item.last_error = f"{type(exc).__name__}: {exc}"[:500]
+        else:
+            item.status, item.handed_over_at, item.last_error = "handed_over", utcnow(), None
+        done.append(item)
+    session.flush()
+    return done

@@ -3,11 +3,18 @@
 Two routes: MCP sampling (the connected copilot's model, driven from the MCP tool) and an
 OpenAI-compatible chat-completions endpoint set by configuration. Either way the result passes
 `drafts.guard_refinement`; any failure, timeout or unsafe rewrite keeps the offline draft.
+
+Privacy: the configured endpoint (and the copilot's model behind MCP sampling) is an external
+data processor acting for the provider. It receives only the prompt built by
+`RefineRequest.prompt`: the draft, tone, language, intent and the prospect's message with phone
+numbers, e-mail addresses and the sender's known name replaced by placeholders. It is off unless
+configured (`llm_base_url` + `llm_model`); whoever configures it needs a processing agreement.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -25,6 +32,29 @@ SYSTEM_PROMPT = (
 )
 
 
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+PHONE = re.compile(r"(?<![\w+])\+?\(?\d[\d\s()\-]{5,}\d(?!\w)")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+MIN_PHONE_DIGITS = 7
+
+
+def _phone(match: re.Match[str]) -> str:
+    found = match.group()
+    if ISO_DATE.fullmatch(found) or sum(c.isdigit() for c in found) < MIN_PHONE_DIGITS:
+        return found
+    return "[phone]"
+
+
+def redact(text: str, *, names: tuple[str, ...] = ()) -> str:
+    """The message without e-mail addresses, phone numbers (7+ digits) or the given names."""
+    text = EMAIL.sub("[email]", text)
+    text = PHONE.sub(_phone, text)
+    parts = {p for name in names for p in re.split(r"[\s,]+", name) if len(p) >= 2}
+    for part in sorted(parts, key=len, reverse=True):
+        text = re.sub(rf"(?<!\w){re.escape(part)}(?!\w)", "[name]", text, flags=re.IGNORECASE)
+    return text
+
+
 @dataclass(frozen=True)
 class RefineRequest:
     draft: str
@@ -32,11 +62,15 @@ class RefineRequest:
     tone: str
     language: str
     intent: str
+    sender_name: str | None = None
 
     def prompt(self) -> str:
+        """What leaves the process: the prospect's contact details and name are redacted."""
+        names = (self.sender_name,) if self.sender_name else ()
+        message = redact(self.message[:2000], names=names)
         return (
             f"Tone: {self.tone}. Language: {self.language}. The prospect's intent: {self.intent}.\n"
-            f"Their message:\n<<<\n{self.message[:2000]}\n>>>\n"
+            f"Their message:\n<<<\n{message}\n>>>\n"
             f"Draft reply to polish:\n<<<\n{self.draft}\n>>>"
         )
 

@@ -143,7 +143,15 @@ class QualificationOut(BaseModel):
     entities: EntitiesOut
     p_book: float = Field(description="Calibrated probability that this prospect books.")
     factors: list[Factor]
-    graph_state: str
+    graph_state: str = Field(
+        description="empty (no network signal), degraded (graph unreachable), the graph's "
+        "network state (sparse, growing, dense) or present"
+    )
+    graph_notices: list[str] = Field(
+        default_factory=list,
+        description="What the copilot should tell the provider about "
+        "the network signal, e.g. that its privacy budget for this person is spent.",
+    )
     model_version: str
 
 

@@ -133,7 +133,7 @@ def graph_features(graph: GraphFeatures | None) -> dict[str, float]:
         "graph_ghosted_share": _unit(shares.get("ghosted", 0.0)),
         "graph_reachability_log": math.log1p(max(graph.reachability or 0, 0)),
         "graph_days_to_outcome_log": math.log1p(min(max(graph.days_to_outcome or 0.0, 0.0), 365)),
-        "graph_dense": float(graph.network_state in ("dense", "saturated")),
+        "graph_dense": float(graph.network_state == "dense"),
     }
 
 
@@ -301,7 +301,7 @@ def describe(name: str, features: Mapping[str, float], contribution: float) -> s
         n = round(math.expm1(value))
         return f"network: booked with {n} other provider{'s' if n != 1 else ''}"
     if name.startswith("graph_") and name.endswith("_share"):
-        outcome = name[len("graph_"):-len("_share")].replace("_", "-")
+        outcome = name[len("graph_") : -len("_share")].replace("_", "-")
         return f"network: {value:.0%} of outcomes elsewhere were {outcome}"
     return name.replace("_", " ")
 
@@ -335,8 +335,9 @@ def fit(
     scale[scale < 1e-9] = 1.0
     z = (x - mean) / scale
     model = LogisticRegression(C=0.5, max_iter=1000)
-    folds = StratifiedKFold(n_splits=min(5, min(positives, len(y) - positives)), shuffle=True,
-                            random_state=seed)
+    folds = StratifiedKFold(
+        n_splits=min(5, min(positives, len(y) - positives)), shuffle=True, random_state=seed
+    )
     oof = cross_val_predict(model, z, y, cv=folds, method="decision_function")
     model.fit(z, y)
     calibration: dict[str, Any]

@@ -22,7 +22,7 @@ from prospecting.prospects.models import Prospect, Touchpoint
 from prospecting.prospects.schemas import InboundMessage
 from prospecting.qualify import intent as reader
 from prospecting.qualify import training
-from prospecting.qualify.drafts import build_draft
+from prospecting.qualify.drafts import build_draft, guard_refinement
 from prospecting.qualify.models import Draft, DraftingProfile, Qualification
 from prospecting.qualify.refine import Refiner, RefineRequest, refine
 from prospecting.qualify.schemas import (
@@ -189,7 +189,7 @@ def qualify_inbound(
         },
         p_book=scored.p_book,
         factors=scored.factors,
-        features={k: round(v, 6) for k, v in features.items()},
+        features={k: round(v, 6) for k, v in features.items()} | _graph_facts(graph),
         graph_state=_graph_state(graph),
         model_version=scorer.version,
         message_at=touchpoint.occurred_at,
@@ -200,7 +200,14 @@ def qualify_inbound(
     offline = build_draft(intent=read, profile=profile, prospect_name=prospect.display_name)
     body, source = refine(
         refiner,
-        RefineRequest(offline.body, text, offline.tone, offline.language, read.label),
+        RefineRequest(
+            offline.body,
+            text,
+            offline.tone,
+            offline.language,
+            read.label,
+            sender_name=prospect.display_name,
+        ),
     )
     elapsed = time.perf_counter() - started
     draft = Draft(
@@ -225,11 +232,37 @@ def qualify_inbound(
 
 
 def _graph_state(graph: GraphFeatures | None) -> str:
+    """empty (no signal), degraded (graph unreachable), the graph's network state, or present."""
     if graph is None:
         return "empty"
     if graph.degraded:
         return "degraded"
-    return graph.network_state or "sparse"
+    return graph.network_state or "present"
+
+
+GRAPH_NOTICES = {
+    "graph_budget_exhausted": "network privacy budget for this person is spent: its figures "
+    "will not refresh",
+    "graph_degraded": "the network was unreachable: scored on local history only",
+}
+
+
+def _graph_facts(graph: GraphFeatures | None) -> dict[str, float]:
+    """Recorded with the features (the scorer ignores them) so the notices survive re-reads."""
+    if graph is None:
+        return {}
+    return {
+        name: 1.0
+        for name, on in (
+            ("graph_budget_exhausted", graph.budget_exhausted),
+            ("graph_degraded", graph.degraded),
+        )
+        if on
+    }
+
+
+def graph_notices(row: Qualification) -> list[str]:
+    return [text for name, text in GRAPH_NOTICES.items() if (row.features or {}).get(name)]
 
 
 def history_before(session: Session, touchpoint: Touchpoint) -> History:
@@ -266,12 +299,30 @@ def history_before(session: Session, touchpoint: Touchpoint) -> History:
     )
 
 
+def refinement_request(*, session: Session, actor: Person, draft_id: str) -> RefineRequest | None:
+    """What to ask a copilot's model to polish, or None when the draft should stay as it is
+    (already refined, or no longer pending)."""
+    draft = get_draft(session=session, actor=actor, draft_id=draft_id)
+    if draft.source != "offline" or draft.status != DraftStatus.PENDING.value:
+        return None
+    qualification = session.get(Qualification, draft.qualification_id)
+    assert qualification is not None
+    touchpoint = session.get(Touchpoint, qualification.touchpoint_id)
+    prospect = session.get(Prospect, draft.prospect_id)
+    return RefineRequest(
+        draft.body,
+        (touchpoint.body if touchpoint else None) or "",
+        draft.tone,
+        draft.language,
+        qualification.intent,
+        sender_name=prospect.display_name if prospect else None,
+    )
+
+
 def apply_refinement(
     *, session: Session, actor: Person, draft_id: str, body: str, source: str
 ) -> Draft:
     """Swap in a guarded refinement (e.g. from MCP sampling) while the draft is pending."""
-    from prospecting.qualify.drafts import guard_refinement
-
     draft = get_draft(session=session, actor=actor, draft_id=draft_id)
     safe = guard_refinement(draft.offline_body, body)
     if safe is not None and draft.status == DraftStatus.PENDING.value:
@@ -283,9 +334,17 @@ def apply_refinement(
 # --- reading drafts ---------------------------------------------------------------------------
 
 
-def get_draft(*, session: Session, actor: Person, draft_id: str) -> Draft:
-    """Another Person's draft is indistinguishable from a missing one."""
-    draft = session.get(Draft, draft_id)
+def get_draft(*, session: Session, actor: Person, draft_id: str, lock: bool = False) -> Draft:
+    """Another Person's draft is indistinguishable from a missing one.
+
+    ``lock`` takes the row lock (SELECT ... FOR UPDATE; SQLite is serialised by BEGIN IMMEDIATE)
+    and re-reads the row, so a decision sees what a concurrent one committed.
+    """
+    if lock:
+        query = select(Draft).where(Draft.id == draft_id).with_for_update()
+        draft = session.scalar(query.execution_options(populate_existing=True))
+    else:
+        draft = session.get(Draft, draft_id)
     if draft is None or draft.person_id != actor.id:
         raise NotFound("draft")
     return draft
@@ -321,6 +380,7 @@ def qualification_out(row: Qualification) -> QualificationOut:
         p_book=row.p_book,
         factors=[Factor.model_validate(f) for f in row.factors],
         graph_state=row.graph_state,
+        graph_notices=graph_notices(row),
         model_version=row.model_version,
     )
 

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from prospecting.identity.models import Person
 
-NETWORK_STATES = ("empty", "sparse", "dense", "saturated")
+NETWORK_STATES = ("empty", "sparse", "growing", "dense")
+"""The graph's own network states (`prospecting.graph.network`); only ever copied, never guessed."""
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,9 @@ class GraphFeatures:
     ``outcome_shares`` is the noised outcomes histogram as shares (booked, no_show, ghosted, …),
     ``contributors`` the distinct other providers behind it, ``reachability`` the consented peers
     with a positive outcome, ``days_to_outcome`` the network's mean days from first contact to
-    an outcome (the graph's velocity hint).
+    an outcome (the graph's velocity hint). ``network_state`` is one of NETWORK_STATES when the
+    graph gives it, else None. ``budget_exhausted`` says the graph's privacy budget for this
+    person is spent (its figures will not refresh); ``degraded`` that the graph was unreachable.
     """
 
     network_state: str | None = None
@@ -33,6 +36,7 @@ class GraphFeatures:
     contributors: int | None = None
     days_to_outcome: float | None = None
     reachability: int | None = None
+    budget_exhausted: bool = False
     degraded: bool = False
 
     def as_json(self) -> dict[str, Any]:
@@ -80,12 +84,13 @@ def from_graph_signals(signals: Any, *, reachability: int | None = None) -> Grap
         if fingerprint is not None
         else {}
     )
+    network_state = getattr(signals, "network_state", None)
     return GraphFeatures(
-        network_state="dense" if contributors >= 50 else "sparse",
+        network_state=network_state if network_state in NETWORK_STATES else None,
         outcome_shares=dict(getattr(signals, "outcome_shares", {}) or {}),
         fingerprint=shares,
         contributors=contributors,
         days_to_outcome=float(mean_days) if mean_days is not None else None,
         reachability=reachability,
-        degraded=bool(getattr(signals, "budget_exhausted", False)) and contributors == 0,
+        budget_exhausted=bool(getattr(signals, "budget_exhausted", False)),
     )

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import warnings
+from functools import partial
 
+import anyio
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.types import SamplingMessage, TextContent, ToolAnnotations
@@ -19,7 +21,7 @@ from prospecting.identity.models import Person
 from prospecting.mcp_server import McpEdge
 from prospecting.prospects.schemas import InboundMessage
 from prospecting.qualify import approvals, measure, service
-from prospecting.qualify.adapters import ingest_and_qualify_for
+from prospecting.qualify.adapters import dispatch_outbox, ingest_and_qualify_for
 from prospecting.qualify.refine import SYSTEM_PROMPT, RefineRequest
 from prospecting.qualify.schemas import (
     BatchApproveIn,
@@ -78,30 +80,42 @@ def register(server: MCPServer, edge: McpEdge) -> None:
         result = await edge.run(
             ctx,
             lambda session, actor: ingest_and_qualify_for(
-                runtime, session=session, actor=actor, message=message
+                runtime, session=session, actor=actor, message=message, channel="mcp"
             ),
         )
-        if not refine_with_copilot or result.draft.source != "offline":
+        if not refine_with_copilot:
             return result
-        draft = result.draft
-        request = RefineRequest(
-            draft.body, message.body, draft.tone, draft.language, result.qualification.intent
+        draft_id = result.draft.id
+        request = await edge.run(
+            ctx,
+            lambda session, actor: service.refinement_request(
+                session=session, actor=actor, draft_id=draft_id
+            ),
         )
+        if request is None:
+            return result
         refined = await sample_refinement(ctx, request)
         if refined is None:
             return result
         updated = await edge.run(
             ctx,
-            lambda session, actor: service.draft_out(service.apply_refinement(
-                session=session, actor=actor, draft_id=draft.id, body=refined,
-                source="mcp_sampling",
-            )),
+            lambda session, actor: service.draft_out(
+                service.apply_refinement(
+                    session=session,
+                    actor=actor,
+                    draft_id=draft_id,
+                    body=refined,
+                    source="mcp_sampling",
+                )
+            ),
         )
         return result.model_copy(update={"draft": updated})
 
     @server.tool(annotations=READ)
     async def list_drafts(
-        ctx: Context, status: DraftStatus | None = DraftStatus.PENDING, limit: int = 50,
+        ctx: Context,
+        status: DraftStatus | None = DraftStatus.PENDING,
+        limit: int = 50,
         offset: int = 0,
     ) -> DraftPage:
         """The caller's reply drafts (pending by default), newest first, with their scores."""
@@ -118,54 +132,95 @@ def register(server: MCPServer, edge: McpEdge) -> None:
     @server.tool(annotations=READ)
     async def get_draft(draft_id: str, ctx: Context) -> DraftDetail:
         """One of the caller's drafts with the qualification behind it."""
-        return await edge.run(ctx, lambda session, actor: service.draft_detail(
-            session, service.get_draft(session=session, actor=actor, draft_id=draft_id)))
+        return await edge.run(
+            ctx,
+            lambda session, actor: service.draft_detail(
+                session, service.get_draft(session=session, actor=actor, draft_id=draft_id)
+            ),
+        )
+
+    async def delivered(draft_ids: list[str]) -> None:
+        """After the approving transaction committed: hand the queued replies over."""
+        await anyio.to_thread.run_sync(partial(dispatch_outbox, runtime, draft_ids=draft_ids))
 
     @server.tool(annotations=SEND)
     async def approve_draft(draft_id: str, ctx: Context) -> DraftDetail:
         """One tap: send the draft as it is (records an outbound touchpoint, queues delivery)."""
-        return await edge.run(ctx, lambda session, actor: service.draft_detail(
-            session, approvals.approve_draft(session=session, actor=actor, draft_id=draft_id)))
+        detail = await edge.run(
+            ctx,
+            lambda session, actor: service.draft_detail(
+                session, approvals.approve_draft(session=session, actor=actor, draft_id=draft_id)
+            ),
+        )
+        await delivered([detail.id])
+        return detail
 
     @server.tool(annotations=SEND)
     async def edit_draft(draft_id: str, body: str, ctx: Context) -> DraftDetail:
         """Edit then approve: send `body` instead; the original and the edit are both kept."""
-        return await edge.run(ctx, lambda session, actor: service.draft_detail(
-            session, approvals.edit_and_approve(
-                session=session, actor=actor, draft_id=draft_id, body=EditIn(body=body).body)))
+        detail = await edge.run(
+            ctx,
+            lambda session, actor: service.draft_detail(
+                session,
+                approvals.edit_and_approve(
+                    session=session, actor=actor, draft_id=draft_id, body=EditIn(body=body).body
+                ),
+            ),
+        )
+        await delivered([detail.id])
+        return detail
 
-    @server.tool(annotations=ToolAnnotations(readOnlyHint=False, destructiveHint=True,
-                                             idempotentHint=False, openWorldHint=False))
+    @server.tool(
+        annotations=ToolAnnotations(
+            readOnlyHint=False, destructiveHint=True, idempotentHint=False, openWorldHint=False
+        )
+    )
     async def discard_draft(draft_id: str, ctx: Context) -> DraftDetail:
         """Drop a draft without sending anything."""
-        return await edge.run(ctx, lambda session, actor: service.draft_detail(
-            session, approvals.discard_draft(session=session, actor=actor, draft_id=draft_id)))
+        return await edge.run(
+            ctx,
+            lambda session, actor: service.draft_detail(
+                session, approvals.discard_draft(session=session, actor=actor, draft_id=draft_id)
+            ),
+        )
 
     @server.tool(annotations=SEND)
     async def batch_approve(draft_ids: list[str], ctx: Context) -> BatchApproveOut:
         """Approve many drafts at once, all or none (the error names the draft that failed)."""
+
         def work(session: Session, actor: Person) -> BatchApproveOut:
             ids = BatchApproveIn(draft_ids=draft_ids).draft_ids
             rows = approvals.batch_approve(session=session, actor=actor, draft_ids=ids)
             return BatchApproveOut(approved=[service.draft_out(d) for d in rows])
 
-        return await edge.run(ctx, work)
+        out = await edge.run(ctx, work)
+        await delivered([d.id for d in out.approved])
+        return out
 
     @server.tool(annotations=READ)
     async def qualification_report(ctx: Context) -> QualificationReport:
         """Time to first response (p50/p95), drafts approved/edited/discarded, time saved."""
-        return await edge.run(ctx, lambda session, actor: measure.report(
-            session=session, actor=actor))
+        return await edge.run(
+            ctx, lambda session, actor: measure.report(session=session, actor=actor)
+        )
 
     @server.tool(annotations=READ)
     async def get_profile(ctx: Context) -> ProfileOut:
         """The caller's drafting profile: services, prices, hours, booking link, tone."""
-        return await edge.run(ctx, lambda session, actor: service.get_profile(
-            session=session, actor=actor))
+        return await edge.run(
+            ctx, lambda session, actor: service.get_profile(session=session, actor=actor)
+        )
 
-    @server.tool(annotations=ToolAnnotations(readOnlyHint=False, destructiveHint=False,
-                                             idempotentHint=True, openWorldHint=False))
+    @server.tool(
+        annotations=ToolAnnotations(
+            readOnlyHint=False, destructiveHint=False, idempotentHint=True, openWorldHint=False
+        )
+    )
     async def update_profile(profile: ProfileIn, ctx: Context) -> ProfileOut:
         """Replace the caller's drafting profile as a whole."""
-        return await edge.run(ctx, lambda session, actor: service.update_profile(
-            session=session, actor=actor, data=profile))
+        return await edge.run(
+            ctx,
+            lambda session, actor: service.update_profile(
+                session=session, actor=actor, data=profile
+            ),
+        )

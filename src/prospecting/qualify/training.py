@@ -27,7 +27,7 @@ from prospecting.errors import InvalidInput
 from prospecting.identity.models import Person
 from prospecting.prospects.models import Touchpoint
 from prospecting.qualify.models import Qualification, ScoringModel
-from prospecting.qualify.scoring import BOOKED_OUTCOMES, FEATURES, LogisticScorer, fit
+from prospecting.qualify.scoring import BOOKED_OUTCOMES, FEATURES, MIN_SAMPLES, LogisticScorer, fit
 
 COLD_START_FILE = "cold_start_model.json"
 PRIOR_BOOK_RATE = 0.35
@@ -60,8 +60,10 @@ def prior_scorer() -> LogisticScorer:
 def cold_start_scorer() -> LogisticScorer:
     """The packaged global model, or the base-rate prior if the file is absent or stale."""
     try:
-        text = resources.files("prospecting.qualify").joinpath("data", COLD_START_FILE).read_text(
-            encoding="utf-8"
+        text = (
+            resources.files("prospecting.qualify")
+            .joinpath("data", COLD_START_FILE)
+            .read_text(encoding="utf-8")
         )
     except (FileNotFoundError, OSError):
         return prior_scorer()
@@ -115,7 +117,8 @@ def labelled_examples(
     for q in qualifications:
         until = horizon[q.id]
         later = [
-            o for o in outcomes.get(q.prospect_id, [])
+            o
+            for o in outcomes.get(q.prospect_id, [])
             if o.occurred_at >= q.message_at and (until is None or o.occurred_at < until)
         ]
         if not later:
@@ -123,8 +126,11 @@ def labelled_examples(
         latest = max(later, key=lambda o: o.outcome_version or 0)
         examples.append(
             Example(
-                q.person_id, q.message_at, dict(q.features),
-                int(latest.outcome in BOOKED_OUTCOMES), q.p_book,
+                q.person_id,
+                q.message_at,
+                dict(q.features),
+                int(latest.outcome in BOOKED_OUTCOMES),
+                q.p_book,
             )
         )
     return examples
@@ -139,7 +145,8 @@ def train_for_person(*, session: Session, actor: Person) -> ScoringModel:
     version = (latest or 0) + 1
     try:
         result = fit(
-            [e.features for e in examples], [e.booked for e in examples],
+            [e.features for e in examples],
+            [e.booked for e in examples],
             version=f"person-v{version}",
         )
     except ValueError as exc:
@@ -154,6 +161,23 @@ def train_for_person(*, session: Session, actor: Person) -> ScoringModel:
     session.add(row)
     session.flush()
     return row
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    person: Person
+    outcomes: int
+    model: ScoringModel | None  # None: too few outcomes, the current model stays in use
+
+
+def train_each(*, session: Session, providers: Sequence[Person]) -> list[TrainingRun]:
+    """Retrain every provider with at least MIN_SAMPLES outcomes; skip the others quietly."""
+    runs = []
+    for person in providers:
+        outcomes = len(labelled_examples(session=session, person_ids=[person.id]))
+        model = train_for_person(session=session, actor=person) if outcomes >= MIN_SAMPLES else None
+        runs.append(TrainingRun(person, outcomes, model))
+    return runs
 
 
 def model_summary(*, session: Session, actor: Person) -> dict[str, Any]:

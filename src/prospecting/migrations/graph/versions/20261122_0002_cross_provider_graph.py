@@ -137,6 +137,7 @@ def upgrade() -> None:
     sa.Column('contribute_policy', sa.String(length=16), nullable=True),
     sa.Column('query_enabled', sa.Boolean(), nullable=True),
     sa.Column('revoked_at', prospecting.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_revoked_at', prospecting.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('updated_at', prospecting.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('provider_id', name=op.f('pk_provider_graph_consents'))
     )
@@ -175,6 +176,16 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('subject_opt_outs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_subject_opt_outs_subject_key'), ['subject_key'], unique=False)
+
+    op.create_table('graph_erasure_grants',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('opt_out_id', sa.String(length=32), nullable=False),
+    sa.Column('row_id', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['opt_out_id'], ['subject_opt_outs.id'], name=op.f('fk_graph_erasure_grants_opt_out_id_subject_opt_outs')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_graph_erasure_grants'))
+    )
+    with op.batch_alter_table('graph_erasure_grants', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_graph_erasure_grants_row_id'), ['row_id'], unique=False)
 
     op.create_table('graph_blocked_digests',
     sa.Column('id', sa.String(length=32), nullable=False),
@@ -260,6 +271,10 @@ def downgrade() -> None:
 
     op.drop_table('graph_query_audit_contributors')
     op.drop_table('graph_blocked_digests')
+    with op.batch_alter_table('graph_erasure_grants', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_graph_erasure_grants_row_id'))
+
+    op.drop_table('graph_erasure_grants')
     with op.batch_alter_table('subject_opt_outs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_subject_opt_outs_subject_key'))
 
@@ -301,8 +316,9 @@ def downgrade() -> None:
     # ### end Alembic commands ###
 
 
-# Contribution rows may be deleted only for a subject with a DSR opt-out on file (erasure);
-# audit and consent history rows never.
+# Contribution rows may be deleted only for a subject with a DSR opt-out on file (erasure), or
+# when the erasure recorded a grant for that very row (the person's rows under a parent key that
+# a split replayed into the erased key); audit and consent history rows never.
 ERASABLE = ("prospect_subject_aggregates", "prospect_subject_supersessions")
 NEVER = ("graph_query_audit", "graph_query_audit_contributors", "provider_graph_consent_events")
 
@@ -312,7 +328,8 @@ LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'DELETE' AND TG_ARGV[0] = 'erasable' THEN
     IF coalesce(nullif(current_setting('prospecting.erasure', true), ''), 'off') = 'on'
-       AND EXISTS (SELECT 1 FROM subject_opt_outs o WHERE o.subject_key = OLD.subject_key) THEN
+       AND (EXISTS (SELECT 1 FROM subject_opt_outs o WHERE o.subject_key = OLD.subject_key)
+            OR EXISTS (SELECT 1 FROM graph_erasure_grants g WHERE g.row_id = OLD.id)) THEN
       RETURN OLD;
     END IF;
   END IF;
@@ -343,7 +360,8 @@ def _install_guards() -> None:
         )
         when = (
             " WHEN NOT EXISTS (SELECT 1 FROM subject_opt_outs o "
-            "WHERE o.subject_key = OLD.subject_key)"
+            "WHERE o.subject_key = OLD.subject_key) "
+            "AND NOT EXISTS (SELECT 1 FROM graph_erasure_grants g WHERE g.row_id = OLD.id)"
             if table in ERASABLE
             else ""
         )

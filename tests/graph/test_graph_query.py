@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import anyio
+from mcp import Client
+
 from graph.conftest import PHONE, Net
+from prospecting.mcp_server import build_server
 
 
 def _network(net: Net, n: int, outcome: str = "booked") -> tuple[list, list[str]]:
@@ -215,3 +219,57 @@ def test_routes_that_write_audit_rows_or_links_are_not_gets(net: Net) -> None:
         "/prospect-graph/prospects/{prospect_id}/signals",
     ):
         assert set(paths[path]) == {"post"}, path
+
+
+GRAPH_ROUTES = {
+    ("GET", "/prospect-graph/audit"),
+    ("GET", "/prospect-graph/consent"),
+    ("GET", "/prospect-graph/consent/history"),
+    ("GET", "/prospect-graph/metrics"),
+    ("POST", "/prospect-graph/attestations"),
+    ("POST", "/prospect-graph/consent"),
+    ("POST", "/prospect-graph/contributions"),
+    ("POST", "/prospect-graph/corrections/collisions"),
+    ("POST", "/prospect-graph/corrections/outcomes"),
+    ("POST", "/prospect-graph/opt-outs"),
+    ("POST", "/prospect-graph/prospects/{prospect_id}/link"),
+    ("POST", "/prospect-graph/prospects/{prospect_id}/reachability"),
+    ("POST", "/prospect-graph/prospects/{prospect_id}/signals"),
+    ("POST", "/prospect-graph/query"),
+    ("POST", "/prospect-graph/subjects/{subject_key}"),
+    ("PUT", "/prospect-graph/orgs/{org_id}/policy"),
+}
+GRAPH_TOOLS = {
+    "graph_query",
+    "graph_contribute",
+    "graph_consent",
+    "subject_opt_out",
+    "report_collision",
+    "correct_outcome",
+    "list_graph_audit",
+    "graph_reachability",
+    "graph_metrics",
+    "graph_link_prospect",
+}
+
+
+def test_no_export_the_whole_graph_surface_is_pinned(client, runtime, make_provider) -> None:
+    """A tripwire: a new graph route or tool must be reviewed against "no export" first."""
+    paths = client.get("/openapi.json").json()["paths"]
+    routes = {
+        (m.upper(), p) for p, ops in paths.items() if p.startswith("/prospect-graph") for m in ops
+    }
+    assert routes == GRAPH_ROUTES
+
+    async def tool_names() -> set[str]:
+        server = build_server(runtime, bound_token=make_provider().token)
+        async with Client(server) as mcp_client:
+            return {t.name for t in (await mcp_client.list_tools()).tools}
+
+    graph_tools = {
+        n
+        for n in anyio.run(tool_names)
+        if n.startswith(("graph_", "subject_"))
+        or n in {"report_collision", "correct_outcome", "list_graph_audit"}
+    }
+    assert graph_tools == GRAPH_TOOLS

@@ -192,7 +192,7 @@ def query_over_http(stores: Stores, settings: Settings, resolver: Resolver, toke
                           headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
             for key in keys:
                 t = time.perf_counter()
-                r = client.get(f"/prospect-graph/subjects/{key}")
+                r = client.post(f"/prospect-graph/subjects/{key}")
                 times.append(time.perf_counter() - t)
                 r.raise_for_status()
     finally:

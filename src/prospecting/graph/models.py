@@ -67,7 +67,8 @@ class SubjectDimension(GraphBase):
     __tablename__ = "prospect_subject_dimensions"
     __table_args__ = (
         UniqueConstraint("subject_key", "dimension", "key_id", "digest"),
-        Index("ix_prospect_subject_dimensions_lookup", "dimension", "key_id", "digest"),
+        # digest first: linking probes a few digests; a row-value IN would scan the table
+        Index("ix_prospect_subject_dimensions_lookup", "digest", "dimension", "key_id"),
     )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
@@ -250,7 +251,7 @@ class BlockedDigest(GraphBase):
     """A strong digest of an opted-out subject: it may never link to any subject again."""
 
     __tablename__ = "graph_blocked_digests"
-    __table_args__ = (UniqueConstraint("dimension", "key_id", "digest"),)
+    __table_args__ = (UniqueConstraint("digest", "dimension", "key_id"),)
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
     dimension: Mapped[str] = mapped_column(String(32))

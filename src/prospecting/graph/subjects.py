@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import select, text, tuple_
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from prospecting.errors import ConsentRequired, NotFound, SubjectOptedOut
@@ -71,34 +71,37 @@ def is_blocked(graph: Session, chain: list[Digest]) -> bool:
     strong = [(d.dimension, d.key_id, d.value) for d in chain if d.dimension in STRONG_DIMENSIONS]
     if not strong:
         return False
-    hit = graph.scalar(
-        select(BlockedDigest.id)
-        .where(
-            tuple_(BlockedDigest.dimension, BlockedDigest.key_id, BlockedDigest.digest).in_(strong)
+    wanted = set(strong)
+    rows = graph.execute(
+        select(BlockedDigest.dimension, BlockedDigest.key_id, BlockedDigest.digest).where(
+            BlockedDigest.digest.in_(sorted({value for _, _, value in wanted}))
         )
-        .limit(1)
     )
-    return hit is not None
+    return any((dim, key_id, digest) in wanted for dim, key_id, digest in rows)
 
 
 def candidates(graph: Session, chain: list[Digest]) -> list[Candidate]:
     """Active subjects sharing any digest with the chain, scored best first."""
-    wanted = [(d.dimension, d.key_id, d.value) for d in chain]
+    wanted = {(d.dimension, d.key_id, d.value) for d in chain}
     if not wanted:
         return []
     hits = graph.execute(
-        select(SubjectDimension.subject_key, SubjectDimension.dimension)
+        select(
+            SubjectDimension.subject_key,
+            SubjectDimension.dimension,
+            SubjectDimension.key_id,
+            SubjectDimension.digest,
+        )
         .join(SubjectKey, SubjectKey.subject_key == SubjectDimension.subject_key)
         .where(
-            tuple_(
-                SubjectDimension.dimension, SubjectDimension.key_id, SubjectDimension.digest
-            ).in_(wanted),
+            SubjectDimension.digest.in_(sorted({value for _, _, value in wanted})),
             SubjectKey.status == SubjectStatus.ACTIVE.value,
         )
     ).all()
     agreeing: dict[str, set[str]] = defaultdict(set)
-    for subject_key, dimension in hits:
-        agreeing[subject_key].add(dimension)
+    for subject_key, dimension, key_id, digest in hits:
+        if (dimension, key_id, digest) in wanted:
+            agreeing[subject_key].add(dimension)
     if not agreeing:
         return []
     key_id = chain[0].key_id

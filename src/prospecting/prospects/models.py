@@ -39,7 +39,8 @@ class ProspectIdentifier(TenantBase):
     __tablename__ = "prospect_identifiers"
     __table_args__ = (
         UniqueConstraint("prospect_id", "key_id", "dimension", "digest"),
-        Index("ix_prospect_identifiers_lookup", "person_id", "key_id", "dimension", "digest"),
+        # digest second: a lookup probes a handful of digests, never scans the tenant's chain
+        Index("ix_prospect_identifiers_lookup", "person_id", "digest", "key_id", "dimension"),
     )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from prospecting.config import KeyRing
@@ -75,22 +75,26 @@ def strong_matches(
     *, session: Session, person_id: str, digests: Sequence[Digest], key_id: str
 ) -> list[tuple[str, str]]:
     """(prospect_id, dimension) pairs of this Person's prospects sharing a strong digest."""
-    wanted = [
+    wanted = {
         (d.dimension, d.value)
         for d in digests
         if d.key_id == key_id and d.dimension in STRONG_DIMENSIONS
-    ]
+    }
     if not wanted:
         return []
     rows = session.execute(
-        select(ProspectIdentifier.prospect_id, ProspectIdentifier.dimension).where(
+        select(
+            ProspectIdentifier.prospect_id,
+            ProspectIdentifier.dimension,
+            ProspectIdentifier.digest,
+        ).where(
             ProspectIdentifier.person_id == person_id,
+            ProspectIdentifier.digest.in_(sorted(value for _, value in wanted)),
             ProspectIdentifier.key_id == key_id,
-            tuple_(ProspectIdentifier.dimension, ProspectIdentifier.digest).in_(wanted),
         )
     )
     order = {dim: i for i, dim in enumerate(STRONG_PRIORITY)}
-    found = {(prospect_id, dimension) for prospect_id, dimension in rows}
+    found = {(pid, dim) for pid, dim, digest in rows if (dim, digest) in wanted}
     return sorted(found, key=lambda row: (order[row[1]], row[0]))
 
 

@@ -196,7 +196,7 @@ def upgrade() -> None:
     sa.Column('created_at', prospecting.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['opt_out_id'], ['subject_opt_outs.id'], name=op.f('fk_graph_blocked_digests_opt_out_id_subject_opt_outs')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_graph_blocked_digests')),
-    sa.UniqueConstraint('dimension', 'key_id', 'digest', name=op.f('uq_graph_blocked_digests_dimension_key_id_digest'))
+    sa.UniqueConstraint('digest', 'dimension', 'key_id', name=op.f('uq_graph_blocked_digests_digest_dimension_key_id'))
     )
     op.create_table('graph_query_audit_contributors',
     sa.Column('id', sa.String(length=32), nullable=False),
@@ -239,7 +239,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('subject_key', 'dimension', 'key_id', 'digest', name=op.f('uq_prospect_subject_dimensions_subject_key_dimension_key_id_digest'))
     )
     with op.batch_alter_table('prospect_subject_dimensions', schema=None) as batch_op:
-        batch_op.create_index('ix_prospect_subject_dimensions_lookup', ['dimension', 'key_id', 'digest'], unique=False)
+        batch_op.create_index('ix_prospect_subject_dimensions_lookup', ['digest', 'dimension', 'key_id'], unique=False)
 
     op.create_table('subject_privacy_budgets',
     sa.Column('subject_key', sa.String(length=32), nullable=False),

@@ -133,7 +133,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('prospect_id', 'key_id', 'dimension', 'digest', name=op.f('uq_prospect_identifiers_prospect_id_key_id_dimension_digest'))
     )
     with op.batch_alter_table('prospect_identifiers', schema=None) as batch_op:
-        batch_op.create_index('ix_prospect_identifiers_lookup', ['person_id', 'key_id', 'dimension', 'digest'], unique=False)
+        batch_op.create_index('ix_prospect_identifiers_lookup', ['person_id', 'digest', 'key_id', 'dimension'], unique=False)
 
     op.create_table('prospect_touchpoints',
     sa.Column('id', sa.String(length=32), nullable=False),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from typing import TypeVar
 
 import anyio
 from mcp.server import MCPServer
@@ -74,8 +74,6 @@ class McpEdge:
         self,
         ctx: Context | None,
         work: Callable[[Session, Person], T],
-        *,
-        store: Literal["tenant"] = "tenant",
     ) -> T:
         """Authenticate, call the service in a worker thread, map domain errors to ToolError."""
         token = self._token(ctx)

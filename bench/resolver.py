@@ -2,8 +2,8 @@
 
 Prints records/s for (1) normalise + hash chain alone and (2) the full ingest path through
 prospects.service.ingest (normalise, hash under the active key, strong-match lookup in the
-tenant store, insert or attach), plus peak memory (tracemalloc peak of Python allocations
-and the process max RSS).
+tenant store, insert or attach), plus peak memory (the process max RSS; `--trace-memory`
+adds tracemalloc's peak, which slows the run several times, so it is off by default).
 
     .venv/bin/python bench/resolver.py                 # 100k prospects, SQLite in a temp dir
     .venv/bin/python bench/resolver.py --n 20000 --tenant-url postgresql://postgres@127.0.0.1/x
@@ -136,6 +136,11 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100_000, help="synthetic inbound messages")
     parser.add_argument("--batch", type=int, default=500, help="messages per transaction")
     parser.add_argument("--tenant-url", help="tenant store URL (default: SQLite in a temp dir)")
+    parser.add_argument(
+        "--trace-memory",
+        action="store_true",
+        help="also report tracemalloc's peak (several times slower)",
+    )
     args = parser.parse_args()
 
     resolver = Resolver(KeyRing.parse(KEY))
@@ -145,20 +150,23 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = args.tenant_url or f"sqlite:///{Path(tmp) / 'tenant.sqlite3'}"
         upgrade("tenant", url)
-        tracemalloc.start()
+        if args.trace_memory:
+            tracemalloc.start()
         stores = Stores.from_urls(url, f"sqlite:///{Path(tmp) / 'graph.sqlite3'}")
         try:
             rate, attached = bench_ingest(args.n, stores, resolver, args.batch)
         finally:
             stores.dispose()
-    _, peak = tracemalloc.get_traced_memory()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     backend = url.split(":", 1)[0]
     print(
         f"normalise+hash+link (ingest, {backend}): {rate:,.0f} records/s  "
         f"({args.n:,} records, {attached:,} attached to an existing prospect)"
     )
-    print(f"peak traced Python memory: {peak / 2**20:,.1f} MiB; max RSS: {rss_mb:,.1f} MiB")
+    print(f"peak memory: max RSS {rss_mb:,.1f} MiB")
+    if args.trace_memory:
+        peak = tracemalloc.get_traced_memory()[1]
+        print(f"peak traced Python allocations: {peak / 2**20:,.1f} MiB (slows the run)")
 
 
 if __name__ == "__main__":

@@ -63,3 +63,17 @@ def net(client: TestClient, make_provider: Callable[..., Provider]) -> Net:
 
 PHONE = "07911 123456"
 EMAIL = "jamie.clarke@example.org"
+
+# Every graph MCP tool; a new one must be reviewed against the contract's "no export".
+GRAPH_TOOLS = {
+    "graph_query",
+    "graph_contribute",
+    "graph_consent",
+    "subject_opt_out",
+    "report_collision",
+    "correct_outcome",
+    "list_graph_audit",
+    "graph_reachability",
+    "graph_metrics",
+    "graph_link_prospect",
+}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import anyio
 from mcp import Client
 
-from graph.conftest import PHONE, Net
+from graph.conftest import GRAPH_TOOLS, PHONE, Net
 from prospecting.mcp_server import build_server
 
 
@@ -238,18 +238,6 @@ GRAPH_ROUTES = {
     ("POST", "/prospect-graph/query"),
     ("POST", "/prospect-graph/subjects/{subject_key}"),
     ("PUT", "/prospect-graph/orgs/{org_id}/policy"),
-}
-GRAPH_TOOLS = {
-    "graph_query",
-    "graph_contribute",
-    "graph_consent",
-    "subject_opt_out",
-    "report_collision",
-    "correct_outcome",
-    "list_graph_audit",
-    "graph_reachability",
-    "graph_metrics",
-    "graph_link_prospect",
 }
 
 

@@ -5,23 +5,10 @@ from __future__ import annotations
 import anyio
 from mcp import Client
 
-from graph.conftest import PHONE, Net
+from graph.conftest import GRAPH_TOOLS, PHONE, Net
 from mcp_helpers import http_client, running_app
 from prospecting.identity.models import Role
 from prospecting.mcp_server import build_server
-
-GRAPH_TOOLS = {
-    "graph_query",
-    "graph_contribute",
-    "graph_consent",
-    "subject_opt_out",
-    "report_collision",
-    "correct_outcome",
-    "list_graph_audit",
-    "graph_reachability",
-    "graph_metrics",
-    "graph_link_prospect",
-}
 
 
 def test_in_memory_session_consents_contributes_and_queries(runtime, net: Net) -> None:

@@ -8,8 +8,13 @@ from sqlalchemy import func, select
 
 PROFILE: dict[str, Any] = {
     "services": [
-        {"name": "Initial consultation", "duration_minutes": 50, "price_min": 60,
-         "price_max": 80, "currency": "GBP"},
+        {
+            "name": "Initial consultation",
+            "duration_minutes": 50,
+            "price_min": 60,
+            "price_max": 80,
+            "currency": "GBP",
+        },
         {"name": "Couples therapy", "duration_minutes": 80},
     ],
     "hours_text": "Mon-Thu 9:00-19:00",

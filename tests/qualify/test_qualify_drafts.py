@@ -16,18 +16,25 @@ from prospecting.qualify.schemas import ProfileIn
 from qualify.qualify_factories import BOOKING, PROFILE
 
 
-def _intent(label: str, language: str = "en", service: str | None = None,
-            wishes: list[str] | None = None) -> Intent:
+def _intent(
+    label: str, language: str = "en", service: str | None = None, wishes: list[str] | None = None
+) -> Intent:
     return Intent(label, 0.9, language, Entities(service, wishes or [], "normal"))
 
 
 def test_pricing_draft_quotes_only_profile_prices_and_never_invents_one():
     profile = ProfileIn.model_validate(PROFILE)
-    priced = build_draft(intent=_intent("pricing_question", service="Initial consultation"),
-                         profile=profile, prospect_name="Jamie Clarke")
+    priced = build_draft(
+        intent=_intent("pricing_question", service="Initial consultation"),
+        profile=profile,
+        prospect_name="Jamie Clarke",
+    )
     assert "£60\u2013£80" in priced.body and "Initial consultation" in priced.body
-    unpriced = build_draft(intent=_intent("pricing_question", service="Couples therapy"),
-                           profile=profile, prospect_name=None)
+    unpriced = build_draft(
+        intent=_intent("pricing_question", service="Couples therapy"),
+        profile=profile,
+        prospect_name=None,
+    )
     assert "£" not in unpriced.body
     assert "confirm the pricing for Couples therapy" in unpriced.body
     bare = build_draft(intent=_intent("pricing_question"), profile=ProfileIn(), prospect_name=None)
@@ -37,15 +44,26 @@ def test_pricing_draft_quotes_only_profile_prices_and_never_invents_one():
     assert "http" not in bare.body
 
 
-@pytest.mark.parametrize("label", [
-    "booking_request", "availability_question", "pricing_question", "service_question",
-    "reschedule_cancel", "not_a_prospect", "other",
-])
+@pytest.mark.parametrize(
+    "label",
+    [
+        "booking_request",
+        "availability_question",
+        "pricing_question",
+        "service_question",
+        "reschedule_cancel",
+        "not_a_prospect",
+        "other",
+    ],
+)
 @pytest.mark.parametrize("tone", ["warm", "concise", "formal"])
 def test_every_intent_and_tone_drafts_only_profile_facts(label, tone):
     profile = ProfileIn.model_validate(PROFILE | {"tone": tone})
-    draft = build_draft(intent=_intent(label, wishes=["thursday", "evening"]), profile=profile,
-                        prospect_name="Jamie")
+    draft = build_draft(
+        intent=_intent(label, wishes=["thursday", "evening"]),
+        profile=profile,
+        prospect_name="Jamie",
+    )
     assert draft.body and draft.tone == tone
     allowed = facts(json.dumps(PROFILE)) | {"£"}
     assert facts(draft.body) <= allowed, facts(draft.body) - allowed
@@ -54,8 +72,11 @@ def test_every_intent_and_tone_drafts_only_profile_facts(label, tone):
 
 def test_spanish_message_gets_a_spanish_draft_and_unknown_language_falls_back_to_english():
     profile = ProfileIn.model_validate(PROFILE)
-    es = build_draft(intent=_intent("booking_request", "es", wishes=["thursday"]),
-                     profile=profile, prospect_name="Carlos")
+    es = build_draft(
+        intent=_intent("booking_request", "es", wishes=["thursday"]),
+        profile=profile,
+        prospect_name="Carlos",
+    )
     assert es.language == "es" and es.body.startswith("¡Hola Carlos") and "el jueves" in es.body
     fr = build_draft(intent=_intent("booking_request", "fr"), profile=profile, prospect_name=None)
     assert fr.language == "en"
@@ -66,8 +87,15 @@ def test_spanish_message_gets_a_spanish_draft_and_unknown_language_falls_back_to
 def test_guard_rejects_new_numbers_prices_links_and_addresses():
     offline = "Hi Jamie, book here: https://book.example.com/x - sessions are £60."
     assert guard_refinement(offline, "Hello Jamie! Book at https://book.example.com/x (£60).")
-    for bad in ("Hi Jamie, £50 today", "Hi, see https://evil.example.com",
-                "Write to me@example.com", "Thursday at 6pm works", "", None, "x" * 5000):
+    for bad in (
+        "Hi Jamie, £50 today",
+        "Hi, see https://evil.example.com",
+        "Write to me@example.com",
+        "Thursday at 6pm works",
+        "",
+        None,
+        "x" * 5000,
+    ):
         assert guard_refinement(offline, bad) is None
 
 
@@ -83,17 +111,28 @@ def _endpoint(reply: str | None, status: int = 200) -> httpx.MockTransport:
 
 
 def _refiner(reply: str | None, status: int = 200) -> OpenAICompatibleRefiner:
-    return OpenAICompatibleRefiner(base_url="http://llm.invalid/v1", model="m", api_key="sk-test",
-                                   transport=_endpoint(reply, status))
+    return OpenAICompatibleRefiner(
+        base_url="http://llm.invalid/v1",
+        model="m",
+        api_key="sk-test",
+        transport=_endpoint(reply, status),
+    )
 
 
 def test_endpoint_refinement_is_used_when_safe_and_falls_back_on_any_failure():
-    request = RefineRequest("Hi Jamie, book here: https://b.example.com", "hi", "warm", "en",
-                            "booking_request")
+    request = RefineRequest(
+        "Hi Jamie, book here: https://b.example.com", "hi", "warm", "en", "booking_request"
+    )
     assert refine(_refiner("Hello Jamie! Book here: https://b.example.com"), request) == (
-        "Hello Jamie! Book here: https://b.example.com", "llm_endpoint")
-    for failing in (_refiner(None), _refiner("ok", status=500),
-                    _refiner("Hi Jamie, it's £40: https://b.example.com"), _refiner("")):
+        "Hello Jamie! Book here: https://b.example.com",
+        "llm_endpoint",
+    )
+    for failing in (
+        _refiner(None),
+        _refiner("ok", status=500),
+        _refiner("Hi Jamie, it's £40: https://b.example.com"),
+        _refiner(""),
+    ):
         assert refine(failing, request) == (request.draft, "offline")
     assert refine(None, request) == (request.draft, "offline")
 
@@ -106,11 +145,16 @@ def test_service_falls_back_to_the_offline_draft_with_a_failing_endpoint(runtime
         me = get_person(session=session, person_id=provider.id)
         service.update_profile(session=session, actor=me, data=ProfileIn.model_validate(PROFILE))
         failed = service.ingest_and_qualify(
-            session=session, actor=me, resolver=runtime.resolver,
-            message=InboundMessage.model_validate(BOOKING), refiner=_refiner(None),
+            session=session,
+            actor=me,
+            resolver=runtime.resolver,
+            message=InboundMessage.model_validate(BOOKING),
+            refiner=_refiner(None),
         )
         refined = service.ingest_and_qualify(
-            session=session, actor=me, resolver=runtime.resolver,
+            session=session,
+            actor=me,
+            resolver=runtime.resolver,
             message=InboundMessage.model_validate(BOOKING | {"sender_phone": "07911 123457"}),
             refiner=_refiner("Dear Jamie, happy to help. https://book.example.com/test-provider"),
         )
@@ -119,19 +163,20 @@ def test_service_falls_back_to_the_offline_draft_with_a_failing_endpoint(runtime
     assert refined.draft.body.startswith("Dear Jamie")
 
 
-def test_the_external_endpoint_never_sees_the_prospects_phone_email_or_name(
-    runtime, make_provider
-):
+def test_the_external_endpoint_never_sees_the_prospects_phone_email_or_name(runtime, make_provider):
     seen: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(json.loads(request.content)["messages"][1]["content"])
         return httpx.Response(200, json={"choices": [{"message": {"content": None}}]})
 
-    refiner = OpenAICompatibleRefiner(base_url="http://llm.invalid/v1", model="m",
-                                      transport=httpx.MockTransport(handler))
-    body = ("Hi, Jamie Clarke here - can I book Thursday 6pm? Call me on +44 7911 123 456 or "
-            "07911-654321, or mail jamie.clarke@example.org")
+    refiner = OpenAICompatibleRefiner(
+        base_url="http://llm.invalid/v1", model="m", transport=httpx.MockTransport(handler)
+    )
+    body = (
+        "Hi, Jamie Clarke here - can I book Thursday 6pm? Call me on +44 7911 123 456 or "
+        "07911-654321, or mail jamie.clarke@example.org"
+    )
     provider = make_provider()
     with runtime.stores.tenant() as session:
         from prospecting.identity.service import get_person
@@ -139,8 +184,11 @@ def test_the_external_endpoint_never_sees_the_prospects_phone_email_or_name(
         me = get_person(session=session, person_id=provider.id)
         service.update_profile(session=session, actor=me, data=ProfileIn.model_validate(PROFILE))
         service.ingest_and_qualify(
-            session=session, actor=me, resolver=runtime.resolver,
-            message=InboundMessage.model_validate(BOOKING | {"body": body}), refiner=refiner,
+            session=session,
+            actor=me,
+            resolver=runtime.resolver,
+            message=InboundMessage.model_validate(BOOKING | {"body": body}),
+            refiner=refiner,
         )
     assert len(seen) == 1
     prompt = seen[0]

@@ -68,8 +68,10 @@ def test_profile_round_trip_and_default(client, make_provider):
         ({"tone": "sarcastic"}, "tone"),
         ({"languages": ["english"]}, "languages"),
         ({"services": [{"name": "X", "price_min": 10}]}, "services.0"),
-        ({"services": [{"name": "X", "price_min": 10, "price_max": 5, "currency": "GBP"}]},
-         "services.0"),
+        (
+            {"services": [{"name": "X", "price_min": 10, "price_max": 5, "currency": "GBP"}]},
+            "services.0",
+        ),
         ({"services": [{"name": ""}]}, "services.0.name"),
         ({"colour": "blue"}, "colour"),
     ],
@@ -119,8 +121,9 @@ def test_another_providers_draft_is_a_404_like_a_missing_one(client, provider_wi
         foreign = method(f"/qualify/drafts/{draft['id']}{path}", headers=bob.headers)
         assert foreign.status_code == 404
         assert foreign.json()["detail"] == missing.json()["detail"]
-    edit = client.post(f"/qualify/drafts/{draft['id']}/edit", json={"body": "hi"},
-                       headers=bob.headers)
+    edit = client.post(
+        f"/qualify/drafts/{draft['id']}/edit", json={"body": "hi"}, headers=bob.headers
+    )
     assert edit.status_code == 404
     assert client.get("/qualify/drafts", headers=bob.headers).json()["total"] == 0
     assert client.get(f"/qualify/drafts/{draft['id']}", headers=alice.headers).status_code == 200
@@ -130,8 +133,9 @@ def test_edit_then_approve_keeps_the_edit_as_a_signal(client, provider_with_prof
     provider = provider_with_profile()
     draft = client.post("/qualify/inbound", json=BOOKING, headers=provider.headers).json()["draft"]
     edited = draft["body"].replace("Hi Jamie", "Hello Jamie")
-    response = client.post(f"/qualify/drafts/{draft['id']}/edit", json={"body": edited},
-                           headers=provider.headers)
+    response = client.post(
+        f"/qualify/drafts/{draft['id']}/edit", json={"body": edited}, headers=provider.headers
+    )
     assert response.status_code == 200
     out = response.json()
     assert out["body"] == draft["body"] and out["edited_body"] == edited
@@ -142,12 +146,17 @@ def test_edit_then_approve_keeps_the_edit_as_a_signal(client, provider_with_prof
 
 def test_discard_and_batch_approve_is_all_or_nothing(client, runtime, provider_with_profile):
     alice, bob = provider_with_profile(), provider_with_profile()
-    bodies = ["How much is an initial consultation?", "Any availability next week?",
-              "Can I book for Monday morning?"]
+    bodies = [
+        "How much is an initial consultation?",
+        "Any availability next week?",
+        "Can I book for Monday morning?",
+    ]
     ids = [
-        client.post("/qualify/inbound", json=BOOKING | {"body": b, "sender_phone": None,
-                                                        "sender_name": f"P {i}"},
-                    headers=alice.headers).json()["draft"]["id"]
+        client.post(
+            "/qualify/inbound",
+            json=BOOKING | {"body": b, "sender_phone": None, "sender_name": f"P {i}"},
+            headers=alice.headers,
+        ).json()["draft"]["id"]
         for i, b in enumerate(bodies)
     ]
     bobs = client.post("/qualify/inbound", json=BOOKING, headers=bob.headers).json()["draft"]
@@ -158,13 +167,17 @@ def test_discard_and_batch_approve_is_all_or_nothing(client, runtime, provider_w
 
     before = count_rows(runtime, *all_tables())
     for bad in (bobs["id"], ids[2], "missing"):
-        response = client.post("/qualify/drafts/approve-batch",
-                               json={"draft_ids": [ids[0], ids[1], bad]}, headers=alice.headers)
+        response = client.post(
+            "/qualify/drafts/approve-batch",
+            json={"draft_ids": [ids[0], ids[1], bad]},
+            headers=alice.headers,
+        )
         assert response.status_code in (404, 409)
         assert bad in response.json()["detail"]
         assert count_rows(runtime, *all_tables()) == before
-    ok = client.post("/qualify/drafts/approve-batch", json={"draft_ids": ids[:2]},
-                     headers=alice.headers)
+    ok = client.post(
+        "/qualify/drafts/approve-batch", json={"draft_ids": ids[:2]}, headers=alice.headers
+    )
     assert ok.status_code == 200
     assert [d["status"] for d in ok.json()["approved"]] == ["approved", "approved"]
     assert count_rows(runtime, OutboxItem)["qualify_outbox"] == 2
@@ -172,8 +185,9 @@ def test_discard_and_batch_approve_is_all_or_nothing(client, runtime, provider_w
     assert pending["total"] == 0
     everything = client.get("/qualify/drafts?status=approved", headers=alice.headers).json()
     assert everything["total"] == 2
-    empty = client.post("/qualify/drafts/approve-batch", json={"draft_ids": []},
-                        headers=alice.headers)
+    empty = client.post(
+        "/qualify/drafts/approve-batch", json={"draft_ids": []}, headers=alice.headers
+    )
     assert empty.status_code == 422
 
 
@@ -189,8 +203,12 @@ def test_report_gives_latency_percentiles_and_time_saved(client, provider_with_p
     report = client.get("/qualify/report", headers=provider.headers).json()
     assert report["inbound_qualified"] == 3 and report["drafts_approved"] == 3
     assert report["inbound_to_draft"]["count"] == 3
-    assert 0 <= report["inbound_to_draft"]["p50_seconds"] <= report["inbound_to_draft"][
-        "p95_seconds"] < 1.0
+    assert (
+        0
+        <= report["inbound_to_draft"]["p50_seconds"]
+        <= report["inbound_to_draft"]["p95_seconds"]
+        < 1.0
+    )
     assert report["inbound_to_approved"]["count"] == 3
     assert report["seconds_saved_estimate"] == 180.0
     assert report["seconds_saved_range"] == [90.0, 270.0]
@@ -205,10 +223,14 @@ def test_requests_need_a_token(client):
 def test_drafts_carry_only_the_acting_providers_profile_and_no_other_tenants_text(
     client, provider_with_profile
 ):
-    alice = provider_with_profile(booking_link="https://alice.example.com/book",
-                                  sign_off="Alice Secret-Signoff", hours_text="Alice hours")
-    bob = provider_with_profile(booking_link="https://bob.example.com/book", sign_off="Bob",
-                                hours_text="Bob hours")
+    alice = provider_with_profile(
+        booking_link="https://alice.example.com/book",
+        sign_off="Alice Secret-Signoff",
+        hours_text="Alice hours",
+    )
+    bob = provider_with_profile(
+        booking_link="https://bob.example.com/book", sign_off="Bob", hours_text="Bob hours"
+    )
     secret = BOOKING | {"body": "Can I book Thursday? My code is ALICE-ONLY-7731"}
     client.post("/qualify/inbound", json=secret, headers=alice.headers)
     bobs = client.post("/qualify/inbound", json=BOOKING, headers=bob.headers).json()["draft"]

@@ -44,11 +44,21 @@ def test_probabilities_are_in_range_and_move_the_right_way():
     scorer = cold_start_scorer()
     keen = scorer.score(_features())
     spam = scorer.score(_features(_intent("not_a_prospect", wishes=(), service=None)))
-    ghost = scorer.score(_features(history=History(prior_inbound=2, last_outcome="no_show",
-                                                    days_since_first_contact=40,
-                                                    unanswered_followups=2)))
-    booked_before = scorer.score(_features(history=History(prior_inbound=1, last_outcome="booked",
-                                                            days_since_first_contact=30)))
+    ghost = scorer.score(
+        _features(
+            history=History(
+                prior_inbound=2,
+                last_outcome="no_show",
+                days_since_first_contact=40,
+                unanswered_followups=2,
+            )
+        )
+    )
+    booked_before = scorer.score(
+        _features(
+            history=History(prior_inbound=1, last_outcome="booked", days_since_first_contact=30)
+        )
+    )
     for scored in (keen, spam, ghost, booked_before):
         assert 0.0 < scored.p_book < 1.0
     assert spam.p_book < keen.p_book
@@ -64,10 +74,20 @@ def test_missing_graph_signal_is_a_feature_state_and_a_network_signal_is_explain
     degraded = graph_features(GraphFeatures(degraded=True, outcome_shares={"booked": 1.0}))
     assert not any(degraded.values())
     scorer = cold_start_scorer()
-    strong = GraphFeatures(network_state="sparse", outcome_shares={"booked": 0.9},
-                           contributors=3, reachability=2, days_to_outcome=2.0)
-    weak = GraphFeatures(network_state="sparse", outcome_shares={"booked": 0.05, "ghosted": 0.9},
-                         contributors=3, reachability=0, days_to_outcome=30.0)
+    strong = GraphFeatures(
+        network_state="sparse",
+        outcome_shares={"booked": 0.9},
+        contributors=3,
+        reachability=2,
+        days_to_outcome=2.0,
+    )
+    weak = GraphFeatures(
+        network_state="sparse",
+        outcome_shares={"booked": 0.05, "ghosted": 0.9},
+        contributors=3,
+        reachability=0,
+        days_to_outcome=30.0,
+    )
     with_good = scorer.score(_features(graph=strong))
     with_bad = scorer.score(_features(graph=weak))
     assert with_bad.p_book < with_good.p_book
@@ -90,8 +110,10 @@ def test_fit_is_calibrated_and_monotone_on_synthetic_outcomes():
     restored = LogisticScorer.from_params("t", json.loads(json.dumps(result.scorer.params())))
     grid = []
     for share in np.linspace(0.05, 0.95, 10):
-        row = dict.fromkeys(FEATURES, 0.0) | {"graph_present": 1.0,
-                                             "graph_booked_share": float(share)}
+        row = dict.fromkeys(FEATURES, 0.0) | {
+            "graph_present": 1.0,
+            "graph_booked_share": float(share),
+        }
         grid.append(restored.score(row).p_book)
     assert all(0 < p < 1 for p in grid)
     assert all(b >= a - 1e-9 for a, b in itertools.pairwise(grid))
@@ -109,8 +131,11 @@ def test_graph_signals_from_the_graph_map_onto_scoring_features():
     signals = SimpleNamespace(
         contributors=4,
         outcome_shares={"booked": 0.75, "no_show": 0.25},
-        fingerprint=SimpleNamespace(booked_share=band(estimate=0.7), no_show_share=band(
-            estimate=0.2), ghost_share=band(estimate=0.1)),
+        fingerprint=SimpleNamespace(
+            booked_share=band(estimate=0.7),
+            no_show_share=band(estimate=0.2),
+            ghost_share=band(estimate=0.1),
+        ),
         velocity=SimpleNamespace(mean_days=band(estimate=3.0)),
         budget_exhausted=False,
     )
@@ -121,7 +146,8 @@ def test_graph_signals_from_the_graph_map_onto_scoring_features():
     assert from_graph_signals(None) is None
     scored = cold_start_scorer().score(_features(graph=features))
     assert any(f["reason"] == "network: booked with 2 other providers" for f in scored.factors) or (
-        any(f["feature"].startswith("graph_") for f in scored.factors))
+        any(f["feature"].startswith("graph_") for f in scored.factors)
+    )
 
 
 def test_graph_network_states_and_a_spent_budget_reach_the_qualification():
@@ -131,8 +157,13 @@ def test_graph_network_states_and_a_spent_budget_reach_the_qualification():
     from prospecting.qualify.signals import NETWORK_STATES, from_graph_signals
 
     assert set(NETWORK_STATES) == set(NetworkState.model_fields["state"].annotation.__args__)
-    many = SimpleNamespace(contributors=80, outcome_shares={"booked": 1.0}, fingerprint=None,
-                           velocity=None, budget_exhausted=True)
+    many = SimpleNamespace(
+        contributors=80,
+        outcome_shares={"booked": 1.0},
+        fingerprint=None,
+        velocity=None,
+        budget_exhausted=True,
+    )
     features = from_graph_signals(many)
     assert features is not None and features.network_state is None
     assert features.budget_exhausted and not features.degraded
@@ -154,10 +185,14 @@ def test_budget_exhausted_and_unreachable_graph_are_surfaced_on_the_qualificatio
     with runtime.stores.tenant() as session:
         me = get_person(session=session, person_id=provider.id)
         out = {}
-        for name, graph, phone in (("spent", spent, "07911 100001"),
-                                   ("down", GraphFeatures(degraded=True), "07911 100002")):
+        for name, graph, phone in (
+            ("spent", spent, "07911 100001"),
+            ("down", GraphFeatures(degraded=True), "07911 100002"),
+        ):
             out[name] = service.ingest_and_qualify(
-                session=session, actor=me, resolver=runtime.resolver,
+                session=session,
+                actor=me,
+                resolver=runtime.resolver,
                 message=InboundMessage.model_validate(BOOKING | {"sender_phone": phone}),
                 graph_source=lambda graph=graph, **_: graph,
             ).qualification

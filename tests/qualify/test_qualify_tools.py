@@ -13,8 +13,16 @@ from prospecting.mcp_server import build_server
 from qualify.qualify_factories import BOOKING, PROFILE
 
 TOOLS = {
-    "qualify_inbound", "list_drafts", "get_draft", "approve_draft", "edit_draft",
-    "discard_draft", "batch_approve", "qualification_report", "get_profile", "update_profile",
+    "qualify_inbound",
+    "list_drafts",
+    "get_draft",
+    "approve_draft",
+    "edit_draft",
+    "discard_draft",
+    "batch_approve",
+    "qualification_report",
+    "get_profile",
+    "update_profile",
 }
 
 
@@ -34,8 +42,16 @@ def test_in_memory_inbound_to_approved_touchpoint(runtime, make_provider):
             approved = await client.call_tool("approve_draft", {"draft_id": draft_id})
             approve_seconds = time.perf_counter() - started
             report = await client.call_tool("qualification_report", {})
-        return (listed, profile, qualified, pending, approved, report, qualify_seconds,
-                approve_seconds)
+        return (
+            listed,
+            profile,
+            qualified,
+            pending,
+            approved,
+            report,
+            qualify_seconds,
+            approve_seconds,
+        )
 
     listed, profile, qualified, pending, approved, report, q_s, a_s = anyio.run(scenario)
     assert set(listed) >= TOOLS
@@ -69,9 +85,7 @@ def test_invalid_profile_and_foreign_draft_are_tool_errors(runtime, make_provide
             )
             missing = await client.call_tool("approve_draft", {"draft_id": "missing"})
             empty_batch = await client.call_tool("batch_approve", {"draft_ids": []})
-            empty_edit = await client.call_tool(
-                "edit_draft", {"draft_id": "missing", "body": "  "}
-            )
+            empty_edit = await client.call_tool("edit_draft", {"draft_id": "missing", "body": "  "})
         return bad, foreign, missing, empty_batch, empty_edit
 
     bad, foreign, missing, empty_batch, empty_edit = anyio.run(scenario)
@@ -93,7 +107,9 @@ def _sampling(reply: str):
 
 def test_sampling_refines_the_draft_when_safe_and_falls_back_when_not(runtime, make_provider):
     provider = make_provider()
-    polite = "Hello Jamie, lovely to hear from you! Book here: https://book.example.com/test-provider"
+    polite = (
+        "Hello Jamie, lovely to hear from you! Book here: https://book.example.com/test-provider"
+    )
     invented = "Hi Jamie, I can do Thursday at 6pm for £45. https://book.example.com/test-provider"
 
     async def scenario():
@@ -133,8 +149,10 @@ def test_http_session_qualifies_and_batch_approves(runtime, make_provider):
             first = await client.call_tool("qualify_inbound", {"message": BOOKING})
             second = await client.call_tool(
                 "qualify_inbound",
-                {"message": BOOKING | {"sender_phone": "07911 123457",
-                                       "body": "What are your prices?"}},
+                {
+                    "message": BOOKING
+                    | {"sender_phone": "07911 123457", "body": "What are your prices?"}
+                },
             )
             ids = [r.structured_content["draft"]["id"] for r in (first, second)]
             batch = await client.call_tool("batch_approve", {"draft_ids": ids})

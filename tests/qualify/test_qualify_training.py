@@ -23,13 +23,15 @@ def seeded(runtime, make_provider):
     with runtime.stores.tenant() as session:
         people = [get_person(session=session, person_id=i) for i in ids]
         demo_data.seed_profiles(session=session, providers=people)
-        demo_data.seed_history(session=session, resolver=runtime.resolver, providers=people,
-                               seed=11, per_provider=60)
+        demo_data.seed_history(
+            session=session, resolver=runtime.resolver, providers=people, seed=11, per_provider=60
+        )
     return ids
 
 
-def test_train_stores_a_new_version_that_then_scores_new_inbound(runtime, seeded, client,
-                                                                make_provider):
+def test_train_stores_a_new_version_that_then_scores_new_inbound(
+    runtime, seeded, client, make_provider
+):
     with runtime.stores.tenant() as session:
         me = get_person(session=session, person_id=seeded[0])
         assert training.active_scorer(session=session, actor=me).version.startswith("cold-start")
@@ -40,8 +42,7 @@ def test_train_stores_a_new_version_that_then_scores_new_inbound(runtime, seeded
         assert "coef" in second.params and isinstance(second.params["coef"], list)
         assert training.active_scorer(session=session, actor=me).version == "person-v2"
         other = get_person(session=session, person_id=seeded[1])
-        assert training.active_scorer(session=session, actor=other).version.startswith(
-            "cold-start")
+        assert training.active_scorer(session=session, actor=other).version.startswith("cold-start")
 
 
 def test_train_refuses_without_enough_outcomes_and_keeps_cold_start(runtime, make_provider):
@@ -89,10 +90,14 @@ def test_cli_train_eval_and_report(cli_env, runtime, seeded, tmp_path):
 
 def test_cli_eval_on_a_fresh_synthetic_history_without_touching_the_store(tmp_path):
     plot = tmp_path / "synthetic.png"
-    env = {"PROSPECTING_MODE": "test", "PROSPECTING_DATA_DIR": str(tmp_path),
-           "PROSPECTING_NETWORK_KEY": "s1=" + "x" * 40}
-    result = runner.invoke(app, ["qualify", "eval", "--synthetic", "30", "--plot", str(plot),
-                                 "--json"], env=env)
+    env = {
+        "PROSPECTING_MODE": "test",
+        "PROSPECTING_DATA_DIR": str(tmp_path),
+        "PROSPECTING_NETWORK_KEY": "s1=" + "x" * 40,
+    }
+    result = runner.invoke(
+        app, ["qualify", "eval", "--synthetic", "30", "--plot", str(plot), "--json"], env=env
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["test"] > 20 and plot.exists()

@@ -19,9 +19,7 @@ def alembic_config(store: Store, url: str) -> Config:
     config.set_main_option("script_location", str(HERE / store))
     config.set_main_option("path_separator", "os")
     config.set_main_option("version_locations", str(HERE / store / "versions"))
-    config.set_main_option(
-        "file_template", "%%(year)d%%(month).2d%%(day).2d_%%(rev)s_%%(slug)s"
-    )
+    config.set_main_option("file_template", "%%(year)d%%(month).2d%%(day).2d_%%(rev)s_%%(slug)s")
     config.attributes["url"] = url
     return config
 

@@ -44,26 +44,48 @@ DEMO_SEED = 1
 PROFILES: tuple[dict[str, Any], ...] = (
     {
         "services": [
-            {"name": "Initial consultation", "duration_minutes": 50, "price_min": 70,
-             "currency": "GBP"},
-            {"name": "Individual therapy", "duration_minutes": 50, "price_min": 70,
-             "price_max": 90, "currency": "GBP"},
-            {"name": "Couples therapy", "duration_minutes": 80, "price_min": 110,
-             "currency": "GBP"},
+            {
+                "name": "Initial consultation",
+                "duration_minutes": 50,
+                "price_min": 70,
+                "currency": "GBP",
+            },
+            {
+                "name": "Individual therapy",
+                "duration_minutes": 50,
+                "price_min": 70,
+                "price_max": 90,
+                "currency": "GBP",
+            },
+            {
+                "name": "Couples therapy",
+                "duration_minutes": 80,
+                "price_min": 110,
+                "currency": "GBP",
+            },
         ],
         "hours_text": "Monday to Thursday 9:00-19:00, Friday mornings",
         "booking_link": "https://book.example.com/amara-okafor",
-        "tone": "formal", "sign_off": "Dr Amara Okafor", "languages": ["en"],
+        "tone": "formal",
+        "sign_off": "Dr Amara Okafor",
+        "languages": ["en"],
     },
     {
         "services": [
-            {"name": "Sesión de coaching", "duration_minutes": 60, "price_min": 60,
-             "price_max": 75, "currency": "EUR"},
+            {
+                "name": "Sesión de coaching",
+                "duration_minutes": 60,
+                "price_min": 60,
+                "price_max": 75,
+                "currency": "EUR",
+            },
             {"name": "Programa de 3 meses", "duration_minutes": 60},
         ],
         "hours_text": "De lunes a viernes, 10:00-20:00",
         "booking_link": "https://cal.example.es/lucia",
-        "tone": "warm", "sign_off": "Lucía", "languages": ["es", "en"],
+        "tone": "warm",
+        "sign_off": "Lucía",
+        "languages": ["es", "en"],
     },
     {
         "services": [
@@ -72,19 +94,33 @@ PROFILES: tuple[dict[str, Any], ...] = (
         ],
         "hours_text": "Mon-Sat, early mornings and evenings",
         "booking_link": None,
-        "tone": "concise", "sign_off": "Marcus", "languages": ["en"],
+        "tone": "concise",
+        "sign_off": "Marcus",
+        "languages": ["en"],
     },
     {
         "services": [
-            {"name": "Cut and colour", "duration_minutes": 120, "price_min": 95,
-             "price_max": 140, "currency": "GBP"},
-            {"name": "Balayage", "duration_minutes": 180, "price_min": 150, "price_max": 220,
-             "currency": "GBP"},
+            {
+                "name": "Cut and colour",
+                "duration_minutes": 120,
+                "price_min": 95,
+                "price_max": 140,
+                "currency": "GBP",
+            },
+            {
+                "name": "Balayage",
+                "duration_minutes": 180,
+                "price_min": 150,
+                "price_max": 220,
+                "currency": "GBP",
+            },
             {"name": "Blow dry", "duration_minutes": 45, "price_min": 35, "currency": "GBP"},
         ],
         "hours_text": "Tuesday to Saturday 9:00-18:00",
         "booking_link": "https://salon-lumiere.example.co.uk/book",
-        "tone": "warm", "sign_off": "The Salon Lumière team", "languages": ["en", "fr"],
+        "tone": "warm",
+        "sign_off": "The Salon Lumière team",
+        "languages": ["en", "fr"],
     },
 )
 SPANISH_SHARE = (0.0, 0.7, 0.05, 0.0)
@@ -92,51 +128,70 @@ PHONE_REGION = ("GB", "ES", "US", "GB")
 
 _EN = {
     "booking_request": [
-        "Hi, could I book {service} {wish}?", "I'd like to book {service} {wish} please",
-        "can you fit me in {wish}? looking for {service}", "Hello, I want to make an appointment "
-        "for {service}.", "book me in {wish} pls", "Hi! I'd love to come in for {service} {wish}",
+        "Hi, could I book {service} {wish}?",
+        "I'd like to book {service} {wish} please",
+        "can you fit me in {wish}? looking for {service}",
+        "Hello, I want to make an appointment for {service}.",
+        "book me in {wish} pls",
+        "Hi! I'd love to come in for {service} {wish}",
     ],
     "availability_question": [
-        "Do you have any availability {wish}?", "Are you taking new clients at the moment?",
-        "any openings {wish}?", "When is your next free slot for {service}?",
+        "Do you have any availability {wish}?",
+        "Are you taking new clients at the moment?",
+        "any openings {wish}?",
+        "When is your next free slot for {service}?",
         "Hi, are you free {wish} by any chance?",
     ],
     "pricing_question": [
-        "How much is {service}?", "What are your prices?", "how much do you charge",
-        "Can you send me your rates for {service}?", "hi whats the cost of {service}",
+        "How much is {service}?",
+        "What are your prices?",
+        "how much do you charge",
+        "Can you send me your rates for {service}?",
+        "hi whats the cost of {service}",
     ],
     "service_question": [
-        "What does {service} involve?", "Is {service} suitable for beginners?",
-        "Do you offer {service} online as well?", "What should I expect from {service}?",
+        "What does {service} involve?",
+        "Is {service} suitable for beginners?",
+        "Do you offer {service} online as well?",
+        "What should I expect from {service}?",
     ],
     "reschedule_cancel": [
-        "I need to cancel my appointment, sorry", "Can we move my session to {wish}?",
+        "I need to cancel my appointment, sorry",
+        "Can we move my session to {wish}?",
         "something came up, can I reschedule?",
     ],
     "not_a_prospect": [
         "We can get your business to #1 on Google, reply for pricing!",
         "Congratulations! You have won a gift card, click the link to claim",
-        "Sorry, wrong number", "Hi, I'm from a marketing agency offering social media packages",
+        "Sorry, wrong number",
+        "Hi, I'm from a marketing agency offering social media packages",
     ],
     "other": ["thanks!", "Just saying hi, I found you on Instagram", "ok great", "Got it, cheers"],
 }
 _ES = {
     "booking_request": [
-        "Hola, ¿podría reservar una {service} {wish}?", "Quiero pedir cita para {service} {wish}",
-        "me gustaría reservar {wish}", "hola quiero una cita {wish} porfa",
+        "Hola, ¿podría reservar una {service} {wish}?",
+        "Quiero pedir cita para {service} {wish}",
+        "me gustaría reservar {wish}",
+        "hola quiero una cita {wish} porfa",
     ],
     "availability_question": [
-        "¿Tienes disponibilidad {wish}?", "Hola, ¿tienes algún hueco {wish}?",
+        "¿Tienes disponibilidad {wish}?",
+        "Hola, ¿tienes algún hueco {wish}?",
         "¿Estás aceptando clientes nuevos?",
     ],
     "pricing_question": [
-        "¿Cuánto cuesta la {service}?", "Hola, ¿qué precios tienes?", "cuanto cobras por sesion",
+        "¿Cuánto cuesta la {service}?",
+        "Hola, ¿qué precios tienes?",
+        "cuanto cobras por sesion",
     ],
     "service_question": [
-        "¿En qué consiste la {service}?", "¿La {service} es online o presencial?",
+        "¿En qué consiste la {service}?",
+        "¿La {service} es online o presencial?",
     ],
     "reschedule_cancel": [
-        "Tengo que cancelar mi cita, lo siento", "¿Podemos cambiar la sesión a {wish}?",
+        "Tengo que cancelar mi cita, lo siento",
+        "¿Podemos cambiar la sesión a {wish}?",
     ],
     "not_a_prospect": [
         "Ofrecemos posicionamiento SEO para tu web, responde para más info",
@@ -144,14 +199,65 @@ _ES = {
     ],
     "other": ["¡gracias!", "vale, perfecto", "Hola, te vi en Instagram"],
 }
-_WISH_EN = ["Thursday evening", "tomorrow at 6pm", "next week", "Saturday morning",
-            "on Monday", "this Friday after 5", "tomorrow morning", "Wednesday at 10am"]
-_WISH_ES = ["el jueves por la tarde", "mañana a las 18:00", "la semana que viene",
-            "el sábado por la mañana", "el lunes"]
-_FIRST = ["Jamie", "Priya", "Tom", "Sofia", "Liam", "Aisha", "Noah", "Chloe", "Mateo", "Elena",
-          "Omar", "Grace", "Lucas", "Maya", "Ben", "Zoe", "Diego", "Hannah", "Ravi", "Ines"]
-_LAST = ["Clarke", "Nair", "Brooks", "García", "Murphy", "Khan", "Evans", "Silva", "Rossi",
-         "Walsh", "Ortega", "Patel", "Moreau", "Hughes", "Novak", "Reyes", "Bennett", "Ito"]
+_WISH_EN = [
+    "Thursday evening",
+    "tomorrow at 6pm",
+    "next week",
+    "Saturday morning",
+    "on Monday",
+    "this Friday after 5",
+    "tomorrow morning",
+    "Wednesday at 10am",
+]
+_WISH_ES = [
+    "el jueves por la tarde",
+    "mañana a las 18:00",
+    "la semana que viene",
+    "el sábado por la mañana",
+    "el lunes",
+]
+_FIRST = [
+    "Jamie",
+    "Priya",
+    "Tom",
+    "Sofia",
+    "Liam",
+    "Aisha",
+    "Noah",
+    "Chloe",
+    "Mateo",
+    "Elena",
+    "Omar",
+    "Grace",
+    "Lucas",
+    "Maya",
+    "Ben",
+    "Zoe",
+    "Diego",
+    "Hannah",
+    "Ravi",
+    "Ines",
+]
+_LAST = [
+    "Clarke",
+    "Nair",
+    "Brooks",
+    "García",
+    "Murphy",
+    "Khan",
+    "Evans",
+    "Silva",
+    "Rossi",
+    "Walsh",
+    "Ortega",
+    "Patel",
+    "Moreau",
+    "Hughes",
+    "Novak",
+    "Reyes",
+    "Bennett",
+    "Ito",
+]
 
 
 @dataclass
@@ -204,8 +310,9 @@ def _intent(rng: random.Random, u: float, spam: bool) -> str:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
-def _text(rng: random.Random, intent: str, spanish: bool, services: Sequence[str],
-          wish: str | None) -> str:
+def _text(
+    rng: random.Random, intent: str, spanish: bool, services: Sequence[str], wish: str | None
+) -> str:
     bank = (_ES if spanish else _EN)[intent]
     template = rng.choice(bank)
     service = rng.choice(services).lower() if services else "a session"
@@ -233,27 +340,42 @@ def generate(seed: int = DEMO_SEED, *, per_provider: int = 60) -> list[Synthetic
             prior_outcome = None
             if not spam and rng.random() < 0.35:
                 first_at = start - timedelta(days=rng.uniform(10, 60))
-                messages.append(SyntheticInbound(
-                    first_at, _text(rng, _intent(rng, u, False), spanish, services, None),
-                    rng.choice(list(Channel)), timedelta(minutes=rng.uniform(2, 90)), False,
-                    rng.choice([0, 0, 1, 2]) if u < 0 else 0,
-                ))
+                messages.append(
+                    SyntheticInbound(
+                        first_at,
+                        _text(rng, _intent(rng, u, False), spanish, services, None),
+                        rng.choice(list(Channel)),
+                        timedelta(minutes=rng.uniform(2, 90)),
+                        False,
+                        rng.choice([0, 0, 1, 2]) if u < 0 else 0,
+                    )
+                )
                 if rng.random() < 0.6:
                     booked_before = rng.random() < _sigmoid(1.2 * u)
-                    kind = Outcome.BOOKED if booked_before else rng.choice(
-                        [Outcome.NO_SHOW, Outcome.GHOSTED, Outcome.DECLINED])
+                    kind = (
+                        Outcome.BOOKED
+                        if booked_before
+                        else rng.choice([Outcome.NO_SHOW, Outcome.GHOSTED, Outcome.DECLINED])
+                    )
                     prior_outcome = (first_at + timedelta(days=rng.uniform(1, 5)), kind)
             intent = _intent(rng, u, spam)
             wish_p = 0.15 + 0.6 * _sigmoid(1.5 * u)
             wishes = _WISH_ES if spanish else _WISH_EN
             wish = rng.choice(wishes) if rng.random() < wish_p else None
             decided = rng.random()
-            reply_after = None if decided < 0.1 or spam else timedelta(
-                minutes=rng.lognormvariate(2.0, 1.0))
-            messages.append(SyntheticInbound(
-                start, _text(rng, intent, spanish, services, wish), rng.choice(list(Channel)),
-                reply_after, decided > 0.8, 0,
-            ))
+            reply_after = (
+                None if decided < 0.1 or spam else timedelta(minutes=rng.lognormvariate(2.0, 1.0))
+            )
+            messages.append(
+                SyntheticInbound(
+                    start,
+                    _text(rng, intent, spanish, services, wish),
+                    rng.choice(list(Channel)),
+                    reply_after,
+                    decided > 0.8,
+                    0,
+                )
+            )
             graph = None
             if not spam and rng.random() < 0.55:
                 contributors = rng.randint(2, 14)
@@ -261,8 +383,11 @@ def generate(seed: int = DEMO_SEED, *, per_provider: int = 60) -> list[Synthetic
                 no_show = (1 - booked) * rng.uniform(0.1, 0.6)
                 graph = GraphFeatures(
                     network_state="dense" if contributors >= 10 else "sparse",
-                    outcome_shares={"booked": round(booked, 3), "no_show": round(no_show, 3),
-                                    "ghosted": round(1 - booked - no_show, 3)},
+                    outcome_shares={
+                        "booked": round(booked, 3),
+                        "no_show": round(no_show, 3),
+                        "ghosted": round(1 - booked - no_show, 3),
+                    },
                     contributors=contributors,
                     reachability=round(booked * contributors * rng.uniform(0.3, 0.8)),
                     days_to_outcome=round(rng.lognormvariate(math.log(4.0) - 0.5 * u, 0.5), 1),
@@ -279,21 +404,26 @@ def generate(seed: int = DEMO_SEED, *, per_provider: int = 60) -> list[Synthetic
                 if rng.random() < _sigmoid(lin):
                     kind = Outcome.BOOKED if rng.random() < 0.9 else Outcome.RESCHEDULED
                 else:
-                    kind = rng.choices([Outcome.GHOSTED, Outcome.DECLINED, Outcome.NO_SHOW],
-                                       weights=[0.55, 0.25, 0.2])[0]
+                    kind = rng.choices(
+                        [Outcome.GHOSTED, Outcome.DECLINED, Outcome.NO_SHOW],
+                        weights=[0.55, 0.25, 0.2],
+                    )[0]
                 outcome = (start + timedelta(days=rng.uniform(0.5, 10)), kind)
             name = f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
             phone = _phone(p, k, seed)
             email = f"demo{seed}.{p}.{k}@example.org" if rng.random() < 0.5 else None
-            out.append(SyntheticProspect(p, phone, email, name, messages, graph, prior_outcome,
-                                         outcome))
+            out.append(
+                SyntheticProspect(p, phone, email, name, messages, graph, prior_outcome, outcome)
+            )
     return out
 
 
 def _phone(provider: int, k: int, seed: int) -> str:
     n = (seed * 7919 + provider * 1000 + k) % 10000
     return {
-        "GB": f"07911 1{n:05d}", "ES": f"+34 610 {n:06d}", "US": f"(212) 736-{n:04d}",
+        "GB": f"07911 1{n:05d}",
+        "ES": f"+34 610 {n:06d}",
+        "US": f"(212) 736-{n:04d}",
     }[PHONE_REGION[provider]]
 
 
@@ -322,58 +452,92 @@ def seed_history(
         actor = providers[prospect.provider]
         graph = prospect.graph
 
-        def source(*, session: Session, actor: Person, prospect_id: str,
-                   _graph: GraphFeatures | None = graph) -> GraphFeatures | None:
+        def source(
+            *,
+            session: Session,
+            actor: Person,
+            prospect_id: str,
+            _graph: GraphFeatures | None = graph,
+        ) -> GraphFeatures | None:
             return _graph
 
         pending_outcome = prospect.prior_outcome
         for message in prospect.messages:
             ingested = prospects.ingest(
-                session=session, actor=actor, resolver=resolver,
+                session=session,
+                actor=actor,
+                resolver=resolver,
                 message=InboundMessage(
-                    channel=message.channel, sender_phone=prospect.phone,
-                    sender_email=prospect.email, sender_name=prospect.name,
-                    body=message.text, received_at=message.at,
+                    channel=message.channel,
+                    sender_phone=prospect.phone,
+                    sender_email=prospect.email,
+                    sender_name=prospect.name,
+                    body=message.text,
+                    received_at=message.at,
                 ),
             )
             if pending_outcome and pending_outcome[0] < message.at:
                 _outcome(session, actor, ingested.prospect.id, *pending_outcome)
                 pending_outcome = None
             _, draft = qualify.qualify_inbound(
-                session=session, actor=actor, touchpoint_id=ingested.touchpoint.id,
-                graph_source=source, received_at=message.at, scorer=scorers[actor.id],
+                session=session,
+                actor=actor,
+                touchpoint_id=ingested.touchpoint.id,
+                graph_source=source,
+                received_at=message.at,
+                scorer=scorers[actor.id],
                 profile=profiles[actor.id],
             )
             count += 1
             if message.reply_after is None:
-                approvals.discard_draft(session=session, actor=actor, draft_id=draft.id,
-                                        at=message.at + timedelta(minutes=30))
+                approvals.discard_draft(
+                    session=session,
+                    actor=actor,
+                    draft_id=draft.id,
+                    at=message.at + timedelta(minutes=30),
+                )
             elif message.reply_edit:
                 approvals.edit_and_approve(
-                    session=session, actor=actor, draft_id=draft.id,
+                    session=session,
+                    actor=actor,
+                    draft_id=draft.id,
                     body=draft.body + "\nP.S. Let me know if you have any questions.",
                     at=message.at + message.reply_after,
                 )
             else:
-                approvals.approve_draft(session=session, actor=actor, draft_id=draft.id,
-                                        at=message.at + message.reply_after)
+                approvals.approve_draft(
+                    session=session,
+                    actor=actor,
+                    draft_id=draft.id,
+                    at=message.at + message.reply_after,
+                )
             for i in range(message.followups):
-                session.add(Touchpoint(
-                    prospect_id=ingested.prospect.id, person_id=actor.id, kind="message",
-                    direction="outbound", channel=message.channel.value,
-                    body="Just following up on my last message.",
-                    occurred_at=message.at + timedelta(days=4 + 4 * i),
-                ))
+                session.add(
+                    Touchpoint(
+                        prospect_id=ingested.prospect.id,
+                        person_id=actor.id,
+                        kind="message",
+                        direction="outbound",
+                        channel=message.channel.value,
+                        body="Just following up on my last message.",
+                        occurred_at=message.at + timedelta(days=4 + 4 * i),
+                    )
+                )
         if prospect.outcome:
             _outcome(session, actor, ingested.prospect.id, *prospect.outcome)
     session.flush()
     return count
 
 
-def _outcome(session: Session, actor: Person, prospect_id: str, at: datetime,
-             kind: Outcome) -> None:
-    prospects.record_outcome(session=session, actor=actor, prospect_id=prospect_id,
-                             data=OutcomeIn(outcome=kind, occurred_at=at))
+def _outcome(
+    session: Session, actor: Person, prospect_id: str, at: datetime, kind: Outcome
+) -> None:
+    prospects.record_outcome(
+        session=session,
+        actor=actor,
+        prospect_id=prospect_id,
+        data=OutcomeIn(outcome=kind, occurred_at=at),
+    )
 
 
 def seed(*, session: Session, resolver: Resolver, providers: Sequence[Person]) -> int:
@@ -388,13 +552,21 @@ def seed(*, session: Session, resolver: Resolver, providers: Sequence[Person]) -
     by_id = {p.id: p for p in providers}
     done = select(Qualification.touchpoint_id)
     waiting = session.scalars(
-        select(Touchpoint).where(
-            Touchpoint.person_id.in_(list(by_id)), Touchpoint.direction == "inbound",
-            Touchpoint.kind == "message", Touchpoint.id.not_in(done),
-        ).order_by(Touchpoint.occurred_at)
+        select(Touchpoint)
+        .where(
+            Touchpoint.person_id.in_(list(by_id)),
+            Touchpoint.direction == "inbound",
+            Touchpoint.kind == "message",
+            Touchpoint.id.not_in(done),
+        )
+        .order_by(Touchpoint.occurred_at)
     )
     for touchpoint in list(waiting):
-        qualify.qualify_inbound(session=session, actor=by_id[touchpoint.person_id],
-                                touchpoint_id=touchpoint.id, received_at=touchpoint.occurred_at)
+        qualify.qualify_inbound(
+            session=session,
+            actor=by_id[touchpoint.person_id],
+            touchpoint_id=touchpoint.id,
+            received_at=touchpoint.occurred_at,
+        )
         count += 1
     return count

@@ -79,11 +79,22 @@ _WEEKDAYS = frozenset(
     ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 )
 _WISH_WORDS_ES = {
-    "today": "hoy", "tonight": "esta noche", "tomorrow": "mañana", "monday": "el lunes",
-    "tuesday": "el martes", "wednesday": "el miércoles", "thursday": "el jueves",
-    "friday": "el viernes", "saturday": "el sábado", "sunday": "el domingo",
-    "morning": "por la mañana", "afternoon": "por la tarde", "evening": "por la tarde-noche",
-    "weekend": "el fin de semana", "next week": "la semana que viene", "this week": "esta semana",
+    "today": "hoy",
+    "tonight": "esta noche",
+    "tomorrow": "mañana",
+    "monday": "el lunes",
+    "tuesday": "el martes",
+    "wednesday": "el miércoles",
+    "thursday": "el jueves",
+    "friday": "el viernes",
+    "saturday": "el sábado",
+    "sunday": "el domingo",
+    "morning": "por la mañana",
+    "afternoon": "por la tarde",
+    "evening": "por la tarde-noche",
+    "weekend": "el fin de semana",
+    "next week": "la semana que viene",
+    "this week": "esta semana",
 }
 
 

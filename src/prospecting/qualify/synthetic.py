@@ -40,13 +40,23 @@ def synthetic_examples(
         resolver = Resolver(KeyRing.parse("cs=" + "synthetic-throwaway-key-" + "x" * 16))
         with Session(engine) as session:
             people = [
-                identity.create_person(session=session, data=PersonCreate(
-                    display_name=f"Synthetic provider {i}", default_phone_region=region))
+                identity.create_person(
+                    session=session,
+                    data=PersonCreate(
+                        display_name=f"Synthetic provider {i}", default_phone_region=region
+                    ),
+                )
                 for i, region in enumerate(PHONE_REGION)
             ]
             seed_profiles(session=session, providers=people)
-            seed_history(session=session, resolver=resolver, providers=people, seed=seed,
-                         per_provider=per_provider, scorer=scorer)
+            seed_history(
+                session=session,
+                resolver=resolver,
+                providers=people,
+                seed=seed,
+                per_provider=per_provider,
+                scorer=scorer,
+            )
             examples = labelled_examples(session=session)
         engine.dispose()
     return examples
@@ -58,7 +68,10 @@ def build_cold_start(seed: int = COLD_START_SEED, *, per_provider: int = 150) ->
     from prospecting.qualify.training import prior_scorer
 
     examples = synthetic_examples(seed, per_provider=per_provider, scorer=prior_scorer())
-    result = fit([e.features for e in examples], [e.booked for e in examples],
-                 version="cold-start", seed=seed)
-    return {"version": 1, "seed": seed, **result.scorer.params(),
-            "metrics": result.metrics}
+    result = fit(
+        [e.features for e in examples],
+        [e.booked for e in examples],
+        version="cold-start",
+        seed=seed,
+    )
+    return {"version": 1, "seed": seed, **result.scorer.params(), "metrics": result.metrics}

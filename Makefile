@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+COVERAGE_FLOOR ?= 85
 
 .DEFAULT_GOAL := help
 
@@ -20,16 +21,17 @@ install: $(STAMP) ## Create .venv and install the package with its dev tools
 run: $(STAMP) ## Serve platform.api on :3060 (SQLite in ./data, dev network key, demo network)
 	$(BIN)/prospecting serve
 
-test: $(STAMP) ## ruff, mypy and the whole pytest suite (SQLite and PostgreSQL)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/mypy
-	$(BIN)/pytest
+test: lint ## lint, then the whole pytest suite (SQLite and PostgreSQL) with a coverage floor
+	$(BIN)/pytest --cov=prospecting --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 
-lint: $(STAMP) ## ruff and mypy only
-	$(BIN)/ruff check src tests bench
+lint: $(STAMP) ## ruff (lint + format check), the layer contract (import-linter) and mypy
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools
+	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-bench: $(STAMP) ## Resolver benchmark (prints records/s and peak memory)
+bench: $(STAMP) ## Startup and resolver benchmarks (print their figures)
+	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/resolver.py
 
 clean: ## Remove the venv, caches and local data

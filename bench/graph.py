@@ -31,10 +31,9 @@ import uvicorn
 from sqlalchemy import create_engine, insert, text
 
 from prospecting.app import create_app
-from prospecting.config import KeyRing, Settings
+from prospecting.config import Settings
 from prospecting.db import Stores, new_id, utcnow
 from prospecting.graph import dp, service
-from prospecting.graph.context import GraphContext
 from prospecting.graph.models import (
     Contribution,
     ProspectLink,
@@ -48,9 +47,12 @@ from prospecting.identity import service as identity
 from prospecting.identity.models import Person
 from prospecting.identity.schemas import PersonCreate
 from prospecting.migrations import upgrade_all
+from prospecting.prospects.identifiers import store_chain
 from prospecting.prospects.models import Prospect
 from prospecting.resolver.chain import Identifiers
-from prospecting.resolver.service import Resolver, store_chain
+from prospecting.resolver.keyring import KeyRing
+from prospecting.resolver.service import Resolver
+from prospecting.runtime import Context
 
 KEY = "b1=" + "bench-network-secret-" + "z" * 40
 CATEGORIES = ["therapy", "coaching", "fitness", "salon", "tutoring"]
@@ -247,7 +249,7 @@ def query_in_process(
         t = time.perf_counter()
         with stores.tenant() as tenant, stores.graph() as graph:
             actor = identity.get_person(session=tenant, person_id=asker_id)
-            ctx = GraphContext(tenant, graph, actor, settings, resolver)
+            ctx = Context(tenant, graph, actor, settings, resolver)
             service.query(ctx, GraphQueryIn(subject_key=key))
         times.append(time.perf_counter() - t)
     return times
@@ -317,7 +319,7 @@ def contribution_throughput(
     for pid in prospect_ids:
         with stores.tenant() as tenant, stores.graph() as graph:
             actor = identity.get_person(session=tenant, person_id=asker_id)
-            ctx = GraphContext(tenant, graph, actor, settings, resolver)
+            ctx = Context(tenant, graph, actor, settings, resolver)
             service.contribute(
                 ctx, ContributionIn(prospect_id=pid, outcome="booked", days_to_outcome=2.0)
             )

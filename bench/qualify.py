@@ -2,9 +2,9 @@
 
 Seeds the demo network (providers, profiles, a few hundred messages with outcomes) into a
 fresh SQLite store in a temp dir, then sends new inbound messages through the real service —
-`qualify.adapters.ingest_and_qualify_for`, the path the HTTP route and MCP tool take — one
-transaction (committed) per message, in process. Latency is wall time per message including
-the commit; `--workers 2` runs that many threads against the store (2 cores).
+`workflows.inbound.receive`, the path the HTTP route and MCP tool take — its tenant and graph
+transactions (committed) per message, in process. Latency is wall time per message including
+the commits; `--workers 2` runs that many threads against the store (2 cores).
 
     .venv/bin/python bench/qualify.py              # 500 messages, 1 worker
     .venv/bin/python bench/qualify.py --n 1000 --workers 2
@@ -21,15 +21,15 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import select
 
-from prospecting import demo
 from prospecting.config import load_settings
+from prospecting.demo import network as demo
+from prospecting.demo.qualify import generate
 from prospecting.identity.models import Person, Role
 from prospecting.migrations import upgrade_all
 from prospecting.prospects.schemas import InboundMessage
 from prospecting.qualify import intent
-from prospecting.qualify.adapters import ingest_and_qualify_for
-from prospecting.qualify.demo_data import generate
 from prospecting.runtime import Runtime
+from prospecting.workflows import inbound
 
 KEY = "b1=" + "bench-network-secret-" + "q" * 40
 
@@ -70,8 +70,8 @@ def main() -> None:
             demo.seed(session=session, resolver=runtime.resolver)
         seeded = time.perf_counter() - started
         with runtime.stores.tenant() as session:
-            providers = [
-                p.id
+            actors = [
+                p
                 for p in session.scalars(select(Person).order_by(Person.created_at))
                 if p.has_role(Role.PROVIDER)
             ]
@@ -82,12 +82,7 @@ def main() -> None:
         def run(chunk: list[tuple[int, InboundMessage]]) -> None:
             for who, message in chunk:
                 t0 = time.perf_counter()
-                with runtime.stores.tenant() as session:
-                    actor = session.get(Person, providers[who])
-                    assert actor is not None
-                    ingest_and_qualify_for(
-                        runtime, session=session, actor=actor, message=message, channel="cli"
-                    )
+                inbound.receive(runtime, actor=actors[who], message=message, channel="cli")
                 elapsed = time.perf_counter() - t0
                 with lock:
                     latencies.append(elapsed)

@@ -18,7 +18,6 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from prospecting.config import KeyRing
 from prospecting.db import Stores
 from prospecting.identity import service as identity
 from prospecting.identity.schemas import PersonCreate
@@ -26,6 +25,7 @@ from prospecting.migrations import upgrade
 from prospecting.prospects import service as prospects
 from prospecting.prospects.schemas import Channel, InboundMessage
 from prospecting.resolver.chain import normalize_identifiers
+from prospecting.resolver.keyring import KeyRing
 from prospecting.resolver.service import Resolver
 
 FIRST = [

@@ -16,12 +16,13 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from prospecting.app import create_app
-from prospecting.config import KeyRing, Settings
+from prospecting.config import Settings
 from prospecting.db import Stores
 from prospecting.identity import service as identity
 from prospecting.identity.models import Person, Role
 from prospecting.identity.schemas import PersonCreate
 from prospecting.migrations import upgrade_all
+from prospecting.resolver.keyring import KeyRing
 from prospecting.resolver.service import Resolver
 from prospecting.runtime import Runtime
 
@@ -171,7 +172,7 @@ def cli_env(settings: Settings) -> dict[str, str]:
 
 @pytest.fixture
 def runtime(settings: Settings) -> Iterator[Runtime]:
-    stores = Stores.from_urls(settings.resolved_tenant_url, settings.resolved_graph_url)
+    stores = Stores.from_settings(settings)
     rt = Runtime(settings=settings, stores=stores, resolver=Resolver(KeyRing.parse(TEST_KEY)))
     yield rt
     stores.dispose()

@@ -6,8 +6,9 @@ import stat
 
 import pytest
 
-from prospecting.config import KeyRing, load_settings
+from prospecting.config import load_settings
 from prospecting.errors import ConfigError
+from prospecting.resolver.keyring import KeyRing, load_keyring
 
 
 def test_defaults_are_the_embedded_sqlite_stores(tmp_path, monkeypatch):
@@ -33,14 +34,14 @@ def test_unknown_database_backend_is_refused(monkeypatch):
 def test_production_refuses_to_start_without_a_key(tmp_path):
     settings = load_settings(mode="production", data_dir=tmp_path)
     with pytest.raises(ConfigError, match="NETWORK_KEY"):
-        settings.load_keyring()
+        load_keyring(settings)
     assert not (tmp_path / "network.key").exists()
 
 
 def test_development_generates_a_private_key_once(tmp_path):
     settings = load_settings(mode="development", data_dir=tmp_path)
-    first = settings.load_keyring()
-    second = settings.load_keyring()
+    first = load_keyring(settings)
+    second = load_keyring(settings)
     path = tmp_path / "network.key"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert first.active.secret == second.active.secret
@@ -51,9 +52,9 @@ def test_development_generates_a_private_key_once(tmp_path):
 def test_key_file_with_rotation_lines(tmp_path):
     key_file = tmp_path / "keys"
     key_file.write_text("k1=" + "a" * 40 + "\nk2=" + "b" * 40 + "\n")
-    ring = load_settings(network_key_file=key_file, mode="production").load_keyring()
+    ring = load_keyring(load_settings(network_key_file=key_file, mode="production"))
     assert ring.active.key_id == "k2" and set(ring.keys) == {"k1", "k2"}
-    pinned = load_settings(network_key_file=key_file, network_key_id="k1").load_keyring()
+    pinned = load_keyring(load_settings(network_key_file=key_file, network_key_id="k1"))
     assert pinned.active.key_id == "k1"
 
 
@@ -69,4 +70,4 @@ def test_malformed_key_material(text, reason):
 def test_missing_key_file_is_a_clear_error(tmp_path):
     settings = load_settings(network_key_file=tmp_path / "nope", mode="production")
     with pytest.raises(ConfigError, match="PROSPECTING_NETWORK_KEY_FILE"):
-        settings.load_keyring()
+        load_keyring(settings)

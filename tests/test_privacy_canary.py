@@ -9,7 +9,7 @@ from mcp import Client
 from sqlalchemy import inspect, select, table, text
 
 from conftest import TEST_KEY
-from prospecting.mcp_server import build_server
+from prospecting.edges.mcp.server import build_server
 
 CANARY_PHONE = "+44 7400 654321"
 CANARY_E164 = "+447400654321"
@@ -30,7 +30,7 @@ CANARIES = [
 
 def _graph_dump(runtime) -> str:
     """Every value of every table in the graph store, as text."""
-    chunks = []
+    chunks: list[str] = []
     with runtime.stores.graph_engine.connect() as conn:
         inspector = inspect(conn)
         for name in inspector.get_table_names():

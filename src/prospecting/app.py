@@ -13,12 +13,12 @@ from sqlalchemy import text
 from starlette.applications import Starlette
 
 from prospecting.config import Settings, load_settings
-from prospecting.graph.api import router as graph_router
-from prospecting.http import get_runtime, install_error_handlers
-from prospecting.identity.api import router as identity_router
-from prospecting.mcp_server import build_server
-from prospecting.prospects.api import router as prospects_router
-from prospecting.qualify.api import router as qualify_router
+from prospecting.edges.http.deps import get_runtime, install_error_handlers
+from prospecting.edges.http.graph import router as graph_router
+from prospecting.edges.http.identity import router as identity_router
+from prospecting.edges.http.prospects import router as prospects_router
+from prospecting.edges.http.qualify import router as qualify_router
+from prospecting.edges.mcp.server import build_server
 from prospecting.runtime import Runtime
 
 API_TITLE = "prospecting — platform.api"

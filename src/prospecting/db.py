@@ -1,18 +1,39 @@
-"""Engines, sessions and declarative bases for the two stores."""
+"""Engines, sessions and declarative bases for the two stores, and the graph availability policy.
+
+The graph store is the contract's "network": it may be unreachable while the tenant store is
+fine. Its engine has connect and statement timeouts (a frozen link is cut by a watchdog, since a
+server-side timeout cannot answer through it), and one error listener turns any outage of that
+engine, and only that engine, into `GraphUnavailable`. After an outage the store is not tried
+again for `graph_retry_after_seconds`, so a dead link costs one timeout, not one per request.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import logging
+import socket
+import sqlite3
+import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import DateTime, Engine, MetaData, String, TypeDecorator, create_engine, event
-from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.engine import Dialect, ExceptionContext, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from prospecting.errors import GraphUnavailable, NotFound
+
+if TYPE_CHECKING:
+    from prospecting.config import Settings
+
+log = logging.getLogger("prospecting.graph")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -21,6 +42,9 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+SQLITE_BUSY_SECONDS = 30
+READ_ONLY = {"sqlite_begin": "DEFERRED"}
+"""Execution options of a read transaction: on SQLite it does not take the write lock."""
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -65,6 +89,24 @@ def utcnow() -> datetime:
 
 
 ID = String(32)
+_Owned = TypeVar("_Owned")
+
+
+def owned(
+    session: Session,
+    model: type[_Owned],
+    row_id: str,
+    *,
+    person_id: str,
+    kind: str,
+    lock: bool = False,
+) -> _Owned:
+    """The one ownership lookup: a tenant row of `person_id`, else NotFound (another tenant's
+    row answers exactly like a missing one). `lock` re-reads it under a row lock."""
+    row = session.get(model, row_id, with_for_update=lock or None, populate_existing=lock)
+    if row is None or getattr(row, "person_id", None) != person_id:
+        raise NotFound(kind)
+    return row
 
 
 def normalize_url(url: str) -> str:
@@ -75,7 +117,13 @@ def normalize_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    connect_timeout: int | None = None,
+    statement_timeout: float | None = None,
+    **kwargs: Any,
+) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a busy timeout on every connection.
 
     Parameters are hidden from logs and error messages: they carry tenant PII.
@@ -85,11 +133,28 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True, **kwargs)
+        busy = statement_timeout if statement_timeout is not None else SQLITE_BUSY_SECONDS
+        engine = create_engine(url, connect_args={"timeout": busy}, hide_parameters=True, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
+    connect_args: dict[str, Any] = {}
+    if connect_timeout is not None:
+        connect_args["connect_timeout"] = connect_timeout
+    if statement_timeout is not None:
+        connect_args["options"] = f"-c statement_timeout={int(statement_timeout * 1000)}"
+    # No pre-ping on a timed engine: a ping cannot be timed, and a dead connection is found
+    # (and the pool invalidated) by the first statement instead.
+    engine = create_engine(
+        url,
+        pool_pre_ping=statement_timeout is None,
+        hide_parameters=True,
+        connect_args=connect_args,
+        **kwargs,
+    )
+    if statement_timeout is not None:
+        _Watchdog(statement_timeout + 1.0).install(engine)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -101,9 +166,158 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin_immediate(conn: Any) -> None:
-    """Take the write lock at BEGIN so concurrent writers queue instead of failing mid-way."""
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+def _sqlite_begin(conn: Any) -> None:
+    """Writers take the write lock at BEGIN so they queue instead of failing mid-way; read
+    transactions (`READ_ONLY`) begin deferred and never wait on, or block, a writer (WAL)."""
+    mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+    conn.exec_driver_sql(f"BEGIN {'DEFERRED' if mode == 'DEFERRED' else 'IMMEDIATE'}")
+
+
+class _Watchdog:
+    """Cuts a PostgreSQL connection whose round trip to the server outlives the deadline.
+
+    The server's statement_timeout cancels a slow statement, but through a link that stopped
+    forwarding neither the cancel nor the error can arrive; shutting the socket down wakes the
+    waiting thread with a disconnect, which the pool treats as such.
+
+    It wraps the engine's own dialect calls that wait on the server, so it covers every
+    statement and also COMMIT and ROLLBACK, including the pool's rollback on return: cursor
+    events alone leave a commit on a frozen link waiting forever.
+    """
+
+    _CURSOR_CALLS = ("do_execute", "do_executemany", "do_execute_no_params")
+    _CONNECTION_CALLS = ("do_commit", "do_rollback")
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def install(self, engine: Engine) -> None:
+        # create_engine gives every engine a dialect instance of its own: this engine only.
+        dialect = engine.dialect
+        for name in self._CURSOR_CALLS:
+            setattr(dialect, name, self._guard(getattr(dialect, name), _cursor_connection))
+        for name in self._CONNECTION_CALLS:
+            setattr(dialect, name, self._guard(getattr(dialect, name), _same_connection))
+
+    def _guard(self, call: Callable[..., Any], target: Callable[[Any], Any]) -> Callable[..., Any]:
+        seconds = self.seconds
+
+        @functools.wraps(call)
+        def guarded(first: Any, *args: Any, **kwargs: Any) -> Any:
+            deadline = _Deadline(target(first))
+            timer = threading.Timer(seconds, deadline.expire)
+            timer.daemon = True
+            timer.start()
+            try:
+                return call(first, *args, **kwargs)
+            finally:
+                deadline.finish()
+                timer.cancel()
+
+        return guarded
+
+
+def _cursor_connection(cursor: Any) -> Any:
+    return cursor.connection
+
+
+def _same_connection(connection: Any) -> Any:
+    return connection
+
+
+class _Deadline:
+    """One guarded call: the timer cuts the connection only while the call is still running."""
+
+    def __init__(self, dbapi_conn: Any) -> None:
+        self._conn = dbapi_conn
+        self._lock = threading.Lock()
+        self._done = False
+
+    def finish(self) -> None:
+        with self._lock:
+            self._done = True
+
+    def expire(self) -> None:
+        with self._lock:
+            if not self._done:
+                _cut(self._conn)
+
+
+def _cut(dbapi_conn: Any) -> None:
+    """Shut the connection's socket down (not close it: the waiting thread owns the fd)."""
+    with contextlib.suppress(Exception):  # already closed or lost: nothing left to cut
+        fd = dbapi_conn.pgconn.socket
+        with socket.socket(fileno=socket.dup(fd)) as sock:
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+@dataclass
+class GraphAvailability:
+    """The one place a graph-store failure becomes `GraphUnavailable` (then 503 on writes,
+    a degraded answer on reads); a breaker skips the store for a while after an outage."""
+
+    retry_after: float
+    _open_until: float = field(default=0.0, repr=False)
+
+    def install(self, engine: Engine) -> None:
+        event.listen(engine, "handle_error", self._on_error)
+        event.listen(engine, "before_cursor_execute", self._check)
+        event.listen(engine, "do_connect", self._check_connect)
+
+    @property
+    def is_open(self) -> bool:
+        return time.monotonic() < self._open_until
+
+    def reset(self) -> None:
+        self._open_until = 0.0
+
+    def _check(self, conn: Any, *_args: Any) -> None:
+        """While open, no statement goes out; the connection is dropped, so the rollback that
+        follows does not go to the wire either (through a frozen link it would wait)."""
+        if self.is_open:
+            conn.invalidate()
+            self._reject()
+
+    def _check_connect(self, *_args: Any) -> None:
+        if self.is_open:
+            self._reject()
+
+    @staticmethod
+    def _reject() -> None:
+        raise GraphUnavailable("the graph store is unreachable; try again later")
+
+    def _on_error(self, context: ExceptionContext) -> None:
+        if isinstance(context.original_exception, GraphUnavailable):
+            raise context.original_exception
+        if not _is_outage(context.original_exception, context.is_disconnect):
+            return
+        self._open_until = time.monotonic() + self.retry_after
+        log.warning(
+            "graph store unreachable; degraded mode until it answers again",
+            extra={
+                "graph_operation": "store",
+                "error_class": type(context.original_exception).__name__,
+            },
+        )
+        raise GraphUnavailable("the graph store is unreachable; try again later") from None
+
+
+def _is_outage(exc: BaseException, is_disconnect: bool) -> bool:
+    """Connection loss, timeouts and a store too busy to answer; not a bad statement."""
+    if is_disconnect:
+        return True
+    if isinstance(exc, sqlite3.OperationalError):
+        text = str(exc)
+        return any(m in text for m in ("locked", "unable to open", "disk I/O", "busy"))
+    sqlstate = getattr(exc, "sqlstate", None)
+    if sqlstate is not None:
+        return str(sqlstate).startswith(("08", "57"))  # connection exception, operator intervention
+    module = type(exc).__module__ or ""
+    return module.startswith("psycopg") and type(exc).__name__ in {
+        "OperationalError",
+        "InterfaceError",
+        "ConnectionTimeout",
+    }
 
 
 @dataclass
@@ -112,14 +326,31 @@ class Stores:
 
     tenant_engine: Engine
     graph_engine: Engine
+    graph_availability: GraphAvailability | None = None
 
     def __post_init__(self) -> None:
         self.tenant_sessions = sessionmaker(self.tenant_engine, expire_on_commit=False)
+        self.tenant_read_sessions = sessionmaker(
+            self.tenant_engine.execution_options(**READ_ONLY), expire_on_commit=False
+        )
         self.graph_sessions = sessionmaker(self.graph_engine, expire_on_commit=False)
+        if self.graph_availability is None:
+            self.graph_availability = GraphAvailability(retry_after=0.0)
+        self.graph_availability.install(self.graph_engine)
 
     @classmethod
     def from_urls(cls, tenant_url: str, graph_url: str) -> Stores:
         return cls(make_engine(tenant_url), make_engine(graph_url))
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Stores:
+        graph = make_engine(
+            settings.resolved_graph_url,
+            connect_timeout=settings.graph_connect_timeout_seconds,
+            statement_timeout=settings.graph_statement_timeout_seconds,
+        )
+        availability = GraphAvailability(retry_after=settings.graph_retry_after_seconds)
+        return cls(make_engine(settings.resolved_tenant_url), graph, availability)
 
     @contextmanager
     def tenant(self) -> Iterator[Session]:
@@ -128,9 +359,25 @@ class Stores:
             yield session
 
     @contextmanager
-    def graph(self) -> Iterator[Session]:
-        with self.graph_sessions.begin() as session:
+    def tenant_read(self) -> Iterator[Session]:
+        """A read transaction that never takes (or waits for) SQLite's write lock."""
+        with self.tenant_read_sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def graph(self) -> Iterator[Session]:
+        """One graph transaction. A read path that degraded rolls back inside; then there is
+        nothing left to commit."""
+        session = self.graph_sessions()
+        try:
+            yield session
+            if session.in_transaction():
+                session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
 
     def dispose(self) -> None:
         self.tenant_engine.dispose()

@@ -9,14 +9,14 @@ import threading
 from sqlalchemy import func, select
 
 from graph.conftest import PHONE, Net
-from prospecting.config import KeyRing
 from prospecting.graph import dp
-from prospecting.graph.context import GraphContext
 from prospecting.graph.contribute import contribute, fingerprint
 from prospecting.graph.models import Contribution, SubjectBudget
 from prospecting.graph.schemas import ContributionIn
 from prospecting.identity.service import get_person
+from prospecting.resolver.keyring import KeyRing
 from prospecting.resolver.service import Resolver
+from prospecting.runtime import Context
 
 
 def test_contribution_is_consent_gated_per_policy(net: Net) -> None:
@@ -90,7 +90,7 @@ def test_fifty_concurrent_identical_contributions_leave_one_row(net: Net, runtim
             barrier.wait()
             with runtime.stores.tenant() as tenant, runtime.stores.graph() as graph:
                 actor = get_person(session=tenant, person_id=p.id)
-                ctx = GraphContext(tenant, graph, actor, runtime.settings, runtime.resolver)
+                ctx = Context(tenant, graph, actor, runtime.settings, runtime.resolver)
                 results.append(contribute(ctx, data).id)
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)

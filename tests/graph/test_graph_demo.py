@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from prospecting import demo
+from prospecting.demo import network as demo
+from prospecting.demo.graph import seed_graph
 from prospecting.graph import service
-from prospecting.graph.context import GraphContext
-from prospecting.graph.demo import seed_graph
 from prospecting.graph.models import ConsentEvent
 from prospecting.graph.schemas import GraphQueryIn
 from prospecting.identity.models import Person
 from prospecting.prospects.models import Prospect
+from prospecting.runtime import Context
 
 
 def test_demo_graph_seed_contributes_every_recorded_outcome(runtime) -> None:
@@ -28,7 +28,7 @@ def test_demo_graph_seed_contributes_every_recorded_outcome(runtime) -> None:
                 Prospect.person_id == salon.id, Prospect.phone_e164 == "+447911123456"
             )
         )
-        ctx = GraphContext(tenant, graph, salon, runtime.settings, runtime.resolver)
+        ctx = Context(tenant, graph, salon, runtime.settings, runtime.resolver)
         answer = service.query(ctx, GraphQueryIn(prospect_id=jamie.id))
     # Two peers (the therapist and the trainer) know Jamie: enough for an answer.
     assert answer.state == "ok" and answer.contributors == 2

@@ -7,12 +7,12 @@ from dataclasses import replace
 import pytest
 
 from prospecting.graph import consent, service
-from prospecting.graph.context import GraphContext
 from prospecting.graph.schemas import ConsentChange, ContributionIn, GraphQueryIn
 from prospecting.identity.service import get_person
+from prospecting.prospects.identifiers import store_chain
 from prospecting.prospects.models import Prospect
 from prospecting.resolver.chain import Identifiers
-from prospecting.resolver.service import store_chain
+from prospecting.runtime import Context
 
 TRUTH = {
     "booked": 50,
@@ -36,9 +36,9 @@ def test_histogram_band_covers_the_truth_for_a_synthetic_network(runtime, make_p
     providers = [make_provider() for _ in range(PROVIDERS + 1)]
     with rt.stores.tenant() as tenant, rt.stores.graph() as graph:
 
-        def ctx_for(i: int) -> GraphContext:
+        def ctx_for(i: int) -> Context:
             actor = get_person(session=tenant, person_id=providers[i].id)
-            return GraphContext(tenant, graph, actor, rt.settings, rt.resolver)
+            return Context(tenant, graph, actor, rt.settings, rt.resolver)
 
         for i in range(PROVIDERS + 1):
             for action in ("contribute_all", "query_on"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,19 +13,31 @@ from sqlalchemy import delete, update
 from graph.conftest import EMAIL, PHONE, Net
 from prospecting.app import create_app
 from prospecting.db import Stores, make_engine
-from prospecting.graph import optout
 from prospecting.graph import query as graph_query
-from prospecting.graph.context import GraphContext
 from prospecting.graph.models import ProviderConsent, SubjectAttribution
-from prospecting.graph.optout import subject_opt_out
-from prospecting.graph.schemas import OptOutIn
+from prospecting.graph.schemas import GraphQueryIn, OptOutIn
 from prospecting.identity.models import Role
 from prospecting.identity.service import get_person
+from prospecting.runtime import Context
+from prospecting.workflows import erasure
 
 UNREACHABLE = "postgresql://postgres@127.0.0.1:1/graph_is_partitioned"
 
 
-def _contributors(net: Net, n: int, *, phone: str = PHONE, attribute: bool = False) -> list:
+def _query_with(runtime, person_id: str, prospect_id: str, *, between) -> dict[str, Any]:
+    """graph_query's two public phases with `between` committing in another transaction after
+    the snapshot and before the re-check (what a concurrent erasure or revocation does)."""
+    data = GraphQueryIn(prospect_id=prospect_id)
+    with runtime.stores.tenant_read() as tenant, runtime.stores.graph() as graph:
+        actor = get_person(session=tenant, person_id=person_id)
+        ctx = Context(tenant, graph, actor, runtime.settings, runtime.resolver)
+        snap = graph_query.snapshot(ctx, data)
+        between()
+        answer = graph_query.finish(ctx, snap, "query", data)
+    return answer.model_dump(mode="json")
+
+
+def _contributors(net: Net, n: int, *, phone: str = PHONE, attribute: bool = False) -> list[Any]:
     out = []
     for _ in range(n):
         p = net.provider("contribute_all", "query_on")
@@ -90,15 +103,14 @@ def test_subject_erased_mid_query_returns_the_sentinel_and_no_aggregates(
     }
 
     def erase_now() -> None:
-        with runtime.stores.graph() as graph:
-            ctx = GraphContext(None, graph, officer, runtime.settings, runtime.resolver)  # type: ignore[arg-type]
-            subject_opt_out(ctx, OptOutIn(subject_key=key, provenance=provenance))
+        erasure.subject_opt_out(
+            runtime,
+            actor=officer,
+            data=OptOutIn(subject_key=key, provenance=provenance),
+            channel="http",
+        )
 
-    # The asker's request holds the tenant store (a SQLite write lock) while this runs, so the
-    # tenant-side strip of graph features is left out here (covered in test_graph_optout).
-    monkeypatch.setattr(optout, "_strip_qualifications", lambda ctx, ids: None)
-    monkeypatch.setattr(graph_query, "before_recheck", erase_now)
-    answer = net.query(asker, prospect_id=pid)
+    answer = _query_with(runtime, asker.id, pid, between=erase_now)
     assert answer["state"] == "subject_opted_out" and answer["sentinel_reason"] == "erased"
     for field in ("histogram", "fingerprint", "velocity", "contributors"):
         assert answer[field] is None
@@ -128,11 +140,9 @@ def test_consent_revoked_mid_query_is_denied_for_that_subject_only(
                 )
             )
 
-    monkeypatch.setattr(graph_query, "before_recheck", unattribute_now)
-    answer = net.query(asker, prospect_id=pid1)
+    answer = _query_with(runtime, asker.id, pid1, between=unattribute_now)
     assert answer["state"] == "subject_opted_out"
     assert answer["sentinel_reason"] == "consent_revoked" and answer["histogram"] is None
-    monkeypatch.undo()
     second = net.query(asker, prospect_id=pid2)
     assert second["state"] == "ok"
     assert {a["provider_id"] for a in second["attribution"]} == {p.id for p, _ in first}
@@ -145,7 +155,6 @@ def test_consent_revoked_mid_query_is_denied_for_that_subject_only(
                 .values(query_enabled=False)
             )
 
-    monkeypatch.setattr(graph_query, "before_recheck", asker_revokes_now)
-    revoked = net.query(asker, prospect_id=pid2)
+    revoked = _query_with(runtime, asker.id, pid2, between=asker_revokes_now)
     assert revoked["state"] == "subject_opted_out" and revoked["histogram"] is None
     assert revoked["sentinel_reason"] == "consent_revoked"

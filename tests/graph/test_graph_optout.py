@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, or_, select
 
 from graph.conftest import EMAIL, PHONE, Net
@@ -25,7 +27,7 @@ PROVENANCE = {
 }
 
 
-def _subject(net: Net) -> tuple[str, list]:
+def _subject(net: Net) -> tuple[str, list[Any]]:
     peers = []
     for _ in range(3):
         p = net.provider("contribute_all", "query_on")

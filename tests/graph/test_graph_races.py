@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import threading
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from graph.conftest import PHONE, Net
-from prospecting.db import make_engine
+from prospecting.db import Stores, make_engine
+from prospecting.errors import GraphUnavailable
 from prospecting.graph import query as graph_query
 from prospecting.graph.consent import change
-from prospecting.graph.context import GraphContext, is_graph_unreachable
 from prospecting.graph.models import ConsentEvent, ProviderConsent
 from prospecting.graph.schemas import ConsentAction, ConsentChange
 from prospecting.identity.service import get_person
+from prospecting.runtime import Context
 
 UNREACHABLE = "postgresql://postgres@127.0.0.1:1/graph_is_partitioned"
 
@@ -35,7 +34,7 @@ def test_concurrent_first_consent_changes_create_one_row_and_no_error(net: Net, 
             barrier.wait()
             with runtime.stores.tenant() as tenant, runtime.stores.graph() as graph:
                 actor = get_person(session=tenant, person_id=p.id)
-                ctx = GraphContext(tenant, graph, actor, runtime.settings, runtime.resolver)
+                ctx = Context(tenant, graph, actor, runtime.settings, runtime.resolver)
                 change(ctx, ConsentChange(action=action))
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
@@ -56,14 +55,22 @@ def test_concurrent_first_consent_changes_create_one_row_and_no_error(net: Net, 
         assert events == n
 
 
-def test_graph_unreachable_only_when_the_graph_engine_is(runtime) -> None:
-    err = OperationalError("SELECT 1", {}, Exception("boom"))
-    with Session(bind=make_engine(UNREACHABLE)) as down:
-        assert is_graph_unreachable(err, SimpleNamespace(graph=down))  # type: ignore[arg-type]
-    with runtime.stores.graph() as up:
-        ctx: Any = SimpleNamespace(graph=up)
-        assert not is_graph_unreachable(err, ctx)
-        assert not is_graph_unreachable(ValueError("x"), ctx)
+def test_graph_unavailable_only_from_the_graph_engine(runtime) -> None:
+    """The graph engine's listener turns its outage into GraphUnavailable; the same failure
+    on the tenant engine, or a bad statement on the graph engine, stays what it is."""
+    down = Stores(runtime.stores.tenant_engine, make_engine(UNREACHABLE))
+    with pytest.raises(GraphUnavailable), down.graph() as graph:
+        graph.execute(text("SELECT 1"))
+    tenant_down = Stores(make_engine(UNREACHABLE), runtime.stores.graph_engine)
+    with pytest.raises(OperationalError), tenant_down.tenant() as tenant:
+        tenant.execute(text("SELECT 1"))
+    bad_statement = (
+        ProgrammingError
+        if runtime.stores.graph_engine.dialect.name == "postgresql"
+        else OperationalError
+    )
+    with pytest.raises(bad_statement), runtime.stores.graph() as graph:
+        graph.execute(text("SELECT * FROM no_such_table"))
 
 
 def test_a_tenant_store_error_is_not_reported_as_a_degraded_graph(
@@ -72,7 +79,7 @@ def test_a_tenant_store_error_is_not_reported_as_a_degraded_graph(
     asker = net.provider("query_on")
     pid = net.inbound(asker, phone=PHONE)
 
-    real, calls = graph_query.own_prospect, []
+    real, calls = graph_query.own_prospect, []  # type: ignore[attr-defined]
 
     def tenant_down_once(*args: Any, **kw: Any) -> Any:
         calls.append(1)

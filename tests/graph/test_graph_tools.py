@@ -7,8 +7,8 @@ from mcp import Client
 
 from graph.conftest import GRAPH_TOOLS, PHONE, Net
 from mcp_helpers import http_client, running_app
+from prospecting.edges.mcp.server import build_server
 from prospecting.identity.models import Role
-from prospecting.mcp_server import build_server
 
 
 def test_in_memory_session_consents_contributes_and_queries(runtime, net: Net) -> None:

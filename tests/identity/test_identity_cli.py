@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
-from prospecting.cli import app
+from prospecting.edges.cli.main import app
 
 runner = CliRunner()
 

@@ -7,7 +7,7 @@ import pytest
 from mcp import Client
 
 from mcp_helpers import http_client, running_app
-from prospecting.mcp_server import build_server
+from prospecting.edges.mcp.server import build_server
 
 MESSAGE = {"channel": "sms", "sender_phone": "07911 123456", "body": "Any slots on Friday?"}
 

@@ -50,3 +50,34 @@ def all_tables() -> tuple[Any, ...]:
     )
 
     return (Prospect, Touchpoint, Qualification, Draft, OutboxItem, DraftingProfile, ScoringModel)
+
+
+def ingest_and_qualify(
+    *,
+    session: Any,
+    actor: Any,
+    resolver: Any,
+    message: Any,
+    graph: Any = None,
+    refiner: Any = None,
+) -> Any:
+    """Ingest and qualify in one test transaction with a given graph signal (the inbound
+    workflow does the same across its own transactions, reading the graph in between)."""
+    from prospecting.prospects import service as prospects
+    from prospecting.qualify import reads
+    from prospecting.qualify.schemas import QualifiedInbound
+    from prospecting.qualify.service import qualify_inbound
+
+    ingested = prospects.ingest(session=session, actor=actor, resolver=resolver, message=message)
+    qualification, draft = qualify_inbound(
+        session=session,
+        actor=actor,
+        touchpoint_id=ingested.touchpoint.id,
+        graph=graph,
+        refiner=refiner,
+    )
+    return QualifiedInbound(
+        ingest=ingested.as_result(),
+        qualification=reads.qualification_out(qualification),
+        draft=reads.draft_out(draft),
+    )

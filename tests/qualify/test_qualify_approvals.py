@@ -10,8 +10,8 @@ from prospecting.errors import Conflict
 from prospecting.identity.service import get_person
 from prospecting.prospects.models import Touchpoint
 from prospecting.qualify import approvals, outbox
-from prospecting.qualify.adapters import dispatch_outbox
 from prospecting.qualify.models import OutboxItem
+from prospecting.workflows.delivery import dispatch_outbox
 from qualify.qualify_factories import BOOKING, all_tables, count_rows
 
 
@@ -30,12 +30,12 @@ def _draft(client, provider, phone: str = "07911 123456") -> str:
         "/qualify/inbound", json=BOOKING | {"sender_phone": phone}, headers=provider.headers
     )
     assert response.status_code == 201, response.text
-    return response.json()["draft"]["id"]
+    return str(response.json()["draft"]["id"])
 
 
 def _outbound(runtime) -> int:
     with runtime.stores.tenant() as session:
-        return session.query(Touchpoint).filter_by(direction="outbound").count()
+        return int(session.query(Touchpoint).filter_by(direction="outbound").count())
 
 
 def test_two_concurrent_approvals_give_one_outbound_and_one_conflict(

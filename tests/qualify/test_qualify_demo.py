@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from prospecting import demo
-from prospecting.qualify import demo_data
+from prospecting.demo import network as demo
+from prospecting.demo import qualify as demo_data
 from prospecting.qualify.models import Draft, DraftingProfile, Qualification
 
 

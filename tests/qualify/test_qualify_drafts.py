@@ -8,12 +8,12 @@ import httpx
 import pytest
 
 from prospecting.prospects.schemas import InboundMessage
-from prospecting.qualify import service
+from prospecting.qualify import profile as service
 from prospecting.qualify.drafts import build_draft, facts, guard_refinement
 from prospecting.qualify.intent import Entities, Intent
 from prospecting.qualify.refine import OpenAICompatibleRefiner, RefineRequest, refine
 from prospecting.qualify.schemas import ProfileIn
-from qualify.qualify_factories import BOOKING, PROFILE
+from qualify.qualify_factories import BOOKING, PROFILE, ingest_and_qualify
 
 
 def _intent(
@@ -144,14 +144,14 @@ def test_service_falls_back_to_the_offline_draft_with_a_failing_endpoint(runtime
 
         me = get_person(session=session, person_id=provider.id)
         service.update_profile(session=session, actor=me, data=ProfileIn.model_validate(PROFILE))
-        failed = service.ingest_and_qualify(
+        failed = ingest_and_qualify(
             session=session,
             actor=me,
             resolver=runtime.resolver,
             message=InboundMessage.model_validate(BOOKING),
             refiner=_refiner(None),
         )
-        refined = service.ingest_and_qualify(
+        refined = ingest_and_qualify(
             session=session,
             actor=me,
             resolver=runtime.resolver,
@@ -183,7 +183,7 @@ def test_the_external_endpoint_never_sees_the_prospects_phone_email_or_name(runt
 
         me = get_person(session=session, person_id=provider.id)
         service.update_profile(session=session, actor=me, data=ProfileIn.model_validate(PROFILE))
-        service.ingest_and_qualify(
+        ingest_and_qualify(
             session=session,
             actor=me,
             resolver=runtime.resolver,

@@ -89,24 +89,26 @@ def test_an_unreachable_graph_store_is_degraded_not_empty(client, runtime, make_
 
 def test_each_adapter_passes_its_own_channel_to_the_graph(runtime, make_provider, monkeypatch):
     from prospecting.graph import service as graph_service
+    from prospecting.graph.schemas import GraphSignals
     from prospecting.identity.service import get_person
     from prospecting.prospects.schemas import InboundMessage
-    from prospecting.qualify.adapters import ingest_and_qualify_for
+    from prospecting.runtime import Channel
+    from prospecting.workflows import inbound
 
     channels = []
-    monkeypatch.setattr(
-        graph_service, "link_on_creation", lambda ctx, prospect_id: channels.append(ctx.channel)
-    )
+
+    def record(ctx, prospect_id):
+        channels.append(ctx.channel)
+        return GraphSignals(state="not_linked")
+
+    monkeypatch.setattr(graph_service, "inbound_signals", record)
     provider = make_provider()
     with runtime.stores.tenant() as session:
         me = get_person(session=session, person_id=provider.id)
-        for i, channel in enumerate(("mcp", "cli", "http")):
-            message = {"channel": "sms", "sender_phone": f"07911 20000{i}", "body": "Hi"}
-            ingest_and_qualify_for(
-                runtime,
-                session=session,
-                actor=me,
-                channel=channel,
-                message=InboundMessage.model_validate(message),
-            )
+    edges: tuple[Channel, ...] = ("mcp", "cli", "http")
+    for i, channel in enumerate(edges):
+        message = {"channel": "sms", "sender_phone": f"07911 20000{i}", "body": "Hi"}
+        inbound.receive(
+            runtime, actor=me, channel=channel, message=InboundMessage.model_validate(message)
+        )
     assert channels == ["mcp", "cli", "http"]

@@ -122,28 +122,34 @@ def test_fit_is_calibrated_and_monotone_on_synthetic_outcomes():
     assert abs(float(np.mean(predicted)) - float(np.mean(labels))) < 0.05
 
 
+def _band(estimate: float):
+    from prospecting.graph.schemas import Band
+
+    return Band(estimate=estimate, lower=max(estimate - 0.1, 0.0), upper=estimate + 0.1)
+
+
 def test_graph_signals_from_the_graph_map_onto_scoring_features():
-    from types import SimpleNamespace
+    from prospecting.graph.schemas import Fingerprint, GraphSignals, Velocity
 
-    from prospecting.qualify.signals import from_graph_signals
-
-    band = SimpleNamespace
-    signals = SimpleNamespace(
+    signals = GraphSignals(
+        state="ok",
         contributors=4,
         outcome_shares={"booked": 0.75, "no_show": 0.25},
-        fingerprint=SimpleNamespace(
-            booked_share=band(estimate=0.7),
-            no_show_share=band(estimate=0.2),
-            ghost_share=band(estimate=0.1),
+        fingerprint=Fingerprint(
+            booked_share=_band(0.7),
+            no_show_share=_band(0.2),
+            ghost_share=_band(0.1),
+            profile="books",
         ),
-        velocity=SimpleNamespace(mean_days=band(estimate=3.0)),
+        velocity=Velocity(mean_days=_band(3.0), n_reports=4),
+        peers_with_positive_outcome=2,
         budget_exhausted=False,
     )
-    features = from_graph_signals(signals, reachability=2)
+    features = GraphFeatures.from_signals(signals)
     assert features is not None and features.network_state is None  # never guessed
     assert not features.budget_exhausted and not features.degraded
     assert features.days_to_outcome == 3.0 and features.reachability == 2
-    assert from_graph_signals(None) is None
+    assert GraphFeatures.from_signals(GraphSignals(state="not_linked")) is None
     scored = cold_start_scorer().score(_features(graph=features))
     assert any(f["reason"] == "network: booked with 2 other providers" for f in scored.factors) or (
         any(f["feature"].startswith("graph_") for f in scored.factors)
@@ -151,24 +157,20 @@ def test_graph_signals_from_the_graph_map_onto_scoring_features():
 
 
 def test_graph_network_states_and_a_spent_budget_reach_the_qualification():
-    from types import SimpleNamespace
+    from prospecting.graph.schemas import GraphScope, GraphSignals, NetworkState
+    from prospecting.qualify.signals import NETWORK_STATES
 
-    from prospecting.graph.schemas import NetworkState
-    from prospecting.qualify.signals import NETWORK_STATES, from_graph_signals
-
-    assert set(NETWORK_STATES) == set(NetworkState.model_fields["state"].annotation.__args__)
-    many = SimpleNamespace(
-        contributors=80,
-        outcome_shares={"booked": 1.0},
-        fingerprint=None,
-        velocity=None,
-        budget_exhausted=True,
+    annotation = NetworkState.model_fields["state"].annotation
+    assert set(NETWORK_STATES) == set(getattr(annotation, "__args__", ()))
+    many = GraphSignals(
+        state="ok", contributors=80, outcome_shares={"booked": 1.0}, budget_exhausted=True
     )
-    features = from_graph_signals(many)
+    features = GraphFeatures.from_signals(many)
     assert features is not None and features.network_state is None
     assert features.budget_exhausted and not features.degraded
     assert graph_features(features)["graph_present"] == 1.0
-    given = from_graph_signals(SimpleNamespace(**vars(many), network_state="growing"))
+    growing = NetworkState(state="growing", consented_peers=20, scope=GraphScope())
+    given = GraphFeatures.from_signals(many.model_copy(update={"network": growing}))
     assert given is not None and given.network_state == "growing"
 
 
@@ -177,8 +179,8 @@ def test_budget_exhausted_and_unreachable_graph_are_surfaced_on_the_qualificatio
 ):
     from prospecting.identity.service import get_person
     from prospecting.prospects.schemas import InboundMessage
-    from prospecting.qualify import service
-    from qualify.qualify_factories import BOOKING
+    from prospecting.qualify import reads as service
+    from qualify.qualify_factories import BOOKING, ingest_and_qualify
 
     provider = make_provider()
     spent = GraphFeatures(outcome_shares={"booked": 0.5}, contributors=3, budget_exhausted=True)
@@ -189,12 +191,12 @@ def test_budget_exhausted_and_unreachable_graph_are_surfaced_on_the_qualificatio
             ("spent", spent, "07911 100001"),
             ("down", GraphFeatures(degraded=True), "07911 100002"),
         ):
-            out[name] = service.ingest_and_qualify(
+            out[name] = ingest_and_qualify(
                 session=session,
                 actor=me,
                 resolver=runtime.resolver,
                 message=InboundMessage.model_validate(BOOKING | {"sender_phone": phone}),
-                graph_source=lambda graph=graph, **_: graph,
+                graph=graph,
             ).qualification
         rows, _ = service.list_drafts(session=session, actor=me)
         reread = {d.qualification.id: d.qualification for d in service.draft_details(session, rows)}

@@ -9,7 +9,7 @@ from mcp import Client
 from mcp.types import CreateMessageResult, TextContent
 
 from mcp_helpers import http_client, running_app
-from prospecting.mcp_server import build_server
+from prospecting.edges.mcp.server import build_server
 from qualify.qualify_factories import BOOKING, PROFILE
 
 TOOLS = {

@@ -7,9 +7,11 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from prospecting.cli import app
+from prospecting.demo import qualify as demo_data
+from prospecting.edges.cli.main import app
 from prospecting.identity.service import get_person
-from prospecting.qualify import demo_data, measure, training
+from prospecting.qualify import evaluate as measure
+from prospecting.qualify import training
 from prospecting.qualify.models import ScoringModel
 from qualify.qualify_factories import count_rows
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from conftest import TEST_KEY
-from prospecting.config import KeyRing
 from prospecting.identity.service import get_person
 from prospecting.prospects import service
+from prospecting.prospects.identifiers import rehash_all
 from prospecting.prospects.models import ProspectIdentifier
 from prospecting.prospects.schemas import Channel, InboundMessage
-from prospecting.resolver.service import Resolver, rehash_all
+from prospecting.resolver.keyring import KeyRing
+from prospecting.resolver.service import Resolver
 
 NEW_KEY = "t2=" + "rotated-network-secret-" + "y" * 40
 

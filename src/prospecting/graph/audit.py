@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from prospecting.graph.context import GraphContext
 from prospecting.graph.models import QueryAudit, QueryAuditContributor
 from prospecting.graph.schemas import AuditEntry
+from prospecting.runtime import Context
 
 MAX_ENTRIES = 200
 
@@ -46,7 +46,7 @@ def record(
     return row
 
 
-def entries(ctx: GraphContext, *, limit: int = 50) -> list[AuditEntry]:
+def entries(ctx: Context, *, limit: int = 50) -> list[AuditEntry]:
     """Audit rows about the caller: as consumer, and as a contributor to someone's answer."""
     limit = max(1, min(limit, MAX_ENTRIES))
     mine = ctx.graph.scalars(

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from prospecting.db import utcnow
 from prospecting.errors import InvalidInput, NotFound, PermissionDenied
-from prospecting.graph.context import GraphContext
+from prospecting.graph.local import own_prospect
 from prospecting.graph.models import (
     ConsentEvent,
     ContributePolicy,
@@ -34,7 +34,8 @@ from prospecting.graph.models import (
     SubjectAttribution,
 )
 from prospecting.graph.schemas import ConsentAction, ConsentChange, ConsentState, OrgPolicyIn
-from prospecting.identity.models import OrgMembership
+from prospecting.identity import service as identity
+from prospecting.runtime import Context
 
 Source = Literal["own", "org", "default"]
 _Row = TypeVar("_Row", ProviderConsent, OrgPolicy)
@@ -72,28 +73,21 @@ def effective_many(
     }
     undecided = [pid for pid in ids if pid not in own or None in own[pid][:2]]
     orgs_of: dict[str, list[tuple[str, bool]]] = {}
-    if undecided:
-        memberships = tenant.execute(
-            select(OrgMembership.person_id, OrgMembership.org_id).where(
-                OrgMembership.person_id.in_(undecided)
+    memberships = identity.org_ids_by_person(session=tenant, person_ids=undecided)
+    org_ids = {org_id for orgs in memberships.values() for org_id in orgs}
+    if org_ids:
+        policies = {
+            row[0]: (row[1], row[2])
+            for row in graph.execute(
+                select(
+                    OrgPolicy.org_id, OrgPolicy.contribute_policy, OrgPolicy.query_enabled
+                ).where(OrgPolicy.org_id.in_(org_ids))
             )
-        ).all()
-        org_ids = {org_id for _, org_id in memberships}
-        policies = (
-            {
-                row[0]: (row[1], row[2])
-                for row in graph.execute(
-                    select(
-                        OrgPolicy.org_id, OrgPolicy.contribute_policy, OrgPolicy.query_enabled
-                    ).where(OrgPolicy.org_id.in_(org_ids))
-                )
-            }
-            if org_ids
-            else {}
-        )
-        for person_id, org_id in memberships:
-            if org_id in policies:
-                orgs_of.setdefault(person_id, []).append(policies[org_id])
+        }
+        for person_id, orgs in memberships.items():
+            for org_id in orgs:
+                if org_id in policies:
+                    orgs_of.setdefault(person_id, []).append(policies[org_id])
     return {pid: _effective(own.get(pid), orgs_of.get(pid, [])) for pid in ids}
 
 
@@ -118,12 +112,12 @@ def _effective(own: Own | None, orgs: list[tuple[str, bool]]) -> Effective:
     return Effective(contribute, c_src, query, q_src, revoked, last_revoked_at)
 
 
-def effective(ctx: GraphContext, person_id: str | None = None) -> Effective:
+def effective(ctx: Context, person_id: str | None = None) -> Effective:
     pid = person_id or ctx.actor.id
     return effective_many(ctx.tenant, ctx.graph, [pid])[pid]
 
 
-def may_contribute(ctx: GraphContext, prospect_id: str) -> bool:
+def may_contribute(ctx: Context, prospect_id: str) -> bool:
     eff = effective(ctx)
     if eff.contribute is ContributePolicy.ALL:
         return True
@@ -132,12 +126,12 @@ def may_contribute(ctx: GraphContext, prospect_id: str) -> bool:
     return False
 
 
-def may_link(ctx: GraphContext, prospect_id: str) -> bool:
+def may_link(ctx: Context, prospect_id: str) -> bool:
     """Hashes of a prospect enter the graph only if its Person queries or contributes it."""
     return effective(ctx).query or may_contribute(ctx, prospect_id)
 
 
-def attributable(ctx: GraphContext, subject_key: str, provider_ids: Iterable[str]) -> set[str]:
+def attributable(ctx: Context, subject_key: str, provider_ids: Iterable[str]) -> set[str]:
     """Contributors who opted into attribution for this subject and have not revoked; an
     opt-in created before the Person's latest revocation never counts (even after re-consent)."""
     ids = set(provider_ids)
@@ -177,7 +171,7 @@ def _opted_in(graph: Session, provider_id: str, prospect_id: str) -> bool:
     )
 
 
-def state(ctx: GraphContext) -> ConsentState:
+def state(ctx: Context) -> ConsentState:
     eff = effective(ctx)
     pid = ctx.actor.id
     prospects = ctx.graph.scalars(
@@ -202,7 +196,7 @@ def state(ctx: GraphContext) -> ConsentState:
     )
 
 
-def change(ctx: GraphContext, data: ConsentChange) -> ConsentState:
+def change(ctx: Context, data: ConsentChange) -> ConsentState:
     """Apply one action to the caller's own consent and append the event (before/after)."""
     if data.person_id is not None and data.person_id != ctx.actor.id:
         raise PermissionDenied("graph_consent changes only the caller's own consent")
@@ -222,7 +216,7 @@ def change(ctx: GraphContext, data: ConsentChange) -> ConsentState:
     return after
 
 
-def _apply(ctx: GraphContext, own: ProviderConsent, data: ConsentChange) -> str | None:
+def _apply(ctx: Context, own: ProviderConsent, data: ConsentChange) -> str | None:
     action, pid = data.action, ctx.actor.id
     if action in (ConsentAction.CONTRIBUTE_ALL, ConsentAction.CONTRIBUTE_PER_PROSPECT):
         own.contribute_policy = (
@@ -247,10 +241,8 @@ def _apply(ctx: GraphContext, own: ProviderConsent, data: ConsentChange) -> str 
         ctx.graph.execute(delete(ProspectOptIn).where(ProspectOptIn.provider_id == pid))
         ctx.graph.execute(delete(SubjectAttribution).where(SubjectAttribution.provider_id == pid))
     elif action in (ConsentAction.OPT_IN_PROSPECT, ConsentAction.OPT_OUT_PROSPECT):
-        from prospecting.graph.subjects import own_prospect  # subjects imports this module
-
         # follow local merges, so opt-in and contribute agree on the prospect id
-        prospect_id = own_prospect(ctx, _required(data.prospect_id, "prospect_id", action)).id
+        prospect_id = own_prospect(ctx, _required(data.prospect_id, "prospect_id", action))
         ctx.graph.execute(
             delete(ProspectOptIn).where(
                 ProspectOptIn.provider_id == pid, ProspectOptIn.prospect_id == prospect_id
@@ -286,7 +278,7 @@ def _required(value: str | None, field: str, action: ConsentAction) -> str:
 
 
 def _append_event(
-    ctx: GraphContext,
+    ctx: Context,
     *,
     action: str,
     target: str | None,
@@ -309,20 +301,9 @@ def _append_event(
     ctx.graph.flush()
 
 
-def require_org_admin(ctx: GraphContext, org_id: str) -> None:
-    """Anyone but the Org's admin sees the Org as missing."""
-    role = ctx.tenant.scalar(
-        select(OrgMembership.role).where(
-            OrgMembership.org_id == org_id, OrgMembership.person_id == ctx.actor.id
-        )
-    )
-    if role != "org_admin":
-        raise NotFound("org")
-
-
-def set_org_policy(ctx: GraphContext, org_id: str, data: OrgPolicyIn) -> OrgPolicyIn:
+def set_org_policy(ctx: Context, org_id: str, data: OrgPolicyIn) -> OrgPolicyIn:
     """An org_admin sets the Org's default; members' own choices still override it."""
-    require_org_admin(ctx, org_id)
+    identity.require_org_admin(session=ctx.tenant, actor=ctx.actor, org_id=org_id)
     policy = ctx.graph.get(OrgPolicy, org_id, with_for_update=True)
     before: dict[str, Any] = {}
     if policy is None:
@@ -349,7 +330,7 @@ def set_org_policy(ctx: GraphContext, org_id: str, data: OrgPolicyIn) -> OrgPoli
     return data
 
 
-def _insert_or_lock(ctx: GraphContext, row: _Row, key: str) -> _Row | None:
+def _insert_or_lock(ctx: Context, row: _Row, key: str) -> _Row | None:
     """Insert a first row in a savepoint; if a concurrent transaction inserted it first
     (IntegrityError on the primary key), return that row, re-read and locked, instead."""
     try:
@@ -364,7 +345,7 @@ def _insert_or_lock(ctx: GraphContext, row: _Row, key: str) -> _Row | None:
     return None
 
 
-def history(ctx: GraphContext, limit: int = 100) -> list[ConsentEvent]:
+def history(ctx: Context, limit: int = 100) -> list[ConsentEvent]:
     """The caller's own consent events, newest first."""
     rows = ctx.graph.scalars(
         select(ConsentEvent)

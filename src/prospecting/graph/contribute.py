@@ -36,13 +36,14 @@ from sqlalchemy.exc import IntegrityError
 
 from prospecting.errors import Conflict, ConsentRequired, InvalidInput
 from prospecting.graph import consent, dp
-from prospecting.graph.context import GraphContext
+from prospecting.graph.local import own_prospect
 from prospecting.graph.models import Contribution, SubjectBudget, Supersession
 from prospecting.graph.schemas import ContributionIn, ContributionOut
-from prospecting.graph.subjects import link_prospect, own_prospect
-from prospecting.prospects.models import Touchpoint
+from prospecting.graph.subjects import link_prospect
+from prospecting.prospects import service as prospects
 from prospecting.resolver.keys import derive_dimension_key
 from prospecting.resolver.service import Resolver
+from prospecting.runtime import Context
 
 FINGERPRINT_PURPOSE = "contribution_fingerprint"
 PROVIDER_SPEND_CAP_FACTOR = 2
@@ -78,7 +79,7 @@ def fingerprint(
 
 
 def _same_payload(
-    ctx: GraphContext, stored: str, prospect_id: str, data: ContributionIn, days: float | None
+    ctx: Context, stored: str, prospect_id: str, data: ContributionIn, days: float | None
 ) -> bool:
     key_id = stored.partition(":")[0]
     if key_id not in ctx.resolver.keyring.keys:
@@ -88,15 +89,17 @@ def _same_payload(
     )
 
 
-def contribute(ctx: GraphContext, data: ContributionIn) -> ContributionOut:
+def contribute(ctx: Context, data: ContributionIn) -> ContributionOut:
     """Record one outcome for the caller's prospect in the graph, noised at this moment."""
-    prospect = own_prospect(ctx, data.prospect_id)
-    if not consent.may_contribute(ctx, prospect.id):
+    prospect_id = own_prospect(ctx, data.prospect_id)
+    if not consent.may_contribute(ctx, prospect_id):
         raise ConsentRequired("contribution consent is off for this prospect")
-    link, _ = link_prospect(ctx, prospect.id)
+    link, _ = link_prospect(ctx, prospect_id)
     days = data.days_to_outcome
     if days is None:
-        days = _days_from_touchpoints(ctx, link.prospect_id, data.outcome_version)
+        days = prospects.days_to_outcome(
+            session=ctx.tenant, prospect_id=link.prospect_id, outcome_version=data.outcome_version
+        )
     digest = fingerprint(ctx.resolver, link.prospect_id, data, days)
     budget = ctx.graph.get(SubjectBudget, link.subject_key, with_for_update=True)
     if budget is None:
@@ -136,7 +139,7 @@ def contribute(ctx: GraphContext, data: ContributionIn) -> ContributionOut:
     return _out(row, replayed=False, supersedes=supersedes)
 
 
-def _original(ctx: GraphContext, prospect_id: str, version: int) -> Contribution | None:
+def _original(ctx: Context, prospect_id: str, version: int) -> Contribution | None:
     return ctx.graph.scalar(
         select(Contribution).where(
             Contribution.provider_id == ctx.actor.id,
@@ -148,7 +151,7 @@ def _original(ctx: GraphContext, prospect_id: str, version: int) -> Contribution
 
 
 def _replay(
-    ctx: GraphContext,
+    ctx: Context,
     first: Contribution,
     prospect_id: str,
     data: ContributionIn,
@@ -166,7 +169,7 @@ def _replay(
 
 
 def _noised_row(
-    ctx: GraphContext,
+    ctx: Context,
     budget: SubjectBudget,
     subject_key: str,
     prospect_id: str,
@@ -218,13 +221,13 @@ def _noised_row(
     return row
 
 
-def _provider_cap(ctx: GraphContext) -> int:
+def _provider_cap(ctx: Context) -> int:
     settings = ctx.settings
     default = settings.graph_contribution_epsilon_units + settings.graph_days_epsilon_units
     return PROVIDER_SPEND_CAP_FACTOR * default
 
 
-def _version_spend(ctx: GraphContext, subject_key: str, prospect_id: str) -> int:
+def _version_spend(ctx: Context, subject_key: str, prospect_id: str) -> int:
     """What the caller's re-versioning draws on this subject: every superseded row's spend plus
     this prospect's live row (the one about to be superseded); other prospects' live rows
     (first versions) are not counted."""
@@ -239,9 +242,7 @@ def _version_spend(ctx: GraphContext, subject_key: str, prospect_id: str) -> int
     return int(spent or 0)
 
 
-def _supersede(
-    ctx: GraphContext, old: Contribution, new: Contribution, *, reason: str
-) -> str | None:
+def _supersede(ctx: Context, old: Contribution, new: Contribution, *, reason: str) -> str | None:
     already = ctx.graph.scalar(select(Supersession.id).where(Supersession.superseded_id == old.id))
     if already is not None:
         return None
@@ -255,23 +256,6 @@ def _supersede(
     )
     ctx.graph.flush()
     return old.id
-
-
-def _days_from_touchpoints(ctx: GraphContext, prospect_id: str, version: int) -> float | None:
-    """Days from the first inbound to the recorded outcome of this version, when both exist."""
-    outcome_at = ctx.tenant.scalar(
-        select(Touchpoint.occurred_at).where(
-            Touchpoint.prospect_id == prospect_id, Touchpoint.outcome_version == version
-        )
-    )
-    first_at = ctx.tenant.scalar(
-        select(func.min(Touchpoint.occurred_at)).where(
-            Touchpoint.prospect_id == prospect_id, Touchpoint.direction == "inbound"
-        )
-    )
-    if outcome_at is None or first_at is None:
-        return None
-    return max((outcome_at - first_at).total_seconds() / 86400.0, 0.0)
 
 
 def _out(row: Contribution, *, replayed: bool, supersedes: str | None) -> ContributionOut:
@@ -288,7 +272,7 @@ def _out(row: Contribution, *, replayed: bool, supersedes: str | None) -> Contri
     )
 
 
-def next_version(ctx: GraphContext, prospect_id: str) -> int:
+def next_version(ctx: Context, prospect_id: str) -> int:
     """The version a mislabel correction should carry: one above the caller's latest."""
     latest = ctx.graph.scalar(
         select(func.max(Contribution.outcome_version)).where(

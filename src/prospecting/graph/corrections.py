@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, func, select, update
 
 from prospecting.errors import InvalidInput, NotFound
 from prospecting.graph import consent, contribute, linkage
-from prospecting.graph.context import GraphContext
+from prospecting.graph.local import own_prospect
 from prospecting.graph.models import (
     Contribution,
     Correction,
@@ -36,16 +36,17 @@ from prospecting.graph.schemas import (
     ContributionOut,
     MislabelIn,
 )
-from prospecting.graph.subjects import bind_digests, existing_link, new_subject, own_prospect
+from prospecting.graph.subjects import bind_digests, existing_link, new_subject
 from prospecting.resolver.keys import EMAIL, NAME, NAME_EMAIL, NAME_PHONE, PHONE, Digest
+from prospecting.runtime import Context
 
 SPLIT_REPORTERS = linkage.COLLISION_SPLIT_REPORTERS
 DIMENSION_ORDER = (PHONE, EMAIL, NAME_PHONE, NAME_EMAIL, NAME)
 
 
-def report_collision(ctx: GraphContext, data: CollisionIn) -> CollisionOut:
-    prospect = own_prospect(ctx, data.prospect_id)
-    link = existing_link(ctx.graph, ctx.actor.id, prospect.id)
+def report_collision(ctx: Context, data: CollisionIn) -> CollisionOut:
+    prospect_id = own_prospect(ctx, data.prospect_id)
+    link = existing_link(ctx.graph, ctx.actor.id, prospect_id)
     if link is None:
         raise NotFound("graph link for this prospect")
     matched = [d for d in DIMENSION_ORDER if d in link.matched_on]
@@ -69,7 +70,7 @@ def report_collision(ctx: GraphContext, data: CollisionIn) -> CollisionOut:
             Correction(
                 kind="collision",
                 provider_id=ctx.actor.id,
-                prospect_id=prospect.id,
+                prospect_id=prospect_id,
                 subject_key=subject_key,
                 dimension=dimension,
             )
@@ -84,12 +85,12 @@ def report_collision(ctx: GraphContext, data: CollisionIn) -> CollisionOut:
     new_key = None
     if len(reporters) >= SPLIT_REPORTERS:
         new_keys = split(ctx, subject_key, dimension, reporters)
-        new_key = new_keys[(ctx.actor.id, prospect.id)]
+        new_key = new_keys[(ctx.actor.id, prospect_id)]
         ctx.graph.add(
             Correction(
                 kind="split",
                 provider_id=ctx.actor.id,
-                prospect_id=prospect.id,
+                prospect_id=prospect_id,
                 subject_key=subject_key,
                 dimension=dimension,
                 detail={"new_subject_keys": sorted(set(new_keys.values()))},
@@ -113,7 +114,7 @@ def report_collision(ctx: GraphContext, data: CollisionIn) -> CollisionOut:
     )
 
 
-def _since_split(ctx: GraphContext, subject_key: str) -> list[ColumnElement[bool]]:
+def _since_split(ctx: Context, subject_key: str) -> list[ColumnElement[bool]]:
     """Conditions keeping only corrections made after the key's last split (if any)."""
     last = ctx.graph.scalar(
         select(func.max(Correction.created_at)).where(
@@ -123,7 +124,7 @@ def _since_split(ctx: GraphContext, subject_key: str) -> list[ColumnElement[bool
     return [] if last is None else [Correction.created_at > last]
 
 
-def _reporters(ctx: GraphContext, subject_key: str, dimension: str) -> dict[str, list[str]]:
+def _reporters(ctx: Context, subject_key: str, dimension: str) -> dict[str, list[str]]:
     """Distinct collision reporters (with their prospects) since the key's last split."""
     rows = ctx.graph.execute(
         select(Correction.provider_id, Correction.prospect_id).where(
@@ -140,7 +141,7 @@ def _reporters(ctx: GraphContext, subject_key: str, dimension: str) -> dict[str,
 
 
 def split(
-    ctx: GraphContext, subject_key: str, dimension: str, reporters: dict[str, list[str]]
+    ctx: Context, subject_key: str, dimension: str, reporters: dict[str, list[str]]
 ) -> dict[tuple[str, str], str]:
     """Re-link each reporter's prospect to a new key; returns (provider, prospect) -> new key."""
     moved = [
@@ -222,7 +223,7 @@ def _same_person(chain: list[list[str]], placed: list[list[list[str]]], dimensio
 
 
 def _live_rows(
-    ctx: GraphContext, subject_key: str, provider_id: str, prospect_id: str
+    ctx: Context, subject_key: str, provider_id: str, prospect_id: str
 ) -> list[Contribution]:
     superseded = select(Supersession.superseded_id).where(Supersession.subject_key == subject_key)
     return list(
@@ -237,12 +238,12 @@ def _live_rows(
     )
 
 
-def _bind(ctx: GraphContext, subject_key: str, chain: list[list[str]]) -> None:
+def _bind(ctx: Context, subject_key: str, chain: list[list[str]]) -> None:
     bind_digests(ctx.graph, subject_key, [Digest(d, "", k, v) for d, k, v in chain])
     ctx.graph.flush()
 
 
-def _rebuild_dimensions(ctx: GraphContext, subject_key: str) -> None:
+def _rebuild_dimensions(ctx: Context, subject_key: str) -> None:
     """The old key keeps only digests some remaining link still carries."""
     keep = {
         (d, k, v)
@@ -259,14 +260,14 @@ def _rebuild_dimensions(ctx: GraphContext, subject_key: str) -> None:
     ctx.graph.flush()
 
 
-def correct_outcome(ctx: GraphContext, data: MislabelIn) -> ContributionOut:
+def correct_outcome(ctx: Context, data: MislabelIn) -> ContributionOut:
     """Contribute the corrected outcome as the next version; velocity follows the live rows."""
-    prospect = own_prospect(ctx, data.prospect_id)
-    version = contribute.next_version(ctx, prospect.id)
+    prospect_id = own_prospect(ctx, data.prospect_id)
+    version = contribute.next_version(ctx, prospect_id)
     out = contribute.contribute(
         ctx,
         ContributionIn(
-            prospect_id=prospect.id,
+            prospect_id=prospect_id,
             outcome=data.outcome,
             outcome_version=version,
             days_to_outcome=data.days_to_outcome,
@@ -276,7 +277,7 @@ def correct_outcome(ctx: GraphContext, data: MislabelIn) -> ContributionOut:
         Correction(
             kind="mislabel",
             provider_id=ctx.actor.id,
-            prospect_id=prospect.id,
+            prospect_id=prospect_id,
             subject_key=out.subject_key,
             dimension=None,
             detail={"outcome_version": version},

@@ -22,13 +22,10 @@ from functools import lru_cache
 from statistics import NormalDist, fmean, variance
 from typing import Any
 
-import opendp.prelude as dp
-
 from prospecting.errors import InvalidInput
+from prospecting.prospects.schemas import Outcome
 
-dp.enable_features("contrib")
-
-OUTCOMES: tuple[str, ...] = ("booked", "rescheduled", "no_show", "ghosted", "declined", "blocked")
+OUTCOMES: tuple[str, ...] = tuple(o.value for o in Outcome)
 
 EPSILON_UNITS_PER_EPS = 1_000_000
 DEFAULT_CONTRIBUTION_EPSILON_UNITS = 1 * EPSILON_UNITS_PER_EPS
@@ -160,6 +157,16 @@ def truth_probability(epsilon: float, k: int) -> float:
     return 1.0 / (1.0 + (k - 1) * math.exp(-epsilon))
 
 
+@lru_cache(maxsize=1)
+def _opendp() -> Any:
+    """OpenDP's prelude, imported at the first measurement: the import takes seconds (it pulls in
+    scikit-learn), which neither a CLI command nor the app's start should pay."""
+    import opendp.prelude as dp
+
+    dp.enable_features("contrib")
+    return dp
+
+
 @lru_cache(maxsize=128)
 def outcome_measurement(epsilon_units: int) -> tuple[Any, NoiseParams]:
     """The OpenDP randomized response over OUTCOMES whose mapped epsilon is at most the target.
@@ -172,6 +179,7 @@ def outcome_measurement(epsilon_units: int) -> tuple[Any, NoiseParams]:
     target = epsilon_of(epsilon_units)
     k = len(OUTCOMES)
     p = truth_probability(target, k)
+    dp = _opendp()
     for _ in range(_MAX_NUDGES):
         meas: Any = dp.m.make_randomized_response(list(OUTCOMES), p, T=str)
         if float(meas.map(1)) <= target:
@@ -195,6 +203,7 @@ def days_measurement(epsilon_units: int) -> tuple[Any, LaplaceParams]:
         raise InvalidInput("epsilon_units", "must be at least 1")
     target = epsilon_of(epsilon_units)
     sensitivity = DAYS_UPPER - DAYS_LOWER
+    dp = _opendp()
     space = dp.atom_domain(T=float, nan=False), dp.absolute_distance(T=float)
     scale = sensitivity / target
     for _ in range(_MAX_NUDGES):

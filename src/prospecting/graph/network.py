@@ -15,7 +15,6 @@ from sqlalchemy import select
 
 from prospecting.db import utcnow
 from prospecting.graph import consent
-from prospecting.graph.context import GraphContext
 from prospecting.graph.models import ContributePolicy, Contribution
 from prospecting.graph.schemas import (
     GraphMetrics,
@@ -24,7 +23,8 @@ from prospecting.graph.schemas import (
     SegmentState,
     WeeklyRate,
 )
-from prospecting.identity.models import Person
+from prospecting.identity import service as identity
+from prospecting.runtime import Context
 
 State = Literal["empty", "sparse", "growing", "dense"]
 
@@ -39,18 +39,13 @@ def state_for(peers: int) -> State:
     return "dense"
 
 
-def persons_in_scope(ctx: GraphContext, scope: GraphScope) -> list[str]:
-    """Ids of the Persons in a category and/or region (columns only: this runs per query)."""
-    query = select(Person.id, Person.service_categories)
-    if scope.region:
-        query = query.where(Person.region == scope.region)
-    rows = ctx.tenant.execute(query).all()
-    if scope.category:
-        return [pid for pid, categories in rows if scope.category in (categories or [])]
-    return [pid for pid, _ in rows]
+def persons_in_scope(ctx: Context, scope: GraphScope) -> list[str]:
+    return identity.persons_in_scope(
+        session=ctx.tenant, category=scope.category, region=scope.region
+    )
 
 
-def consented_ids(ctx: GraphContext, person_ids: list[str]) -> set[str]:
+def consented_ids(ctx: Context, person_ids: list[str]) -> set[str]:
     """Persons who currently contribute (any policy but none) and have not revoked."""
     states = consent.effective_many(ctx.tenant, ctx.graph, person_ids)
     return {
@@ -60,21 +55,21 @@ def consented_ids(ctx: GraphContext, person_ids: list[str]) -> set[str]:
     }
 
 
-def network_state(ctx: GraphContext, scope: GraphScope) -> NetworkState:
+def network_state(ctx: Context, scope: GraphScope) -> NetworkState:
     people = [pid for pid in persons_in_scope(ctx, scope) if pid != ctx.actor.id]
     peers = len(consented_ids(ctx, people))
     return NetworkState(state=state_for(peers), consented_peers=peers, scope=scope)
 
 
-def metrics(ctx: GraphContext, *, weeks: int = 4, now: datetime | None = None) -> GraphMetrics:
+def metrics(ctx: Context, *, weeks: int = 4, now: datetime | None = None) -> GraphMetrics:
     """Contribution rate per week (share of consented providers who contributed that week)
     and network state per category/region. Counts only; no identities. A segment with fewer
     than `graph_min_contributors` consented peers reads "<N" (state `empty`), so one
     provider's consent choice cannot be singled out from the dashboard."""
     weeks = max(1, min(weeks, 26))
     now = now or utcnow()
-    people = list(ctx.tenant.scalars(select(Person)))
-    consented = consented_ids(ctx, [p.id for p in people])
+    people = identity.segments(session=ctx.tenant)
+    consented = consented_ids(ctx, [pid for pid, _, _ in people])
     start = now - timedelta(weeks=weeks)
     rows = ctx.graph.execute(
         select(Contribution.provider_id, Contribution.created_at).where(
@@ -96,10 +91,10 @@ def metrics(ctx: GraphContext, *, weeks: int = 4, now: datetime | None = None) -
             )
         )
     segments: Counter[tuple[str, str]] = Counter()
-    for person in people:
-        if person.id in consented:
-            for category in person.service_categories or []:
-                segments[(category, person.region or "unknown")] += 1
+    for pid, categories, region in people:
+        if pid in consented:
+            for category in categories:
+                segments[(category, region or "unknown")] += 1
     floor = ctx.settings.graph_min_contributors
     return GraphMetrics(
         weekly=weekly,

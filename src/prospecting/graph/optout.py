@@ -2,8 +2,8 @@
 
 Erased from every surface: contributions (also the person's rows under parent keys a split
 replayed into this key), supersessions, dimensions, attributions, attestations, corrections,
-the privacy-budget row, link chains, and the graph-derived features of tenant qualifications of
-every prospect linked to the key (graph_* features and factors dropped, `graph_state` erased).
+the privacy-budget row and link chains. The graph-derived features of tenant qualifications of
+every prospect linked to the key are stripped by the erasure workflow, which calls this first.
 The linking lock is held throughout, so a concurrent link cannot bind to the dying subject.
 
 Contribution rows are append-only; the database triggers allow DELETE only for a subject with
@@ -15,9 +15,9 @@ here and nowhere else. Idempotent on request id.
 from __future__ import annotations
 
 from sqlalchemy import delete, func, or_, select, text, tuple_, update
+from sqlalchemy.orm import Session
 
 from prospecting.errors import Conflict, NotFound
-from prospecting.graph.context import GraphContext
 from prospecting.graph.models import (
     BlockedDigest,
     Contribution,
@@ -37,12 +37,11 @@ from prospecting.graph.schemas import OptOutIn, OptOutOut
 from prospecting.graph.subjects import lock_linking
 from prospecting.identity.models import Role
 from prospecting.identity.service import require_role
-from prospecting.prospects.models import Prospect
-from prospecting.qualify.models import Qualification
 from prospecting.resolver.keys import STRONG_DIMENSIONS
+from prospecting.runtime import Context
 
 
-def subject_opt_out(ctx: GraphContext, data: OptOutIn) -> OptOutOut:
+def subject_opt_out(ctx: Context, data: OptOutIn) -> OptOutOut:
     """Privacy officers only; a replayed request id returns the first result."""
     require_role(ctx.actor, Role.PRIVACY_OFFICER)
     prov = data.provenance
@@ -82,7 +81,6 @@ def subject_opt_out(ctx: GraphContext, data: OptOutIn) -> OptOutOut:
     record.contributions_removed = erase_contributions(ctx, key, opt_out_id=record.id)
     ctx.graph.execute(delete(Correction).where(Correction.subject_key == key))
     ctx.graph.execute(delete(SubjectBudget).where(SubjectBudget.subject_key == key))
-    _strip_qualifications(ctx, [prospect_id for _, prospect_id in linked])
     ctx.graph.execute(delete(SubjectDimension).where(SubjectDimension.subject_key == key))
     ctx.graph.execute(delete(SubjectAttribution).where(SubjectAttribution.subject_key == key))
     ctx.graph.execute(delete(PeerAttestation).where(PeerAttestation.subject_key == key))
@@ -92,7 +90,7 @@ def subject_opt_out(ctx: GraphContext, data: OptOutIn) -> OptOutOut:
     return _out(ctx, record, replayed=False)
 
 
-def erase_contributions(ctx: GraphContext, subject_key: str, *, opt_out_id: str) -> int:
+def erase_contributions(ctx: Context, subject_key: str, *, opt_out_id: str) -> int:
     """The one guarded path that deletes append-only rows: the subject's own (it must be opted
     out) and the rows this opt-out's grants name; returns the contributions removed."""
     granted = select(ErasureGrant.row_id).where(ErasureGrant.opt_out_id == opt_out_id)
@@ -115,7 +113,7 @@ def erase_contributions(ctx: GraphContext, subject_key: str, *, opt_out_id: str)
 
 
 def _grant_lineage(
-    ctx: GraphContext, subject: SubjectKey, opt_out_id: str, linked: list[tuple[str, str]]
+    ctx: Context, subject: SubjectKey, opt_out_id: str, linked: list[tuple[str, str]]
 ) -> None:
     """Grant erasure of the person's rows under every ancestor key (a split copied them here)
     and of the supersession rows pointing at them."""
@@ -157,29 +155,16 @@ def _grant_lineage(
     ctx.graph.flush()
 
 
-def _strip_qualifications(ctx: GraphContext, prospect_ids: list[str]) -> None:
-    """Drop graph-derived features and factors from tenant qualifications of linked prospects
-    (and of local prospects merged into them), marking them `erased`."""
-    ids = set(prospect_ids)
-    frontier = set(ids)
-    while frontier:
-        merged = set(
-            ctx.tenant.scalars(select(Prospect.id).where(Prospect.merged_into_id.in_(frontier)))
-        )
-        frontier = merged - ids
-        ids |= frontier
-    if not ids:
-        return
-    for row in ctx.tenant.scalars(
-        select(Qualification).where(Qualification.prospect_id.in_(sorted(ids)))
-    ):
-        row.features = {k: v for k, v in row.features.items() if not k.startswith("graph_")}
-        row.factors = [f for f in row.factors if not str(f.get("feature", "")).startswith("graph")]
-        row.graph_state = "erased"
-    ctx.tenant.flush()
+def linked_prospects(graph: Session, subject_key: str) -> list[str]:
+    """Every provider's prospect linked to the key (links outlive the tombstone, chains don't):
+    the erasure workflow strips their graph-derived qualification features."""
+    rows = graph.scalars(
+        select(ProspectLink.prospect_id).where(ProspectLink.subject_key == subject_key)
+    )
+    return sorted(set(rows))
 
 
-def _block_digests(ctx: GraphContext, subject_key: str, opt_out_id: str) -> None:
+def _block_digests(ctx: Context, subject_key: str, opt_out_id: str) -> None:
     rows = ctx.graph.execute(
         select(SubjectDimension.dimension, SubjectDimension.key_id, SubjectDimension.digest).where(
             SubjectDimension.subject_key == subject_key,
@@ -203,7 +188,7 @@ def _block_digests(ctx: GraphContext, subject_key: str, opt_out_id: str) -> None
     ctx.graph.flush()
 
 
-def _out(ctx: GraphContext, record: SubjectOptOut, *, replayed: bool) -> OptOutOut:
+def _out(ctx: Context, record: SubjectOptOut, *, replayed: bool) -> OptOutOut:
     blocked = ctx.graph.scalar(
         select(func.count()).select_from(BlockedDigest).where(BlockedDigest.opt_out_id == record.id)
     )

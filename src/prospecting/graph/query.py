@@ -1,7 +1,8 @@
 """graph_query: what the consented network knows about one subject, with bands and an audit row.
 
-Two phases. (1) A snapshot read in its own short transaction computes the answer. (2) In the
-edge's graph transaction, opened only now, opt-out and consent are read again (fresh: a new
+Two phases, both public so the race tests can commit an erasure between them. (1) `snapshot`
+reads in its own short transaction and computes the answer. (2) `finish`, in the caller's graph
+transaction, opened only now, opt-out and consent are read again (fresh: a new
 SQLite transaction under the write lock, a new READ COMMITTED statement with FOR SHARE locks on
 PostgreSQL, so an erasure or revocation cannot commit between this check and the answer), the
 audit row is written, and the answer returns. Anything erased or revoked in between turns the
@@ -15,17 +16,17 @@ cached or stale aggregate.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from prospecting.errors import ConsentRequired, NotFound, SubjectOptedOut
 from prospecting.graph import audit, consent, dp, network
-from prospecting.graph.context import GraphContext, is_graph_unreachable
+from prospecting.graph.availability import degrades
+from prospecting.graph.local import own_prospect
 from prospecting.graph.models import (
     Contribution,
     PeerAttestation,
@@ -47,9 +48,11 @@ from prospecting.graph.schemas import (
     SafetyFlag,
     Velocity,
 )
-from prospecting.graph.subjects import existing_link, link_prospect, own_prospect, own_subject
-from prospecting.identity.models import Person
-from prospecting.prospects.models import Touchpoint
+from prospecting.graph.subjects import existing_link, link_prospect, own_subject
+from prospecting.identity import service as identity
+from prospecting.prospects import service as prospects
+from prospecting.prospects.schemas import POSITIVE_OUTCOMES
+from prospecting.runtime import Context
 
 log = logging.getLogger("prospecting.graph")
 
@@ -61,55 +64,30 @@ VELOCITY_NOTICE = (
     "privacy budget exhausted for this subject: the days of {n} outcome(s) were withheld and "
     "the velocity band is widened over the full 0-90 day range for them; show the band"
 )
-POSITIVE = ("booked", "rescheduled")
-
-# Test seam: runs between the snapshot read and the fresh re-check (a no-op in production).
-before_recheck: Callable[[], None] = lambda: None  # noqa: E731
 
 
 @dataclass
 class Snapshot:
-    subject_key: str
+    """Phase one's answer, with who stands behind it (for the re-check and the audit row)."""
+
+    subject_key: str | None
     answer: GraphAnswer
     contributors: set[str] = field(default_factory=set)
     attributed: set[str] = field(default_factory=set)
 
 
-def query(ctx: GraphContext, data: GraphQueryIn, *, kind: str = "query") -> GraphAnswer:
-    """Answer for one subject named by key or by the caller's prospect; audited."""
-    if (data.subject_key is None) == (data.prospect_id is None):
-        raise NotFound("subject (give exactly one of subject_key or prospect_id)")
-    try:
-        return _query(ctx, data, kind)
-    except (OperationalError, InterfaceError) as exc:
-        if not is_graph_unreachable(exc, ctx):
-            raise  # a tenant-store (or other) failure is not a graph outage
-        return degraded(ctx, data.prospect_id, operation=kind, exc=exc)
-
-
-def degraded(
-    ctx: GraphContext, prospect_id: str | None, *, operation: str, exc: Exception
-) -> GraphAnswer:
-    """Provider-local answer; the breadcrumb names the operation and error class, no PII."""
-    log.warning(
-        "graph store unreachable; degraded to provider-local answer",
-        extra={"graph_operation": operation, "error_class": type(exc).__name__},
-    )
+def _degraded(ctx: Context, data: GraphQueryIn, *, kind: str = "query") -> GraphAnswer:
+    """Provider-local answer: the caller's own recorded outcomes, never a graph aggregate."""
     local: list[LocalOutcome] = []
-    if prospect_id is not None:
-        prospect = own_prospect(ctx, prospect_id)
-        rows = ctx.tenant.scalars(
-            select(Touchpoint)
-            .where(Touchpoint.prospect_id == prospect.id, Touchpoint.outcome.is_not(None))
-            .order_by(Touchpoint.outcome_version)
-        )
+    if data.prospect_id is not None:
+        prospect_id = own_prospect(ctx, data.prospect_id)
         local = [
             LocalOutcome(
                 outcome=t.outcome or "",
                 outcome_version=t.outcome_version or 0,
                 occurred_at=t.occurred_at,
             )
-            for t in rows
+            for t in prospects.recorded_outcomes(session=ctx.tenant, prospect_id=prospect_id)
         ]
     return GraphAnswer(
         state="degraded",
@@ -121,47 +99,55 @@ def degraded(
     )
 
 
-def _query(ctx: GraphContext, data: GraphQueryIn, kind: str) -> GraphAnswer:
-    scope = data.scope.model_dump()
+@degrades(_degraded)
+def query(ctx: Context, data: GraphQueryIn, *, kind: str = "query") -> GraphAnswer:
+    """Answer for one subject named by key or by the caller's prospect; audited."""
+    return finish(ctx, snapshot(ctx, data), kind, data)
+
+
+def snapshot(ctx: Context, data: GraphQueryIn) -> Snapshot:
+    """Phase one: compute the answer from a short read of the graph (linking first if needed).
+
+    Between this and `finish` an erasure or revocation may commit; `finish` catches it.
+    """
+    if (data.subject_key is None) == (data.prospect_id is None):
+        raise NotFound("subject (give exactly one of subject_key or prospect_id)")
     subject_key: str | None = data.subject_key
     if data.prospect_id is not None:
-        prospect = own_prospect(ctx, data.prospect_id)
-        with _snapshot(ctx) as snap:
-            link = existing_link(snap.graph, ctx.actor.id, prospect.id)
+        prospect_id = own_prospect(ctx, data.prospect_id)
+        with _short_read(ctx) as snap:
+            link = existing_link(snap.graph, ctx.actor.id, prospect_id)
             subject_key = link.subject_key if link else None
         if subject_key is None:
             if not consent.effective(ctx).query:
                 raise ConsentRequired("graph query consent is off")
             try:
-                subject_key = link_prospect(ctx, prospect.id)[0].subject_key
+                subject_key = link_prospect(ctx, prospect_id)[0].subject_key
             except SubjectOptedOut:
-                return _finish(ctx, None, kind, scope, _sentinel(ctx, None, "erased"))
+                return Snapshot(None, _sentinel(ctx, None, "erased"))
     assert subject_key is not None
-    with _snapshot(ctx) as snap:
+    with _short_read(ctx) as snap:
         if not consent.effective(snap).query:
             raise ConsentRequired("graph query consent is off")
         subject = own_subject(snap, subject_key)
         if subject.status == SubjectStatus.TOMBSTONED.value:
-            result = Snapshot(subject_key, _sentinel(ctx, subject_key, "erased"))
-        else:
-            result = _read(snap, subject_key, data)
-    before_recheck()
-    return _finish(ctx, result, kind, scope)
+            return Snapshot(subject_key, _sentinel(ctx, subject_key, "erased"))
+        return _read(snap, subject_key, data)
 
 
 @contextmanager
-def _snapshot(ctx: GraphContext) -> Iterator[GraphContext]:
-    """A short separate read transaction, unless the edge session already holds a connection
-    (then it must be reused: a second SQLite writer would wait on this very transaction)."""
-    txn = ctx.graph.get_transaction()
-    if txn is not None and txn._connections:
+def _short_read(ctx: Context) -> Iterator[Context]:
+    """A short separate read transaction, unless the caller's graph transaction has begun
+    (then it must be reused: it may hold a link not committed yet, and on SQLite a second
+    transaction would wait on this very one)."""
+    if ctx.graph.in_transaction():
         yield ctx
         return
     with Session(bind=ctx.graph.get_bind()) as session, session.begin():
-        yield replace(ctx, graph=session)
+        yield ctx.with_graph(session)
 
 
-def _read(snap: GraphContext, subject_key: str, data: GraphQueryIn) -> Snapshot:
+def _read(snap: Context, subject_key: str, data: GraphQueryIn) -> Snapshot:
     settings = snap.settings
     superseded = select(Supersession.superseded_id).where(Supersession.subject_key == subject_key)
     rows = list(
@@ -204,15 +190,7 @@ def _read(snap: GraphContext, subject_key: str, data: GraphQueryIn) -> Snapshot:
         1 for r in rows if r.noised_days is None and (r.days_noise or {}).get("withheld")
     )
     attributed = consent.attributable(snap, subject_key, contributors)
-    names = (
-        dict(
-            snap.tenant.execute(
-                select(Person.id, Person.display_name).where(Person.id.in_(attributed))
-            ).all()
-        )
-        if attributed
-        else {}
-    )
+    names = identity.display_names(session=snap.tenant, person_ids=attributed)
     answer.contributors = len(contributors)
     answer.histogram = Histogram(
         counts=hist.counts,
@@ -272,7 +250,7 @@ def _band(hist: dp.HistogramEstimate, cats: tuple[str, ...]) -> Band:
 
 def fingerprint_of(hist: dp.HistogramEstimate) -> Fingerprint:
     """Share estimates with bands and a coarse profile read off the bands' lower edges."""
-    booked = _band(hist, POSITIVE)
+    booked = _band(hist, tuple(POSITIVE_OUTCOMES))
     no_show = _band(hist, ("no_show",))
     ghost = _band(hist, ("ghosted",))
     blocked = _band(hist, ("blocked",))
@@ -295,7 +273,7 @@ def fingerprint_of(hist: dp.HistogramEstimate) -> Fingerprint:
     )
 
 
-def _safety_flags(snap: GraphContext, subject_key: str) -> list[SafetyFlag]:
+def _safety_flags(snap: Context, subject_key: str) -> list[SafetyFlag]:
     """Codes attested by at least `graph_min_contributors` distinct peers who currently
     contribute and have not revoked (the caller never counts)."""
     rows = snap.graph.execute(
@@ -313,7 +291,7 @@ def _safety_flags(snap: GraphContext, subject_key: str) -> list[SafetyFlag]:
     return [SafetyFlag(code=c, peers=len(p)) for c, p in sorted(peers.items()) if len(p) >= floor]
 
 
-def _sentinel(ctx: GraphContext, subject_key: str | None, reason: str) -> GraphAnswer:
+def _sentinel(ctx: Context, subject_key: str | None, reason: str) -> GraphAnswer:
     return GraphAnswer(
         state="subject_opted_out",
         subject_key=subject_key,
@@ -322,9 +300,10 @@ def _sentinel(ctx: GraphContext, subject_key: str | None, reason: str) -> GraphA
     )
 
 
-def _recheck(ctx: GraphContext, result: Snapshot) -> str | None:
+def _recheck(ctx: Context, result: Snapshot) -> str | None:
     """Fresh read in the edge transaction: `erased`, `consent_revoked`, or None if unchanged."""
     graph, key = ctx.graph, result.subject_key
+    assert key is not None  # a sentinel without a key is never re-checked
     subject = graph.scalar(
         select(SubjectKey).where(SubjectKey.subject_key == key).with_for_update(read=True)
     )
@@ -351,23 +330,19 @@ def _recheck(ctx: GraphContext, result: Snapshot) -> str | None:
     return None
 
 
-def _finish(
-    ctx: GraphContext,
-    result: Snapshot | None,
-    kind: str,
-    scope: dict[str, object],
-    answer: GraphAnswer | None = None,
-) -> GraphAnswer:
+def finish(ctx: Context, result: Snapshot, kind: str, data: GraphQueryIn) -> GraphAnswer:
+    """Phase two, in the caller's graph transaction: re-read erasure and consent (fresh, under
+    share locks), turn anything erased or revoked since the snapshot into the sentinel, and
+    write the audit row both sides can read."""
+    scope = data.scope.model_dump()
     contributors: set[str] = set()
-    if result is not None:
-        answer = result.answer
-        if answer.state != "subject_opted_out":
-            reason = _recheck(ctx, result)
-            if reason is not None:
-                answer = _sentinel(ctx, result.subject_key, reason)
-        if answer.state == "ok":
-            contributors = result.contributors
-    assert answer is not None
+    answer = result.answer
+    if answer.state != "subject_opted_out":
+        reason = _recheck(ctx, result)
+        if reason is not None:
+            answer = _sentinel(ctx, result.subject_key, reason)
+    if answer.state == "ok":
+        contributors = result.contributors
     row = audit.record(
         ctx.graph,
         consumer_id=ctx.actor.id,

@@ -316,13 +316,31 @@ class GraphMetrics(BaseModel):
 
 
 class GraphSignals(BaseModel):
-    """What auto-qualify needs from the graph for one prospect (only when the answer is ok)."""
+    """Everything auto-qualify uses from the graph for one inbound, from one audited query.
 
-    subject_key: str
-    contributors: int
-    outcome_shares: dict[str, float]
-    histogram: Histogram
-    fingerprint: Fingerprint
-    velocity: Velocity | None
-    safety_flags: list[SafetyFlag]
-    budget_exhausted: bool
+    `state` is the query's, or `no_query_consent` (linked for contribution only, nothing read),
+    or `not_linked` (no consent to link at all: the empty network). `network` is the state of
+    the consented network in the asker's own category and region.
+    """
+
+    state: Literal[
+        "ok",
+        "insufficient_contributors",
+        "subject_opted_out",
+        "degraded",
+        "no_query_consent",
+        "not_linked",
+    ]
+    subject_key: str | None = None
+    link_confidence: float | None = None
+    network: NetworkState | None = None
+    contributors: int | None = None
+    outcome_shares: dict[str, float] = Field(default_factory=dict)
+    histogram: Histogram | None = None
+    fingerprint: Fingerprint | None = None
+    velocity: Velocity | None = None
+    reachable: bool = False
+    peers_with_positive_outcome: int = 0
+    safety_flags: list[SafetyFlag] = Field(default_factory=list)
+    budget_exhausted: bool = False
+    degraded: bool = False

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from prospecting.errors import ConsentRequired, NotFound, SubjectOptedOut
 from prospecting.graph import consent, linkage
-from prospecting.graph.context import GraphContext
+from prospecting.graph.local import chain_of, own_prospect
 from prospecting.graph.models import (
     BlockedDigest,
     ProspectLink,
@@ -26,9 +26,8 @@ from prospecting.graph.models import (
     SubjectStatus,
 )
 from prospecting.graph.schemas import LinkOut
-from prospecting.prospects.models import Prospect
 from prospecting.resolver.keys import STRONG_DIMENSIONS, Digest
-from prospecting.resolver.service import prospect_chain
+from prospecting.runtime import Context
 
 LINK_LOCK_ID = 0x70726F73  # "pros": one advisory lock for all linking
 
@@ -38,25 +37,6 @@ class Candidate:
     subject_key: str
     result: linkage.LinkResult
     agreeing: frozenset[str]
-
-
-def own_prospect(ctx: GraphContext, prospect_id: str) -> Prospect:
-    """The caller's prospect, following local merges; anything else is NotFound."""
-    prospect = ctx.tenant.get(Prospect, prospect_id)
-    if prospect is None or prospect.person_id != ctx.actor.id:
-        raise NotFound("prospect")
-    while prospect.merged_into_id is not None:
-        target = ctx.tenant.get(Prospect, prospect.merged_into_id)
-        if target is None:
-            break
-        prospect = target
-    return prospect
-
-
-def chain_of(ctx: GraphContext, prospect_id: str) -> list[Digest]:
-    return prospect_chain(
-        session=ctx.tenant, prospect_id=prospect_id, key_id=ctx.resolver.active_key_id
-    )
 
 
 def existing_link(graph: Session, provider_id: str, prospect_id: str) -> ProspectLink | None:
@@ -131,7 +111,7 @@ def candidates(graph: Session, chain: list[Digest]) -> list[Candidate]:
     return found
 
 
-def new_subject(ctx: GraphContext, *, split_from: str | None = None) -> SubjectKey:
+def new_subject(ctx: Context, *, split_from: str | None = None) -> SubjectKey:
     subject = SubjectKey(split_from=split_from)
     ctx.graph.add(subject)
     ctx.graph.flush()
@@ -169,24 +149,24 @@ def lock_linking(graph: Session) -> None:
         graph.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": LINK_LOCK_ID})
 
 
-def link_prospect(ctx: GraphContext, prospect_id: str) -> tuple[ProspectLink, bool]:
+def link_prospect(ctx: Context, prospect_id: str) -> tuple[ProspectLink, bool]:
     """Link one of the caller's prospects (idempotent); returns the link and whether it is new.
 
     Raises SubjectOptedOut when the chain carries a blocked digest or the subject is tombstoned.
     """
-    prospect = own_prospect(ctx, prospect_id)
-    link = existing_link(ctx.graph, ctx.actor.id, prospect.id)
+    prospect_id = own_prospect(ctx, prospect_id)
+    link = existing_link(ctx.graph, ctx.actor.id, prospect_id)
     if link is None:
-        if not consent.may_link(ctx, prospect.id):
+        if not consent.may_link(ctx, prospect_id):
             raise ConsentRequired("turn on graph query or contribution consent to link prospects")
         lock_linking(ctx.graph)
-        link = existing_link(ctx.graph, ctx.actor.id, prospect.id)
+        link = existing_link(ctx.graph, ctx.actor.id, prospect_id)
     if link is not None:
         subject = ctx.graph.get(SubjectKey, link.subject_key)
         if subject is None or subject.status == SubjectStatus.TOMBSTONED.value:
             raise SubjectOptedOut("this subject opted out of the graph")
         return link, False
-    chain = chain_of(ctx, prospect.id)
+    chain = chain_of(ctx, prospect_id)
     if not chain:
         raise NotFound("hash chain for this prospect")
     if is_blocked(ctx.graph, chain):
@@ -204,7 +184,7 @@ def link_prospect(ctx: GraphContext, prospect_id: str) -> tuple[ProspectLink, bo
     bind_digests(ctx.graph, subject_key, chain)
     link = ProspectLink(
         provider_id=ctx.actor.id,
-        prospect_id=prospect.id,
+        prospect_id=prospect_id,
         subject_key=subject_key,
         confidence=round(confidence, 6),
         matched_on=matched,
@@ -212,8 +192,6 @@ def link_prospect(ctx: GraphContext, prospect_id: str) -> tuple[ProspectLink, bo
     )
     ctx.graph.add(link)
     ctx.graph.flush()
-    prospect.link_confidence = link.confidence
-    ctx.tenant.flush()
     return link, created
 
 
@@ -227,7 +205,7 @@ def link_out(link: ProspectLink, created: bool) -> LinkOut:
     )
 
 
-def own_subject(ctx: GraphContext, subject_key: str) -> SubjectKey:
+def own_subject(ctx: Context, subject_key: str) -> SubjectKey:
     """A subject the caller has a linked prospect for; any other key is NotFound (no probing)."""
     linked = ctx.graph.scalar(
         select(ProspectLink.id).where(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from prospecting.db import utcnow
+from prospecting.db import owned, utcnow
 from prospecting.errors import Conflict, NotFound, PermissionDenied, Unauthenticated
 from prospecting.identity.models import ApiToken, Org, OrgMembership, Person, PersonRole, Role
 from prospecting.identity.schemas import (
@@ -87,6 +88,56 @@ def org_ids_for(*, session: Session, person: Person) -> list[str]:
     return list(rows)
 
 
+def display_names(*, session: Session, person_ids: Iterable[str]) -> dict[str, str]:
+    ids = sorted(set(person_ids))
+    if not ids:
+        return {}
+    rows = session.execute(select(Person.id, Person.display_name).where(Person.id.in_(ids)))
+    return {pid: name for pid, name in rows}
+
+
+def persons_in_scope(
+    *, session: Session, category: str | None = None, region: str | None = None
+) -> list[str]:
+    """Ids of the Persons in a category and/or region (columns only: this runs per query)."""
+    query = select(Person.id, Person.service_categories)
+    if region:
+        query = query.where(Person.region == region)
+    rows = session.execute(query).all()
+    if category:
+        return [pid for pid, categories in rows if category in (categories or [])]
+    return [pid for pid, _ in rows]
+
+
+def segments(*, session: Session) -> list[tuple[str, list[str], str | None]]:
+    """(id, categories, region) of every Person: what network metrics group by."""
+    rows = session.execute(select(Person.id, Person.service_categories, Person.region))
+    return [(pid, list(categories or []), region) for pid, categories, region in rows]
+
+
+def org_ids_by_person(*, session: Session, person_ids: Iterable[str]) -> dict[str, list[str]]:
+    """The Orgs each Person belongs to (for Org default policies)."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return {}
+    out: dict[str, list[str]] = {}
+    rows = session.execute(
+        select(OrgMembership.person_id, OrgMembership.org_id).where(
+            OrgMembership.person_id.in_(ids)
+        )
+    )
+    for person_id, org_id in rows:
+        out.setdefault(person_id, []).append(org_id)
+    return out
+
+
+def require_org_admin(*, session: Session, actor: Person, org_id: str) -> None:
+    """The one org-admin check (identity and graph): anyone but the Org's admin sees the Org
+    as missing."""
+    if not _is_org_admin(session, actor, org_id):
+        raise NotFound("org")
+
+
 def add_member(
     *, session: Session, actor: Person | None, org_id: str, data: MembershipCreate
 ) -> OrgMembership:
@@ -94,12 +145,8 @@ def add_member(
     org = session.get(Org, org_id)
     if org is None:
         raise NotFound("org")
-    if (
-        actor is not None
-        and not _is_org_admin(session, actor, org_id)
-        and not actor.has_role(Role.PLATFORM_ADMIN)
-    ):
-        raise NotFound("org")
+    if actor is not None and not actor.has_role(Role.PLATFORM_ADMIN):
+        require_org_admin(session=session, actor=actor, org_id=org_id)
     get_person(session=session, person_id=data.person_id)
     existing = session.scalar(
         select(OrgMembership).where(
@@ -145,9 +192,7 @@ def list_tokens(*, session: Session, actor: Person) -> list[ApiToken]:
 
 
 def revoke_token(*, session: Session, actor: Person, token_id: str) -> ApiToken:
-    token = session.get(ApiToken, token_id)
-    if token is None or token.person_id != actor.id:
-        raise NotFound("token")
+    token = owned(session, ApiToken, token_id, person_id=actor.id, kind="token")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         session.flush()

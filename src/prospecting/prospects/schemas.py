@@ -35,6 +35,10 @@ class Outcome(enum.StrEnum):
     BLOCKED = "blocked"
 
 
+POSITIVE_OUTCOMES: frozenset[str] = frozenset({Outcome.BOOKED, Outcome.RESCHEDULED})
+"""The outcomes that count as "booked" everywhere: scoring labels, reachability, fingerprints."""
+
+
 class ProspectStatus(enum.StrEnum):
     NEW = "new"
     CONTACTED = "contacted"

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from difflib import SequenceMatcher
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from prospecting.db import utcnow
+from prospecting.db import owned, utcnow
 from prospecting.errors import Conflict, NotFound
 from prospecting.identity.models import Person
+from prospecting.prospects.identifiers import store_chain, strong_matches
 from prospecting.prospects.models import MergeSuggestion, Prospect, ProspectIdentifier, Touchpoint
 from prospecting.prospects.schemas import (
     OUTCOME_STATUS,
@@ -24,7 +27,7 @@ from prospecting.prospects.schemas import (
     TouchpointOut,
 )
 from prospecting.resolver.chain import Identifiers, normalize_identifiers
-from prospecting.resolver.service import Resolver, store_chain, strong_matches
+from prospecting.resolver.service import Resolver
 
 FUZZY_NAME_THRESHOLD = 0.8
 GIVEN_NAME_THRESHOLD = 0.75
@@ -64,11 +67,133 @@ def lock_tenant(session: Session, person_id: str) -> None:
 
 
 def get_prospect(*, session: Session, actor: Person, prospect_id: str) -> Prospect:
-    """Another Person's prospect is indistinguishable from a missing one."""
-    prospect = session.get(Prospect, prospect_id)
-    if prospect is None or prospect.person_id != actor.id:
-        raise NotFound("prospect")
+    """The row itself (a merged one stays merged); another Person's answers like a missing one."""
+    return owned(session, Prospect, prospect_id, person_id=actor.id, kind="prospect")
+
+
+def owned_prospect(*, session: Session, actor: Person, prospect_id: str) -> Prospect:
+    """The caller's prospect, following local merges to the surviving one; else NotFound."""
+    prospect = get_prospect(session=session, actor=actor, prospect_id=prospect_id)
+    while prospect.merged_into_id is not None:
+        target = session.get(Prospect, prospect.merged_into_id)
+        if target is None:
+            break
+        prospect = target
     return prospect
+
+
+def with_merged(*, session: Session, prospect_ids: Iterable[str]) -> set[str]:
+    """The given prospects and every local prospect merged into them, transitively."""
+    ids = set(prospect_ids)
+    frontier = set(ids)
+    while frontier:
+        merged = set(
+            session.scalars(select(Prospect.id).where(Prospect.merged_into_id.in_(frontier)))
+        )
+        frontier = merged - ids
+        ids |= frontier
+    return ids
+
+
+def set_link_confidence(*, session: Session, prospect_id: str, confidence: float) -> None:
+    """Record the graph's link confidence on the prospect (the resolver's enriched score)."""
+    prospect = session.get(Prospect, prospect_id)
+    if prospect is not None:
+        prospect.link_confidence = confidence
+        session.flush()
+
+
+def inbound_message(*, session: Session, actor: Person, touchpoint_id: str) -> Touchpoint:
+    """One of the caller's inbound messages; anything else is NotFound."""
+    touchpoint = owned(
+        session, Touchpoint, touchpoint_id, person_id=actor.id, kind="inbound message"
+    )
+    if touchpoint.direction != "inbound" or touchpoint.kind != "message":
+        raise NotFound("inbound message")
+    return touchpoint
+
+
+def touchpoints_before(*, session: Session, touchpoint: Touchpoint) -> list[Touchpoint]:
+    """The prospect's touchpoints up to a message (excluding it), oldest first."""
+    rows = session.scalars(
+        select(Touchpoint)
+        .where(
+            Touchpoint.prospect_id == touchpoint.prospect_id,
+            Touchpoint.occurred_at <= touchpoint.occurred_at,
+            Touchpoint.id != touchpoint.id,
+        )
+        .order_by(Touchpoint.occurred_at, Touchpoint.created_at)
+    )
+    return list(rows)
+
+
+def recorded_outcomes(
+    *, session: Session, person_ids: Sequence[str] | None = None, prospect_id: str | None = None
+) -> list[Touchpoint]:
+    """Outcome touchpoints (oldest version first), of some Persons or of one prospect."""
+    query = select(Touchpoint).where(Touchpoint.kind == "outcome")
+    if person_ids is not None:
+        query = query.where(Touchpoint.person_id.in_(list(person_ids)))
+    if prospect_id is not None:
+        query = query.where(Touchpoint.prospect_id == prospect_id)
+    return list(session.scalars(query.order_by(Touchpoint.outcome_version, Touchpoint.occurred_at)))
+
+
+def days_to_outcome(*, session: Session, prospect_id: str, outcome_version: int) -> float | None:
+    """Days from the first inbound to the recorded outcome of this version, when both exist."""
+    outcome_at = session.scalar(
+        select(Touchpoint.occurred_at).where(
+            Touchpoint.prospect_id == prospect_id, Touchpoint.outcome_version == outcome_version
+        )
+    )
+    first_at = session.scalar(
+        select(func.min(Touchpoint.occurred_at)).where(
+            Touchpoint.prospect_id == prospect_id, Touchpoint.direction == "inbound"
+        )
+    )
+    if outcome_at is None or first_at is None:
+        return None
+    return max((outcome_at - first_at).total_seconds() / 86400.0, 0.0)
+
+
+def record_reply(
+    *,
+    session: Session,
+    actor: Person,
+    prospect_id: str,
+    channel: str | None,
+    body: str,
+    at: datetime,
+) -> tuple[Touchpoint, str | None]:
+    """An approved reply as an outbound touchpoint (a new prospect becomes contacted); returns
+    it with the address to send it to on that channel."""
+    prospect = get_prospect(session=session, actor=actor, prospect_id=prospect_id)
+    touchpoint = Touchpoint(
+        prospect_id=prospect.id,
+        person_id=actor.id,
+        kind="message",
+        direction="outbound",
+        channel=channel,
+        body=body,
+        occurred_at=at,
+    )
+    session.add(touchpoint)
+    if prospect.status == ProspectStatus.NEW.value:
+        prospect.status = ProspectStatus.CONTACTED.value
+    session.flush()
+    recipient = prospect.email if channel == "email" else prospect.phone_e164
+    return touchpoint, recipient or prospect.email or prospect.phone_e164
+
+
+def count_booked(*, session: Session, actor: Person) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Prospect)
+            .where(Prospect.person_id == actor.id, Prospect.status == ProspectStatus.BOOKED.value)
+        )
+        or 0
+    )
 
 
 def ingest(
@@ -284,9 +409,9 @@ def list_merge_suggestions(
 
 
 def _get_suggestion(session: Session, actor: Person, suggestion_id: str) -> MergeSuggestion:
-    suggestion = session.get(MergeSuggestion, suggestion_id)
-    if suggestion is None or suggestion.person_id != actor.id:
-        raise NotFound("merge suggestion")
+    suggestion = owned(
+        session, MergeSuggestion, suggestion_id, person_id=actor.id, kind="merge suggestion"
+    )
     if suggestion.status != "pending":
         raise Conflict(f"merge suggestion is already {suggestion.status}")
     return suggestion

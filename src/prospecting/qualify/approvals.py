@@ -1,4 +1,4 @@
-"""Approve step: one tap, edit-then-approve (the edit is kept as a signal), discard, batch.
+"""Draft decisions: refine, one tap, edit-then-approve (the edit is kept), discard, batch.
 
 Approval records an outbound message touchpoint on the prospect and queues the reply in the
 outbox; delivery happens only after the edge commits (`outbox.deliver_queued`). The draft row is
@@ -13,15 +13,16 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from prospecting.db import new_id, utcnow
+from prospecting.db import utcnow
 from prospecting.errors import Conflict, NotFound
 from prospecting.identity.models import Person
-from prospecting.prospects.models import Prospect, Touchpoint
-from prospecting.prospects.schemas import ProspectStatus
+from prospecting.prospects import service as prospects
 from prospecting.qualify import outbox
-from prospecting.qualify.models import Draft
+from prospecting.qualify.drafts import guard_refinement
+from prospecting.qualify.models import Draft, Qualification
+from prospecting.qualify.reads import get_draft
+from prospecting.qualify.refine import RefineRequest
 from prospecting.qualify.schemas import DraftStatus
-from prospecting.qualify.service import get_draft
 
 MAX_EXACT_DISTANCE_CELLS = 4_000_000
 
@@ -64,32 +65,23 @@ def _approve(
     at: datetime | None,
 ) -> Draft:
     decided = at or utcnow()
-    prospect = session.get(Prospect, draft.prospect_id)
-    assert prospect is not None
-    touchpoint = Touchpoint(
-        id=new_id(),
+    touchpoint, recipient = prospects.record_reply(
+        session=session,
+        actor=actor,
         prospect_id=draft.prospect_id,
-        person_id=actor.id,
-        kind="message",
-        direction="outbound",
         channel=draft.channel,
         body=body,
-        occurred_at=decided,
+        at=decided,
     )
-    session.add(touchpoint)
-    session.flush()
     draft.status, draft.decided_at = DraftStatus.APPROVED.value, decided
     draft.outbound_touchpoint_id = touchpoint.id
-    if prospect.status == ProspectStatus.NEW.value:
-        prospect.status = ProspectStatus.CONTACTED.value
-    recipient = prospect.email if draft.channel == "email" else prospect.phone_e164
     outbox.enqueue(
         session=session,
         person_id=actor.id,
         draft_id=draft.id,
         touchpoint_id=touchpoint.id,
         channel=draft.channel,
-        recipient=recipient or prospect.email or prospect.phone_e164,
+        recipient=recipient,
         body=body,
     )
     return draft
@@ -147,3 +139,37 @@ def batch_approve(
             raise NotFound(f"draft {draft_id}") from None
     drafts = [pending[draft_id] for draft_id in ids]
     return [_approve(session, actor, d, body=d.body, at=None) for d in drafts]
+
+
+def refinement_request(*, session: Session, actor: Person, draft_id: str) -> RefineRequest | None:
+    """What to ask a copilot's model to polish, or None when the draft should stay as it is
+    (already refined, or no longer pending)."""
+    draft = get_draft(session=session, actor=actor, draft_id=draft_id)
+    if draft.source != "offline" or draft.status != DraftStatus.PENDING.value:
+        return None
+    qualification = session.get(Qualification, draft.qualification_id)
+    assert qualification is not None
+    touchpoint = prospects.inbound_message(
+        session=session, actor=actor, touchpoint_id=qualification.touchpoint_id
+    )
+    prospect = prospects.get_prospect(session=session, actor=actor, prospect_id=draft.prospect_id)
+    return RefineRequest(
+        draft.body,
+        touchpoint.body or "",
+        draft.tone,
+        draft.language,
+        qualification.intent,
+        sender_name=prospect.display_name,
+    )
+
+
+def apply_refinement(
+    *, session: Session, actor: Person, draft_id: str, body: str, source: str
+) -> Draft:
+    """Swap in a guarded refinement (e.g. from MCP sampling) while the draft is pending."""
+    draft = get_draft(session=session, actor=actor, draft_id=draft_id)
+    safe = guard_refinement(draft.offline_body, body)
+    if safe is not None and draft.status == DraftStatus.PENDING.value:
+        draft.body, draft.source = safe, source
+        session.flush()
+    return draft

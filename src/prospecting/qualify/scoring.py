@@ -14,10 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sklearn.isotonic import IsotonicRegression
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
+from prospecting.prospects.schemas import POSITIVE_OUTCOMES
 from prospecting.qualify.intent import Intent
 from prospecting.qualify.signals import GraphFeatures
 
@@ -68,7 +66,6 @@ MIN_PER_CLASS = 8
 ISOTONIC_FROM = 400
 MAX_FACTORS = 4
 MIN_FACTOR = 0.05
-BOOKED_OUTCOMES = frozenset({"booked", "rescheduled"})
 
 
 @dataclass(frozen=True)
@@ -110,7 +107,7 @@ def history_features(history: History) -> dict[str, float]:
     return {
         "returning_prospect": float(history.prior_inbound > 0),
         "prior_inbound_log": math.log1p(history.prior_inbound),
-        "prior_booked": float(last in BOOKED_OUTCOMES),
+        "prior_booked": float(last in POSITIVE_OUTCOMES),
         "prior_no_show": float(last == "no_show"),
         "prior_ghosted": float(last == "ghosted"),
         "prior_declined": float(last == "declined"),
@@ -124,6 +121,9 @@ def graph_features(graph: GraphFeatures | None) -> dict[str, float]:
     """Absent signal is the all-zero state with ``graph_present = 0``, never an error."""
     if graph is None or graph.degraded:
         return {name: 0.0 for name in GRAPH_FEATURES}
+    dense = float(graph.network_state == "dense")
+    if graph.contributors is None:  # linked and asked, but too few contributors to show
+        return {name: 0.0 for name in GRAPH_FEATURES} | {"graph_dense": dense}
     shares = graph.outcome_shares
     booked = shares.get("booked", 0.0) + shares.get("rescheduled", 0.0)
     return {
@@ -133,7 +133,7 @@ def graph_features(graph: GraphFeatures | None) -> dict[str, float]:
         "graph_ghosted_share": _unit(shares.get("ghosted", 0.0)),
         "graph_reachability_log": math.log1p(max(graph.reachability or 0, 0)),
         "graph_days_to_outcome_log": math.log1p(min(max(graph.days_to_outcome or 0.0, 0.0), 365)),
-        "graph_dense": float(graph.network_state == "dense"),
+        "graph_dense": dense,
     }
 
 
@@ -321,6 +321,10 @@ def fit(
     seed: int = 0,
 ) -> FitResult:
     """Fit a logistic model and calibrate it on out-of-fold scores (no training-set leakage)."""
+    from sklearn.isotonic import IsotonicRegression  # imported to fit only: scoring needs none
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
     y = np.asarray(labels, dtype=int)
     positives = int(y.sum())
     if len(y) < MIN_SAMPLES or min(positives, len(y) - positives) < MIN_PER_CLASS:

@@ -1,137 +1,36 @@
 """Auto-qualify core: every inbound message is read, scored and drafted before anyone looks.
 
-One path for every adapter: `ingest_and_qualify` (HTTP, MCP, CLI, demo) = prospects' ingest +
-`qualify_inbound` in the caller's transaction. Services never commit.
+The inbound workflow (`prospecting.workflows.inbound`) composes prospects' ingest, the graph's
+signal and `qualify_inbound` for every adapter (HTTP, MCP, CLI, demo). Services never commit.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from prospecting.db import new_id, utcnow
-from prospecting.errors import NotFound
+from prospecting.db import new_id
 from prospecting.identity.models import Person
 from prospecting.prospects import service as prospects
-from prospecting.prospects.models import Prospect, Touchpoint
-from prospecting.prospects.schemas import InboundMessage
 from prospecting.qualify import intent as reader
 from prospecting.qualify import training
-from prospecting.qualify.drafts import build_draft, guard_refinement
-from prospecting.qualify.models import Draft, DraftingProfile, Qualification
+from prospecting.qualify.drafts import build_draft
+from prospecting.qualify.models import Draft, Qualification
+from prospecting.qualify.profile import profile_for
 from prospecting.qualify.refine import Refiner, RefineRequest, refine
-from prospecting.qualify.schemas import (
-    DraftDetail,
-    DraftOut,
-    DraftStatus,
-    EntitiesOut,
-    Factor,
-    ProfileIn,
-    ProfileOut,
-    QualificationOut,
-    QualifiedInbound,
-)
-from prospecting.qualify.scoring import History, LogisticScorer, all_features
-from prospecting.qualify.signals import GraphFeatures, GraphSignalSource, no_graph_signal
-from prospecting.resolver.service import Resolver
+from prospecting.qualify.schemas import DraftStatus, ProfileIn
+from prospecting.qualify.scoring import GRAPH_FEATURES, History, LogisticScorer, all_features
+from prospecting.qualify.signals import GraphFeatures
+
+if TYPE_CHECKING:
+    from prospecting.prospects.models import Touchpoint
 
 FOLLOWUP_REPLY_WINDOW = timedelta(days=3)
-
-
-# --- drafting profile -------------------------------------------------------------------------
-
-
-def _stored_profile(session: Session, actor: Person) -> DraftingProfile | None:
-    return session.scalar(select(DraftingProfile).where(DraftingProfile.person_id == actor.id))
-
-
-def profile_for(*, session: Session, actor: Person) -> ProfileIn:
-    """The Person's drafting profile; an empty warm English one until they set it."""
-    row = _stored_profile(session, actor)
-    if row is None:
-        return ProfileIn()
-    return ProfileIn.model_validate(
-        {
-            "services": row.services,
-            "hours_text": row.hours_text,
-            "booking_link": row.booking_link,
-            "tone": row.tone,
-            "sign_off": row.sign_off,
-            "languages": row.languages or ["en"],
-        }
-    )
-
-
-def get_profile(*, session: Session, actor: Person) -> ProfileOut:
-    row = _stored_profile(session, actor)
-    data = profile_for(session=session, actor=actor)
-    return _profile_out(data, row.updated_at if row else None)
-
-
-def update_profile(*, session: Session, actor: Person, data: ProfileIn) -> ProfileOut:
-    """Replace the Person's drafting profile as a whole."""
-    row = _stored_profile(session, actor)
-    if row is None:
-        row = DraftingProfile(person_id=actor.id)
-        session.add(row)
-    row.services = [s.model_dump(exclude_none=True) for s in data.services]
-    row.hours_text = data.hours_text
-    row.booking_link = str(data.booking_link) if data.booking_link else None
-    row.tone = data.tone
-    row.sign_off = data.sign_off
-    row.languages = list(data.languages)
-    row.updated_at = utcnow()
-    session.flush()
-    return _profile_out(data, row.updated_at)
-
-
-def _profile_out(data: ProfileIn, updated_at: datetime | None) -> ProfileOut:
-    return ProfileOut(
-        services=data.services,
-        hours_text=data.hours_text,
-        booking_link=str(data.booking_link) if data.booking_link else None,
-        tone=data.tone,
-        sign_off=data.sign_off,
-        languages=data.languages,
-        updated_at=updated_at,
-    )
-
-
-# --- qualify ----------------------------------------------------------------------------------
-
-
-def ingest_and_qualify(
-    *,
-    session: Session,
-    actor: Person,
-    resolver: Resolver,
-    message: InboundMessage,
-    graph_source: GraphSignalSource = no_graph_signal,
-    refiner: Refiner | None = None,
-) -> QualifiedInbound:
-    """Ingest one inbound message and qualify it in the same transaction."""
-    started = time.perf_counter()
-    received_at = utcnow()
-    ingested = prospects.ingest(session=session, actor=actor, resolver=resolver, message=message)
-    qualification, draft = qualify_inbound(
-        session=session,
-        actor=actor,
-        touchpoint_id=ingested.touchpoint.id,
-        graph_source=graph_source,
-        refiner=refiner,
-        received_at=received_at,
-        started=started,
-    )
-    return QualifiedInbound(
-        ingest=ingested.as_result(),
-        qualification=qualification_out(qualification),
-        draft=draft_out(draft),
-    )
 
 
 def qualify_inbound(
@@ -139,23 +38,22 @@ def qualify_inbound(
     session: Session,
     actor: Person,
     touchpoint_id: str,
-    graph_source: GraphSignalSource = no_graph_signal,
+    graph: GraphFeatures | None = None,
     refiner: Refiner | None = None,
     scorer: LogisticScorer | None = None,
     profile: ProfileIn | None = None,
     received_at: datetime | None = None,
     started: float | None = None,
 ) -> tuple[Qualification, Draft]:
-    """Read, score and draft one of the Person's inbound messages (idempotent per message)."""
+    """Read, score and draft one of the Person's inbound messages (idempotent per message).
+
+    `graph` is what the consented network said (None: the empty network), read by the inbound
+    workflow before this transaction began.
+    """
     started = started if started is not None else time.perf_counter()
-    touchpoint = session.get(Touchpoint, touchpoint_id)
-    if (
-        touchpoint is None
-        or touchpoint.person_id != actor.id
-        or touchpoint.direction != "inbound"
-        or touchpoint.kind != "message"
-    ):
-        raise NotFound("inbound message")
+    touchpoint = prospects.inbound_message(
+        session=session, actor=actor, touchpoint_id=touchpoint_id
+    )
     existing = session.scalar(
         select(Qualification).where(Qualification.touchpoint_id == touchpoint.id)
     )
@@ -164,13 +62,13 @@ def qualify_inbound(
         assert draft is not None
         return existing, draft
     received_at = received_at or touchpoint.created_at
-    prospect = session.get(Prospect, touchpoint.prospect_id)
-    assert prospect is not None
+    prospect = prospects.get_prospect(
+        session=session, actor=actor, prospect_id=touchpoint.prospect_id
+    )
     profile = profile or profile_for(session=session, actor=actor)
     text = touchpoint.body or ""
     read = reader.classify(text, service_names=[s.name for s in profile.services])
     history = history_before(session, touchpoint)
-    graph = graph_source(session=session, actor=actor, prospect_id=prospect.id)
     features = all_features(text, read, history, graph, languages=profile.languages)
     scorer = scorer or training.active_scorer(session=session, actor=actor)
     scored = scorer.score(features)
@@ -247,6 +145,10 @@ GRAPH_NOTICES = {
 }
 
 
+GRAPH_FEATURE_KEYS = frozenset(GRAPH_FEATURES) | frozenset(GRAPH_NOTICES)
+"""Every feature (and factor) derived from the graph: what an erasure strips."""
+
+
 def _graph_facts(graph: GraphFeatures | None) -> dict[str, float]:
     """Recorded with the features (the scorer ignores them) so the notices survive re-reads."""
     if graph is None:
@@ -267,17 +169,7 @@ def graph_notices(row: Qualification) -> list[str]:
 
 def history_before(session: Session, touchpoint: Touchpoint) -> History:
     """What this provider already knows about the prospect, strictly before the message."""
-    rows = list(
-        session.scalars(
-            select(Touchpoint)
-            .where(
-                Touchpoint.prospect_id == touchpoint.prospect_id,
-                Touchpoint.occurred_at <= touchpoint.occurred_at,
-                Touchpoint.id != touchpoint.id,
-            )
-            .order_by(Touchpoint.occurred_at, Touchpoint.created_at)
-        )
-    )
+    rows = prospects.touchpoints_before(session=session, touchpoint=touchpoint)
     if not rows:
         return History()
     inbound = [r for r in rows if r.direction == "inbound" and r.kind == "message"]
@@ -299,102 +191,17 @@ def history_before(session: Session, touchpoint: Touchpoint) -> History:
     )
 
 
-def refinement_request(*, session: Session, actor: Person, draft_id: str) -> RefineRequest | None:
-    """What to ask a copilot's model to polish, or None when the draft should stay as it is
-    (already refined, or no longer pending)."""
-    draft = get_draft(session=session, actor=actor, draft_id=draft_id)
-    if draft.source != "offline" or draft.status != DraftStatus.PENDING.value:
-        return None
-    qualification = session.get(Qualification, draft.qualification_id)
-    assert qualification is not None
-    touchpoint = session.get(Touchpoint, qualification.touchpoint_id)
-    prospect = session.get(Prospect, draft.prospect_id)
-    return RefineRequest(
-        draft.body,
-        (touchpoint.body if touchpoint else None) or "",
-        draft.tone,
-        draft.language,
-        qualification.intent,
-        sender_name=prospect.display_name if prospect else None,
-    )
-
-
-def apply_refinement(
-    *, session: Session, actor: Person, draft_id: str, body: str, source: str
-) -> Draft:
-    """Swap in a guarded refinement (e.g. from MCP sampling) while the draft is pending."""
-    draft = get_draft(session=session, actor=actor, draft_id=draft_id)
-    safe = guard_refinement(draft.offline_body, body)
-    if safe is not None and draft.status == DraftStatus.PENDING.value:
-        draft.body, draft.source = safe, source
-        session.flush()
-    return draft
-
-
-# --- reading drafts ---------------------------------------------------------------------------
-
-
-def get_draft(*, session: Session, actor: Person, draft_id: str, lock: bool = False) -> Draft:
-    """Another Person's draft is indistinguishable from a missing one.
-
-    ``lock`` takes the row lock (SELECT ... FOR UPDATE; SQLite is serialised by BEGIN IMMEDIATE)
-    and re-reads the row, so a decision sees what a concurrent one committed.
-    """
-    if lock:
-        query = select(Draft).where(Draft.id == draft_id).with_for_update()
-        draft = session.scalar(query.execution_options(populate_existing=True))
-    else:
-        draft = session.get(Draft, draft_id)
-    if draft is None or draft.person_id != actor.id:
-        raise NotFound("draft")
-    return draft
-
-
-def list_drafts(
-    *,
-    session: Session,
-    actor: Person,
-    status: DraftStatus | None = DraftStatus.PENDING,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[Draft], int]:
-    query = select(Draft).where(Draft.person_id == actor.id)
-    if status is not None:
-        query = query.where(Draft.status == status.value)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(Draft.created_at.desc(), Draft.id).limit(limit).offset(offset)
-    )
-    return list(rows), total
-
-
-def qualification_out(row: Qualification) -> QualificationOut:
-    return QualificationOut(
-        id=row.id,
-        prospect_id=row.prospect_id,
-        touchpoint_id=row.touchpoint_id,
-        intent=row.intent,
-        intent_confidence=row.intent_confidence,
-        language=row.language,
-        entities=EntitiesOut.model_validate(row.entities),
-        p_book=row.p_book,
-        factors=[Factor.model_validate(f) for f in row.factors],
-        graph_state=row.graph_state,
-        graph_notices=graph_notices(row),
-        model_version=row.model_version,
-    )
-
-
-def draft_out(row: Draft) -> DraftOut:
-    return DraftOut.model_validate(row)
-
-
-def draft_detail(session: Session, row: Draft) -> DraftDetail:
-    qualification = session.get(Qualification, row.qualification_id)
-    assert qualification is not None
-    data: dict[str, Any] = draft_out(row).model_dump()
-    return DraftDetail(**data, qualification=qualification_out(qualification))
-
-
-def draft_details(session: Session, rows: Sequence[Draft]) -> list[DraftDetail]:
-    return [draft_detail(session, row) for row in rows]
+def strip_graph_features(*, session: Session, prospect_ids: Iterable[str]) -> int:
+    """Erasure: drop graph-derived features and factors from the qualifications of these
+    prospects, marking them `erased`; returns how many were touched (idempotent)."""
+    ids = sorted(set(prospect_ids))
+    if not ids:
+        return 0
+    touched = 0
+    for row in session.scalars(select(Qualification).where(Qualification.prospect_id.in_(ids))):
+        row.features = {k: v for k, v in row.features.items() if k not in GRAPH_FEATURE_KEYS}
+        row.factors = [f for f in row.factors if f.get("feature") not in GRAPH_FEATURE_KEYS]
+        row.graph_state = "erased"
+        touched += 1
+    session.flush()
+    return touched

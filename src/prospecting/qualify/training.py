@@ -18,16 +18,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from prospecting.errors import InvalidInput
 from prospecting.identity.models import Person
-from prospecting.prospects.models import Touchpoint
+from prospecting.prospects import service as prospects
+from prospecting.prospects.schemas import POSITIVE_OUTCOMES
 from prospecting.qualify.models import Qualification, ScoringModel
-from prospecting.qualify.scoring import BOOKED_OUTCOMES, FEATURES, MIN_SAMPLES, LogisticScorer, fit
+from prospecting.qualify.scoring import FEATURES, MIN_SAMPLES, LogisticScorer, fit
+
+if TYPE_CHECKING:
+    from prospecting.prospects.models import Touchpoint
 
 COLD_START_FILE = "cold_start_model.json"
 PRIOR_BOOK_RATE = 0.35
@@ -102,11 +106,8 @@ def labelled_examples(
     qualifications = list(session.scalars(query.order_by(Qualification.message_at)))
     if not qualifications:
         return []
-    outcome_query = select(Touchpoint).where(Touchpoint.kind == "outcome")
-    if person_ids is not None:
-        outcome_query = outcome_query.where(Touchpoint.person_id.in_(list(person_ids)))
     outcomes: dict[str, list[Touchpoint]] = defaultdict(list)
-    for row in session.scalars(outcome_query):
+    for row in prospects.recorded_outcomes(session=session, person_ids=person_ids):
         outcomes[row.prospect_id].append(row)
     next_message: dict[str, datetime] = {}
     horizon: dict[str, datetime | None] = {}
@@ -129,7 +130,7 @@ def labelled_examples(
                 q.person_id,
                 q.message_at,
                 dict(q.features),
-                int(latest.outcome in BOOKED_OUTCOMES),
+                int(latest.outcome in POSITIVE_OUTCOMES),
                 q.p_book,
             )
         )

@@ -1,26 +1,10 @@
-"""Resolver core: turn a sender into a hash chain and find the same person in one tenant."""
+"""Resolver core: turn a sender into a hash chain under every key of the ring (pure)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from prospecting.config import KeyRing
-from prospecting.prospects.models import ProspectIdentifier, Touchpoint
 from prospecting.resolver.chain import Identifiers, hash_chain
-from prospecting.resolver.keys import (
-    EMAIL,
-    NAME_EMAIL,
-    NAME_PHONE,
-    PHONE,
-    STRONG_DIMENSIONS,
-    Digest,
-    Hasher,
-)
-
-STRONG_PRIORITY = (PHONE, EMAIL, NAME_PHONE, NAME_EMAIL)
+from prospecting.resolver.keyring import KeyRing
+from prospecting.resolver.keys import Digest, Hasher
 
 
 class Resolver:
@@ -40,98 +24,3 @@ class Resolver:
     def chains(self, ids: Identifiers) -> list[Digest]:
         """Digests under every key in the ring, so a rotation never loses a link."""
         return [digest for key_id in self._hashers for digest in self.chain(ids, key_id=key_id)]
-
-
-def store_chain(
-    *, session: Session, person_id: str, prospect_id: str, digests: Iterable[Digest]
-) -> None:
-    """Add the digests a prospect does not have yet."""
-    digests = list(digests)
-    if not digests:
-        return
-    rows = session.execute(
-        select(
-            ProspectIdentifier.key_id, ProspectIdentifier.dimension, ProspectIdentifier.digest
-        ).where(ProspectIdentifier.prospect_id == prospect_id)
-    )
-    have = {(key_id, dimension, digest) for key_id, dimension, digest in rows}
-    for d in digests:
-        if (d.key_id, d.dimension, d.value) in have:
-            continue
-        have.add((d.key_id, d.dimension, d.value))
-        session.add(
-            ProspectIdentifier(
-                prospect_id=prospect_id,
-                person_id=person_id,
-                dimension=d.dimension,
-                scheme=d.scheme,
-                key_id=d.key_id,
-                digest=d.value,
-            )
-        )
-
-
-def strong_matches(
-    *, session: Session, person_id: str, digests: Sequence[Digest], key_id: str
-) -> list[tuple[str, str]]:
-    """(prospect_id, dimension) pairs of this Person's prospects sharing a strong digest."""
-    wanted = {
-        (d.dimension, d.value)
-        for d in digests
-        if d.key_id == key_id and d.dimension in STRONG_DIMENSIONS
-    }
-    if not wanted:
-        return []
-    rows = session.execute(
-        select(
-            ProspectIdentifier.prospect_id,
-            ProspectIdentifier.dimension,
-            ProspectIdentifier.digest,
-        ).where(
-            ProspectIdentifier.person_id == person_id,
-            ProspectIdentifier.digest.in_(sorted(value for _, value in wanted)),
-            ProspectIdentifier.key_id == key_id,
-        )
-    )
-    order = {dim: i for i, dim in enumerate(STRONG_PRIORITY)}
-    found = {(pid, dim) for pid, dim, digest in rows if (dim, digest) in wanted}
-    return sorted(found, key=lambda row: (order[row[1]], row[0]))
-
-
-def prospect_chain(*, session: Session, prospect_id: str, key_id: str) -> list[Digest]:
-    """The stored hash chain of one prospect under one key id (what the graph keys on)."""
-    rows = session.scalars(
-        select(ProspectIdentifier).where(
-            ProspectIdentifier.prospect_id == prospect_id, ProspectIdentifier.key_id == key_id
-        )
-    )
-    return [Digest(r.dimension, r.scheme, r.key_id, r.digest) for r in rows]
-
-
-def rehash_all(*, session: Session, resolver: Resolver) -> int:
-    """Store every prospect's chain under every key of the ring, from the senders it has seen.
-
-    Rotation: add the new key to the key file, run this, then make the new key active; old
-    digests stay until the old key is removed, so no link is lost at any point.
-    """
-    senders = session.execute(
-        select(
-            Touchpoint.prospect_id,
-            Touchpoint.person_id,
-            Touchpoint.sender_phone,
-            Touchpoint.sender_email,
-            Touchpoint.sender_name,
-        ).where(Touchpoint.direction == "inbound")
-    )
-    seen: set[str] = set()
-    for prospect_id, person_id, phone, email, name in senders:
-        ids = Identifiers(phone=phone, email=email, name=name)
-        store_chain(
-            session=session,
-            person_id=person_id,
-            prospect_id=prospect_id,
-            digests=resolver.chains(ids),
-        )
-        seen.add(prospect_id)
-    session.flush()
-    return len(seen)

@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from prospecting.db import TenantBase, make_engine
-from prospecting.models import load_all
+from prospecting.migrations.models import load_all
 
 load_all()
 target_metadata = TenantBase.metadata

@@ -1,0 +1,112 @@
+"""HTTP edge: per-request transaction, the acting Person from the bearer token, problem+json."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from prospecting.errors import DomainError, InvalidInput, Unauthenticated
+from prospecting.identity.models import Person
+from prospecting.identity.service import authenticate
+from prospecting.runtime import Context, Runtime
+
+PROBLEM_JSON = "application/problem+json"
+
+_bearer = HTTPBearer(auto_error=False, description="An API token from `prospecting tokens create`")
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def _tenant_session(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Iterator[Session]:
+    with runtime.stores.tenant() as session:
+        yield session
+
+
+TenantSession = Annotated[Session, Depends(_tenant_session, scope="function")]
+
+
+def _current_person(
+    session: TenantSession,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Person:
+    if credentials is None:
+        raise Unauthenticated()
+    return authenticate(session=session, token=credentials.credentials)
+
+
+CurrentPerson = Annotated[Person, Depends(_current_person)]
+"""The acting Person, attached to this request's tenant transaction."""
+
+
+def _actor(
+    runtime: Annotated[Runtime, Depends(get_runtime)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Person:
+    if credentials is None:
+        raise Unauthenticated()
+    with runtime.stores.tenant_read() as session:
+        return authenticate(session=session, token=credentials.credentials)
+
+
+Actor = Annotated[Person, Depends(_actor)]
+"""The acting Person, verified in a short read transaction: for routes that run a workflow,
+which owns its transactions across both stores."""
+
+
+def _context(actor: Actor, runtime: Annotated[Runtime, Depends(get_runtime)]) -> Iterator[Context]:
+    """A graph call: the graph store's transaction with a read-only tenant session, so waiting
+    on the graph never holds the tenant store's write lock."""
+    with runtime.stores.tenant_read() as tenant, runtime.stores.graph() as graph:
+        yield Context(tenant, graph, actor, runtime.settings, runtime.resolver, "http")
+
+
+GraphContext = Annotated[Context, Depends(_context, scope="function")]
+
+
+def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
+    """An RFC 9457 problem document."""
+    body = {"type": f"/problems/{code}", "title": code.replace("_", " "), "status": status}
+    body |= {"detail": detail, **extra}
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field_errors(errors: list[Any]) -> list[dict[str, str]]:
+    out = []
+    for err in errors:
+        loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path")]
+        out.append({"field": ".".join(loc) or "body", "reason": str(err.get("msg", "invalid"))})
+    return out
+
+
+async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    if isinstance(exc, InvalidInput):
+        return problem(
+            exc.status, exc.code, exc.detail, errors=[{"field": exc.field, "reason": exc.reason}]
+        )
+    return problem(exc.status, exc.code, exc.detail)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError | ValidationError)
+    errors = _field_errors(list(exc.errors()))
+    detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
+    return problem(422, "invalid_input", detail, errors=errors)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map typed domain errors to HTTP once, for every router."""
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(ValidationError, _validation_error)

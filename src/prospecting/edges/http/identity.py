@@ -1,0 +1,76 @@
+"""HTTP routes for identity: the acting Person, profile, tokens, orgs."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from prospecting.edges.http.deps import CurrentPerson, TenantSession
+from prospecting.identity import service
+from prospecting.identity.models import Role
+from prospecting.identity.schemas import (
+    MembershipCreate,
+    MembershipOut,
+    OrgCreate,
+    OrgOut,
+    PersonCreate,
+    PersonOut,
+    ProfileUpdate,
+    TokenCreate,
+    TokenCreated,
+    TokenOut,
+)
+
+router = APIRouter(tags=["identity"])
+
+
+@router.get("/me", response_model=PersonOut)
+def read_me(actor: CurrentPerson) -> PersonOut:
+    return service.person_out(actor)
+
+
+@router.patch("/me", response_model=PersonOut)
+def update_me(data: ProfileUpdate, actor: CurrentPerson, session: TenantSession) -> PersonOut:
+    return service.person_out(service.update_profile(session=session, actor=actor, data=data))
+
+
+@router.post("/persons", response_model=PersonOut, status_code=status.HTTP_201_CREATED)
+def create_person(data: PersonCreate, actor: CurrentPerson, session: TenantSession) -> PersonOut:
+    service.require_role(actor, Role.PLATFORM_ADMIN)
+    return service.person_out(service.create_person(session=session, data=data))
+
+
+@router.get("/tokens", response_model=list[TokenOut])
+def list_tokens(actor: CurrentPerson, session: TenantSession) -> list[TokenOut]:
+    tokens = service.list_tokens(session=session, actor=actor)
+    return [TokenOut.model_validate(t) for t in tokens]
+
+
+@router.post("/tokens", response_model=TokenCreated, status_code=status.HTTP_201_CREATED)
+def create_token(data: TokenCreate, actor: CurrentPerson, session: TenantSession) -> TokenCreated:
+    token, plaintext = service.issue_token(session=session, person=actor, name=data.name)
+    return TokenCreated.model_validate(
+        {**TokenOut.model_validate(token).model_dump(), "token": plaintext}
+    )
+
+
+@router.delete("/tokens/{token_id}", response_model=TokenOut)
+def revoke_token(token_id: str, actor: CurrentPerson, session: TenantSession) -> TokenOut:
+    return TokenOut.model_validate(
+        service.revoke_token(session=session, actor=actor, token_id=token_id)
+    )
+
+
+@router.post("/orgs", response_model=OrgOut, status_code=status.HTTP_201_CREATED)
+def create_org(data: OrgCreate, actor: CurrentPerson, session: TenantSession) -> OrgOut:
+    """Any provider may found an Org; the founder becomes its org_admin."""
+    return OrgOut.model_validate(service.create_org(session=session, data=data, admin=actor))
+
+
+@router.post(
+    "/orgs/{org_id}/members", response_model=MembershipOut, status_code=status.HTTP_201_CREATED
+)
+def add_member(
+    org_id: str, data: MembershipCreate, actor: CurrentPerson, session: TenantSession
+) -> MembershipOut:
+    membership = service.add_member(session=session, actor=actor, org_id=org_id, data=data)
+    return MembershipOut.model_validate(membership)

@@ -1,0 +1,132 @@
+"""HTTP routes for auto-qualify under /qualify: profile, inbound, drafts, report.
+
+Approving routes only queue replies; a background task hands them to the channel after the
+request's transaction has committed (the session dependency closes before the response).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, status
+
+from prospecting.edges.http.deps import Actor, CurrentPerson, TenantSession, get_runtime
+from prospecting.prospects.schemas import InboundMessage
+from prospecting.qualify import approvals, reads, report
+from prospecting.qualify import profile as profiles
+from prospecting.qualify.models import Draft
+from prospecting.qualify.schemas import (
+    BatchApproveIn,
+    BatchApproveOut,
+    DraftDetail,
+    DraftPage,
+    DraftStatus,
+    EditIn,
+    ProfileIn,
+    ProfileOut,
+    QualificationReport,
+    QualifiedInbound,
+)
+from prospecting.runtime import Runtime
+from prospecting.workflows import inbound
+from prospecting.workflows.delivery import dispatch_outbox
+
+router = APIRouter(prefix="/qualify", tags=["qualify"])
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def _draft_in_path(draft_id: str, actor: CurrentPerson, session: TenantSession) -> Draft:
+    return reads.get_draft(session=session, actor=actor, draft_id=draft_id)
+
+
+OwnDraft = Annotated[Draft, Depends(_draft_in_path)]
+
+
+@router.get("/profile", response_model=ProfileOut)
+def read_profile(actor: CurrentPerson, session: TenantSession) -> ProfileOut:
+    return profiles.get_profile(session=session, actor=actor)
+
+
+@router.put("/profile", response_model=ProfileOut)
+def replace_profile(data: ProfileIn, actor: CurrentPerson, session: TenantSession) -> ProfileOut:
+    return profiles.update_profile(session=session, actor=actor, data=data)
+
+
+@router.post("/inbound", response_model=QualifiedInbound, status_code=status.HTTP_201_CREATED)
+def qualify_inbound(message: InboundMessage, actor: Actor, runtime: RuntimeDep) -> QualifiedInbound:
+    """Ingest an inbound message and return its intent, P(book) with reasons and a draft."""
+    return inbound.receive(runtime, actor=actor, message=message, channel="http")
+
+
+@router.get("/drafts", response_model=DraftPage)
+def list_drafts(
+    actor: CurrentPerson,
+    session: TenantSession,
+    status_filter: Annotated[DraftStatus | None, Query(alias="status")] = DraftStatus.PENDING,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> DraftPage:
+    rows, total = reads.list_drafts(
+        session=session, actor=actor, status=status_filter, limit=limit, offset=offset
+    )
+    return DraftPage(items=reads.draft_details(session, rows), total=total)
+
+
+@router.post("/drafts/approve-batch", response_model=BatchApproveOut)
+def batch_approve(
+    data: BatchApproveIn,
+    actor: CurrentPerson,
+    session: TenantSession,
+    runtime: RuntimeDep,
+    background: BackgroundTasks,
+) -> BatchApproveOut:
+    """Approve every listed draft, or none if any is missing, foreign or already decided."""
+    rows = approvals.batch_approve(session=session, actor=actor, draft_ids=data.draft_ids)
+    background.add_task(dispatch_outbox, runtime, draft_ids=[d.id for d in rows])
+    return BatchApproveOut(approved=[reads.draft_out(d) for d in rows])
+
+
+@router.get("/drafts/{draft_id}", response_model=DraftDetail)
+def read_draft(draft: OwnDraft, session: TenantSession) -> DraftDetail:
+    return reads.draft_detail(session, draft)
+
+
+@router.post("/drafts/{draft_id}/approve", response_model=DraftDetail)
+def approve_draft(
+    draft: OwnDraft,
+    actor: CurrentPerson,
+    session: TenantSession,
+    runtime: RuntimeDep,
+    background: BackgroundTasks,
+) -> DraftDetail:
+    approved = approvals.approve_draft(session=session, actor=actor, draft_id=draft.id)
+    background.add_task(dispatch_outbox, runtime, draft_ids=[approved.id])
+    return reads.draft_detail(session, approved)
+
+
+@router.post("/drafts/{draft_id}/edit", response_model=DraftDetail)
+def edit_and_approve(
+    data: EditIn,
+    draft: OwnDraft,
+    actor: CurrentPerson,
+    session: TenantSession,
+    runtime: RuntimeDep,
+    background: BackgroundTasks,
+) -> DraftDetail:
+    """Send the provider's edited text; the original and the edit are both kept."""
+    approved = approvals.edit_and_approve(
+        session=session, actor=actor, draft_id=draft.id, body=data.body
+    )
+    background.add_task(dispatch_outbox, runtime, draft_ids=[approved.id])
+    return reads.draft_detail(session, approved)
+
+
+@router.post("/drafts/{draft_id}/discard", response_model=DraftDetail)
+def discard_draft(draft: OwnDraft, actor: CurrentPerson, session: TenantSession) -> DraftDetail:
+    discarded = approvals.discard_draft(session=session, actor=actor, draft_id=draft.id)
+    return reads.draft_detail(session, discarded)
+
+
+@router.get("/report", response_model=QualificationReport)
+def read_report(actor: CurrentPerson, session: TenantSession) -> QualificationReport:
+    return report.report(session=session, actor=actor)

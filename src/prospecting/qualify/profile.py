@@ -1,0 +1,70 @@
+"""A provider's drafting profile: the only facts a draft may state (services, prices, hours,
+booking link, tone, languages)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from prospecting.db import utcnow
+from prospecting.identity.models import Person
+from prospecting.qualify.models import DraftingProfile
+from prospecting.qualify.schemas import ProfileIn, ProfileOut
+
+
+def _stored_profile(session: Session, actor: Person) -> DraftingProfile | None:
+    return session.scalar(select(DraftingProfile).where(DraftingProfile.person_id == actor.id))
+
+
+def profile_for(*, session: Session, actor: Person) -> ProfileIn:
+    """The Person's drafting profile; an empty warm English one until they set it."""
+    row = _stored_profile(session, actor)
+    if row is None:
+        return ProfileIn()
+    return ProfileIn.model_validate(
+        {
+            "services": row.services,
+            "hours_text": row.hours_text,
+            "booking_link": row.booking_link,
+            "tone": row.tone,
+            "sign_off": row.sign_off,
+            "languages": row.languages or ["en"],
+        }
+    )
+
+
+def get_profile(*, session: Session, actor: Person) -> ProfileOut:
+    row = _stored_profile(session, actor)
+    data = profile_for(session=session, actor=actor)
+    return _profile_out(data, row.updated_at if row else None)
+
+
+def update_profile(*, session: Session, actor: Person, data: ProfileIn) -> ProfileOut:
+    """Replace the Person's drafting profile as a whole."""
+    row = _stored_profile(session, actor)
+    if row is None:
+        row = DraftingProfile(person_id=actor.id)
+        session.add(row)
+    row.services = [s.model_dump(exclude_none=True) for s in data.services]
+    row.hours_text = data.hours_text
+    row.booking_link = str(data.booking_link) if data.booking_link else None
+    row.tone = data.tone
+    row.sign_off = data.sign_off
+    row.languages = list(data.languages)
+    row.updated_at = utcnow()
+    session.flush()
+    return _profile_out(data, row.updated_at)
+
+
+def _profile_out(data: ProfileIn, updated_at: datetime | None) -> ProfileOut:
+    return ProfileOut(
+        services=data.services,
+        hours_text=data.hours_text,
+        booking_link=str(data.booking_link) if data.booking_link else None,
+        tone=data.tone,
+        sign_off=data.sign_off,
+        languages=data.languages,
+        updated_at=updated_at,
+    )

@@ -1,0 +1,27 @@
+"""Delivery: after an approving transaction has committed, hand its queued replies over."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from prospecting.qualify import outbox
+from prospecting.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def dispatch_outbox(
+    runtime: Runtime, *, draft_ids: Sequence[str], adapter: outbox.ChannelAdapter | None = None
+) -> int:
+    """Hand queued replies to the channel in a transaction of their own. Never raises: the
+    approval stands and undelivered items stay queued."""
+    try:
+        with runtime.stores.tenant() as session:
+            items = outbox.deliver_queued(
+                session=session, draft_ids=draft_ids, adapter=adapter or outbox.LogOnlyAdapter()
+            )
+            return sum(item.status == "handed_over" for item in items)
+    except Exception as exc:
+        log.warning("outbox dispatch failed; items stay queued (%s)", type(exc).__name__)
+        return 0

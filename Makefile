@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-COVERAGE_FLOOR ?= 85
+COVERAGE_FLOOR ?= 90
 
 .DEFAULT_GOAL := help
 

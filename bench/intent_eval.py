@@ -1,5 +1,6 @@
 """Per-intent precision/recall/F1, confusion, per-language accuracy and speed of the Read step
-on the held-out eval set (never trained on).
+on the held-out eval set (never trained on): loading the packaged model at first use, refitting
+it from scratch (what tools/build_intent_model.py does) and classify latency.
 
 Run: PYTHONPATH=src .venv/bin/python bench/intent_eval.py [eval.jsonl]
 """
@@ -15,7 +16,14 @@ from pathlib import Path
 
 from sklearn.metrics import classification_report, confusion_matrix
 
-from prospecting.qualify.intent import INTENTS, classify, detect_language, intent_model
+from prospecting.qualify.intent import (
+    INTENTS,
+    classify,
+    fit_pipeline,
+    intent_model,
+    training_examples,
+)
+from prospecting.qualify.language import detect_language
 
 DEFAULT_EVAL = Path(__file__).parents[1] / "tests" / "qualify" / "data" / "intent_eval.jsonl"
 SHORT = {
@@ -38,7 +46,10 @@ def main() -> None:
 
     started = time.perf_counter()
     intent_model()
-    training_seconds = time.perf_counter() - started
+    load_seconds = time.perf_counter() - started
+    started = time.process_time()
+    fit_pipeline(training_examples())
+    fit_seconds = time.process_time() - started
 
     truth, predicted, timings = [], [], []
     by_language: dict[str, list[bool]] = defaultdict(list)
@@ -71,9 +82,11 @@ def main() -> None:
 
     timings.sort()
     p95 = timings[int(0.95 * (len(timings) - 1))]
-    print(f"training at first use: {training_seconds:.2f} s")
+    print(f"packaged model load at first use: {load_seconds * 1e3:.1f} ms (no training)")
+    print(f"refit from scratch (build tool): {fit_seconds:.2f} s CPU (target < 3 s)")
     print(
-        f"classify latency: p50 {statistics.median(timings) * 1e3:.2f} ms, p95 {p95 * 1e3:.2f} ms"
+        f"classify latency: p50 {statistics.median(timings) * 1e3:.2f} ms "
+        f"(target < 5 ms), p95 {p95 * 1e3:.2f} ms"
     )
 
 

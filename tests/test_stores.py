@@ -1,11 +1,19 @@
-"""Both stores migrate; SQLite runs in WAL mode with foreign keys enforced."""
+"""Both stores migrate; SQLite runs in WAL mode with foreign keys enforced; what counts as a
+graph outage."""
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import inspect, text
-from sqlalchemy.exc import IntegrityError
+import sqlite3
+import time
+from pathlib import Path
 
+import psycopg
+import pytest
+from sqlalchemy import event, inspect, text
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from prospecting.db import GraphAvailability, Stores, _is_outage, make_engine
+from prospecting.errors import GraphUnavailable
 from prospecting.prospects.models import Touchpoint
 
 
@@ -37,4 +45,107 @@ def test_foreign_keys_are_enforced(runtime):
                 prospect_id="missing", person_id="missing", kind="message", direction="inbound"
             )
         )
+        session.flush()
+
+
+@pytest.mark.parametrize(
+    ("exc", "is_disconnect", "outage"),
+    [
+        pytest.param(ValueError("anything"), True, True, id="driver-says-disconnect"),
+        pytest.param(psycopg.OperationalError("consuming input failed"), False, True, id="lost"),
+        pytest.param(psycopg.errors.ConnectionTimeout("timed out"), False, True, id="connect"),
+        pytest.param(psycopg.InterfaceError("the connection is closed"), False, True, id="closed"),
+        pytest.param(psycopg.errors.ConnectionFailure("08006"), False, True, id="08006"),
+        pytest.param(psycopg.errors.QueryCanceled("statement timeout"), False, True, id="57014"),
+        pytest.param(psycopg.errors.AdminShutdown("shutdown"), False, True, id="57P01"),
+        pytest.param(psycopg.errors.CannotConnectNow("starting up"), False, True, id="57P03"),
+        pytest.param(psycopg.errors.TooManyConnections("no slot"), False, True, id="53300"),
+        pytest.param(sqlite3.OperationalError("database is locked"), False, True, id="locked"),
+        pytest.param(
+            sqlite3.OperationalError("unable to open database file"), False, True, id="unopenable"
+        ),
+        pytest.param(psycopg.errors.UndefinedTable("no table"), False, False, id="42P01"),
+        pytest.param(psycopg.errors.UniqueViolation("duplicate"), False, False, id="23505"),
+        pytest.param(psycopg.errors.SerializationFailure("retry"), False, False, id="40001"),
+        pytest.param(psycopg.errors.DeadlockDetected("deadlock"), False, False, id="40P01"),
+        pytest.param(psycopg.errors.LockNotAvailable("lock timeout"), False, False, id="55P03"),
+        pytest.param(sqlite3.OperationalError("no such table: x"), False, False, id="sqlite-sql"),
+        pytest.param(ValueError("not a database error"), False, False, id="other"),
+    ],
+)
+def test_outage_is_connection_loss_timeouts_and_a_busy_store_not_a_bad_statement(
+    exc: BaseException, is_disconnect: bool, outage: bool
+) -> None:
+    assert _is_outage(exc, is_disconnect) is outage
+
+
+def test_a_bad_statement_on_the_graph_engine_is_not_an_outage() -> None:
+    engine = make_engine("sqlite:///:memory:")
+    breaker = GraphAvailability(retry_after=60.0)
+    breaker.install(engine)
+    with pytest.raises(OperationalError, match="no such table"), engine.connect() as conn:
+        conn.execute(text("SELECT * FROM missing"))
+    assert not breaker.is_open
+    engine.dispose()
+
+
+def test_an_unreachable_graph_store_opens_the_breaker_which_closes_after_retry_after(
+    tmp_path: Path,
+) -> None:
+    """A connect failure is seen by the one listener; while open, nothing is tried at all."""
+    unopenable = tmp_path / "a-directory"
+    unopenable.mkdir()
+    engine = make_engine(f"sqlite:///{unopenable}")
+    breaker = GraphAvailability(retry_after=0.2)
+    breaker.install(engine)
+    attempts: list[int] = []  # listens after the breaker: counts what reaches the driver
+    event.listen(engine, "do_connect", lambda *_args: attempts.append(1))
+    with pytest.raises(GraphUnavailable):
+        engine.connect()
+    assert breaker.is_open and len(attempts) == 1
+    with pytest.raises(GraphUnavailable):
+        engine.connect()
+    assert len(attempts) == 1  # turned away before the driver was asked
+    for _ in range(200):  # bounded: the breaker closes once retry_after has passed
+        if not breaker.is_open:
+            break
+        time.sleep(0.05)
+    assert not breaker.is_open
+    with pytest.raises(GraphUnavailable):
+        engine.connect()  # tried again (and still unreachable)
+    assert len(attempts) == 2
+    engine.dispose()
+
+
+def test_the_tenant_engine_has_no_breaker(tmp_path: Path) -> None:
+    """Only the graph engine's outages become GraphUnavailable."""
+    unopenable = tmp_path / "a-directory"
+    unopenable.mkdir()
+    stores = Stores(make_engine(f"sqlite:///{unopenable}"), make_engine("sqlite:///:memory:"))
+    with pytest.raises(OperationalError, match="unable to open"), stores.tenant() as session:
+        session.execute(text("SELECT 1"))
+    stores.dispose()
+
+
+def test_status_columns_are_typed_by_their_enum(runtime, make_provider) -> None:
+    from sqlalchemy.exc import StatementError
+
+    from prospecting.identity.service import get_person
+    from prospecting.prospects import service as prospects
+    from prospecting.prospects.schemas import InboundMessage, ProspectStatus
+
+    provider = make_provider()
+    with runtime.stores.tenant() as session:
+        me = get_person(session=session, person_id=provider.id)
+        message = InboundMessage(channel="sms", sender_phone="07911 123456", body="Hi")
+        prospect = prospects.ingest(
+            session=session, actor=me, resolver=runtime.resolver, message=message
+        ).prospect
+        prospect_id = prospect.id
+    with runtime.stores.tenant() as session:
+        stored = prospects.get_prospect(session=session, actor=me, prospect_id=prospect_id)
+        assert stored.status is ProspectStatus.NEW  # read back as the enum member
+    with pytest.raises(StatementError, match="vip"), runtime.stores.tenant() as session:
+        stored = prospects.get_prospect(session=session, actor=me, prospect_id=prospect_id)
+        stored.status = "vip"  # type: ignore[assignment]
         session.flush()

@@ -1,7 +1,7 @@
 """Regenerates ``intent_train.jsonl``: templated messages in seven languages plus hand-written
 ones. Deterministic (fixed seed), so the packaged file only changes when this script does.
 
-Run: ``python src/prospecting/qualify/data/make_intent_data.py``
+Run: ``.venv/bin/python tools/make_intent_data.py``, then ``tools/build_intent_model.py``
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import unicodedata
 from pathlib import Path
 
 SEED = 20240611
-OUTPUT = Path(__file__).with_name("intent_train.jsonl")
+OUTPUT = Path(__file__).resolve().parents[1] / "src/prospecting/qualify/data/intent_train.jsonl"
 TEMPLATED_PER_LANGUAGE = {"en": 36, "es": 7, "fr": 7, "de": 7, "pt": 7, "it": 7, "nl": 7}
 
 # fmt: off

@@ -10,7 +10,9 @@ again for `graph_retry_after_seconds`, so a dead link costs one timeout, not one
 from __future__ import annotations
 
 import contextlib
+import enum
 import functools
+import itertools
 import logging
 import socket
 import sqlite3
@@ -24,7 +26,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, MetaData, String, TypeDecorator, create_engine, event
+from sqlalchemy import (
+    DateTime,
+    Engine,
+    Enum,
+    MetaData,
+    String,
+    TypeDecorator,
+    create_engine,
+    event,
+)
 from sqlalchemy.engine import Dialect, ExceptionContext, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -89,6 +100,21 @@ def utcnow() -> datetime:
 
 
 ID = String(32)
+_StrEnum = TypeVar("_StrEnum", bound=enum.StrEnum)
+
+
+def status_type(values: type[_StrEnum], length: int = 16) -> Enum:
+    """A status column typed by its StrEnum: stored as the value in a VARCHAR on both backends
+    (no native enum, so adding a member needs no migration); a value outside it is refused."""
+    return Enum(
+        values,
+        native_enum=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
 _Owned = TypeVar("_Owned")
 
 
@@ -190,6 +216,10 @@ class _Watchdog:
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
+        self._due: dict[int, tuple[float, Any]] = {}  # call token -> (deadline, DBAPI connection)
+        self._tokens = itertools.count()
+        self._changed = threading.Condition()
+        self._thread: threading.Thread | None = None
 
     def install(self, engine: Engine) -> None:
         # create_engine gives every engine a dialect instance of its own: this engine only.
@@ -200,21 +230,44 @@ class _Watchdog:
             setattr(dialect, name, self._guard(getattr(dialect, name), _same_connection))
 
     def _guard(self, call: Callable[..., Any], target: Callable[[Any], Any]) -> Callable[..., Any]:
-        seconds = self.seconds
-
         @functools.wraps(call)
         def guarded(first: Any, *args: Any, **kwargs: Any) -> Any:
-            deadline = _Deadline(target(first))
-            timer = threading.Timer(seconds, deadline.expire)
-            timer.daemon = True
-            timer.start()
+            token = self._arm(target(first))
             try:
                 return call(first, *args, **kwargs)
             finally:
-                deadline.finish()
-                timer.cancel()
+                self._disarm(token)
 
         return guarded
+
+    def _arm(self, dbapi_conn: Any) -> int:
+        token = next(self._tokens)
+        with self._changed:
+            self._due[token] = (time.monotonic() + self.seconds, dbapi_conn)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._watch, name="graph-watchdog", daemon=True
+                )
+                self._thread.start()
+            self._changed.notify()
+        return token
+
+    def _disarm(self, token: int) -> None:
+        with self._changed:
+            self._due.pop(token, None)
+
+    def _watch(self) -> None:
+        """One thread for the engine: cuts each call still running at its deadline (a call
+        that finished first has left `_due`, under the same lock, so it is never cut)."""
+        with self._changed:
+            while True:
+                now = time.monotonic()
+                for token, (deadline, conn) in list(self._due.items()):
+                    if deadline <= now:
+                        del self._due[token]
+                        _cut(conn)
+                soonest = min((d for d, _ in self._due.values()), default=None)
+                self._changed.wait(None if soonest is None else max(soonest - now, 0.0))
 
 
 def _cursor_connection(cursor: Any) -> Any:
@@ -223,24 +276,6 @@ def _cursor_connection(cursor: Any) -> Any:
 
 def _same_connection(connection: Any) -> Any:
     return connection
-
-
-class _Deadline:
-    """One guarded call: the timer cuts the connection only while the call is still running."""
-
-    def __init__(self, dbapi_conn: Any) -> None:
-        self._conn = dbapi_conn
-        self._lock = threading.Lock()
-        self._done = False
-
-    def finish(self) -> None:
-        with self._lock:
-            self._done = True
-
-    def expire(self) -> None:
-        with self._lock:
-            if not self._done:
-                _cut(self._conn)
 
 
 def _cut(dbapi_conn: Any) -> None:
@@ -311,7 +346,9 @@ def _is_outage(exc: BaseException, is_disconnect: bool) -> bool:
         return any(m in text for m in ("locked", "unable to open", "disk I/O", "busy"))
     sqlstate = getattr(exc, "sqlstate", None)
     if sqlstate is not None:
-        return str(sqlstate).startswith(("08", "57"))  # connection exception, operator intervention
+        # connection exception, operator intervention (57014: statement_timeout), and a server
+        # with no connection slot left (too_many_connections)
+        return str(sqlstate).startswith(("08", "57")) or sqlstate == "53300"
     module = type(exc).__module__ or ""
     return module.startswith("psycopg") and type(exc).__name__ in {
         "OperationalError",

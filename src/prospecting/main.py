@@ -13,7 +13,6 @@ import typer
 from prospecting.config import load_settings
 from prospecting.edges.cli.common import build_runtime, console, edge, err_console
 from prospecting.edges.cli.main import app as cli
-from prospecting.migrations import upgrade_all
 from prospecting.runtime import Runtime
 
 app = cli
@@ -24,10 +23,13 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Bind address")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 3060)")] = None,
 ) -> None:
-    """Migrate, seed the demo network when empty (development), and serve platform.api."""
+    """Migrate, seed the demo network when empty (development), finish inbound messages a
+    crash left unqualified, and serve platform.api."""
     import uvicorn
 
     from prospecting.app import create_app
+    from prospecting.migrations import upgrade_all
+    from prospecting.workflows.inbound import reconcile
 
     with edge():
         settings = load_settings()
@@ -36,6 +38,8 @@ def serve(
         runtime = Runtime.build(settings)
         if settings.mode == "development" and settings.seed_demo:
             _seed_if_empty(runtime)
+        if finished := reconcile(runtime):
+            console.print(f"qualified {finished} inbound message(s) a crash had left unqualified")
     uvicorn.run(create_app(runtime=runtime), host=host or settings.host, port=port or settings.port)
 
 

@@ -11,16 +11,13 @@ CI machine would make that flaky); the elapsed times are logged for information.
 from __future__ import annotations
 
 import logging
-import select
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -31,6 +28,7 @@ from prospecting.config import Settings
 from prospecting.db import GraphAvailability, make_engine
 from prospecting.errors import GraphUnavailable
 from prospecting.runtime import Runtime
+from tcp_proxy import FreezableProxy
 
 pytestmark = pytest.mark.postgres
 
@@ -39,107 +37,7 @@ GUARD_SECONDS = 60.0
 CONNECT_TIMEOUT = 2  # libpq's minimum
 STATEMENT_TIMEOUT = 1.0
 RETRY_AFTER = 3.0
-POLL = 0.05
 T = TypeVar("T")
-
-
-class FreezableProxy:
-    """A TCP proxy on 127.0.0.1:<free port> to `upstream`.
-
-    `freeze()` stops forwarding bytes in both directions while it keeps accepting connections
-    and keeps every socket open; `thaw()` forwards again (what was held back flows on).
-    `holding` is set once a client's bytes are being held back by a freeze: a request is then
-    in flight on the frozen link. `close()` stops every thread and closes every socket.
-    """
-
-    def __init__(self, upstream: tuple[str, int]) -> None:
-        self.upstream = upstream
-        self.holding = threading.Event()
-        self.accepted = 0
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port: int = self._listener.getsockname()[1]
-        self._gate = threading.Lock()  # held while a chunk is forwarded: freeze() is exact
-        self._flowing = threading.Event()
-        self._flowing.set()
-        self._closed = threading.Event()
-        self._sockets: list[socket.socket] = []
-        self._threads: list[threading.Thread] = []
-        self._spawn(self._accept_loop)
-
-    def freeze(self) -> None:
-        with self._gate:
-            self.holding.clear()
-            self._flowing.clear()
-
-    def thaw(self) -> None:
-        with self._gate:
-            self._flowing.set()
-
-    def close(self) -> None:
-        self._closed.set()
-        self._flowing.set()
-        for thread in list(self._threads):
-            thread.join(timeout=10)
-        self._listener.close()
-        with self._gate:
-            for sock in self._sockets:
-                sock.close()
-            self._sockets.clear()
-
-    def _spawn(self, target: Callable[..., None], *args: Any) -> None:
-        thread = threading.Thread(target=target, args=args, daemon=True, name="frozen-proxy")
-        with self._gate:
-            self._threads.append(thread)
-        thread.start()
-
-    def _keep(self, sock: socket.socket) -> None:
-        with self._gate:
-            self._sockets.append(sock)
-
-    def _accept_loop(self) -> None:
-        while not self._closed.is_set():
-            ready, _, _ = select.select([self._listener], [], [], POLL)
-            if not ready:
-                continue
-            client, _ = self._listener.accept()
-            self._keep(client)
-            self.accepted += 1
-            try:  # reaching the server is not forwarding: a frozen link still accepts
-                server = socket.create_connection(self.upstream, timeout=10)
-            except OSError:
-                client.shutdown(socket.SHUT_RDWR)
-                continue
-            self._keep(server)
-            self._spawn(self._pump, client, server, True)
-            self._spawn(self._pump, server, client, False)
-
-    def _pump(self, src: socket.socket, dst: socket.socket, from_client: bool) -> None:
-        while not self._closed.is_set():
-            try:
-                ready, _, _ = select.select([src], [], [], POLL)
-            except (OSError, ValueError):
-                return
-            if not ready:
-                continue
-            with self._gate:
-                if not self._flowing.is_set():
-                    if from_client:
-                        self.holding.set()
-                    held = True
-                else:
-                    held = False
-                    try:
-                        data = src.recv(65536)
-                        if data:
-                            dst.sendall(data)
-                        else:
-                            dst.shutdown(socket.SHUT_WR)
-                    except OSError:
-                        data = b""
-                    if not data:
-                        return
-            if held:
-                self._flowing.wait(POLL)  # the bytes stay in src's buffer until thaw()
 
 
 def guarded(label: str, proxy: FreezableProxy, call: Callable[[], T]) -> T:
@@ -147,7 +45,7 @@ def guarded(label: str, proxy: FreezableProxy, call: Callable[[], T]) -> T:
     box: dict[str, Any] = {}
     thread = threading.Thread(target=_boxed, args=(call, box), daemon=True, name=label)
     thread.start()
-    return _joined(label, proxy, thread, box)
+    return cast(T, _joined(label, proxy, thread, box))
 
 
 def _boxed(call: Callable[[], Any], box: dict[str, Any]) -> None:
@@ -159,7 +57,9 @@ def _boxed(call: Callable[[], Any], box: dict[str, Any]) -> None:
     box["elapsed"] = time.perf_counter() - started
 
 
-def _joined(label: str, proxy: FreezableProxy, thread: threading.Thread, box: dict[str, Any]) -> Any:
+def _joined(
+    label: str, proxy: FreezableProxy, thread: threading.Thread, box: dict[str, Any]
+) -> Any:
     thread.join(timeout=GUARD_SECONDS)
     if thread.is_alive():
         proxy.close()  # let the stuck call go, so teardown does not hang too
@@ -224,7 +124,7 @@ def _peers_know(net: Net, phone: str) -> None:
         assert contributed.status_code in (200, 201), contributed.text
 
 
-def _query(net: Net, p: Provider, prospect_id: str) -> httpx.Response:
+def _query(net: Net, p: Provider, prospect_id: str) -> Any:
     return net.client.post(
         "/prospect-graph/query", json={"prospect_id": prospect_id}, headers=p.headers
     )
@@ -291,7 +191,7 @@ def test_a_frozen_graph_link_degrades_and_the_tenant_side_stays_responsive(
     assert state == "ok"
 
 
-def _lister(net: Net, p: Provider) -> Callable[[], httpx.Response]:
+def _lister(net: Net, p: Provider) -> Callable[[], Any]:
     return lambda: net.client.get("/prospects", headers=p.headers)
 
 

@@ -13,7 +13,7 @@ from qualify.qualify_factories import PROFILE
 
 @pytest.fixture(scope="session", autouse=True)
 def _warm_intent_model() -> None:
-    """Train the offline intent model once so per-message timings measure the pipeline."""
+    """Load the packaged intent model once, so per-message timings measure the pipeline."""
     intent.classify("warm up")
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import anyio
 from mcp import Client
 from mcp.types import CreateMessageResult, TextContent
@@ -33,14 +31,10 @@ def test_in_memory_inbound_to_approved_touchpoint(runtime, make_provider):
         async with Client(build_server(runtime, bound_token=provider.token)) as client:
             listed = {t.name: t for t in (await client.list_tools()).tools}
             profile = await client.call_tool("update_profile", {"profile": PROFILE})
-            started = time.perf_counter()
             qualified = await client.call_tool("qualify_inbound", {"message": BOOKING})
-            qualify_seconds = time.perf_counter() - started
             draft_id = qualified.structured_content["draft"]["id"]
             pending = await client.call_tool("list_drafts", {})
-            started = time.perf_counter()
             approved = await client.call_tool("approve_draft", {"draft_id": draft_id})
-            approve_seconds = time.perf_counter() - started
             report = await client.call_tool("qualification_report", {})
         return (
             listed,
@@ -49,11 +43,9 @@ def test_in_memory_inbound_to_approved_touchpoint(runtime, make_provider):
             pending,
             approved,
             report,
-            qualify_seconds,
-            approve_seconds,
         )
 
-    listed, profile, qualified, pending, approved, report, q_s, a_s = anyio.run(scenario)
+    listed, profile, qualified, pending, approved, report = anyio.run(scenario)
     assert set(listed) >= TOOLS
     assert listed["list_drafts"].annotations.read_only_hint is True
     assert listed["approve_draft"].annotations.read_only_hint is False
@@ -67,7 +59,6 @@ def test_in_memory_inbound_to_approved_touchpoint(runtime, make_provider):
     assert approved.structured_content["status"] == "approved"
     assert approved.structured_content["outbound_touchpoint_id"]
     assert report.structured_content["drafts_approved"] == 1
-    assert q_s < 1.0 and a_s < 1.0
 
 
 def test_invalid_profile_and_foreign_draft_are_tool_errors(runtime, make_provider):

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from statistics import NormalDist, fmean, variance
+from types import SimpleNamespace
 from typing import Any
 
 from prospecting.errors import InvalidInput
@@ -158,13 +159,21 @@ def truth_probability(epsilon: float, k: int) -> float:
 
 
 @lru_cache(maxsize=1)
+@lru_cache(maxsize=1)
 def _opendp() -> Any:
-    """OpenDP's prelude, imported at the first measurement: the import takes seconds (it pulls in
-    scikit-learn), which neither a CLI command nor the app's start should pay."""
-    import opendp.prelude as dp
+    """OpenDP's measurements, domains and metrics, imported at the first measurement and not
+    through `opendp.prelude` (which pulls in scikit-learn and costs seconds)."""
+    import opendp.domains
+    import opendp.measurements
+    import opendp.metrics
+    from opendp.mod import enable_features
 
-    dp.enable_features("contrib")
-    return dp
+    enable_features("contrib")
+    return SimpleNamespace(
+        m=opendp.measurements,
+        atom_domain=opendp.domains.atom_domain,
+        absolute_distance=opendp.metrics.absolute_distance,
+    )
 
 
 @lru_cache(maxsize=128)

@@ -11,7 +11,7 @@ Erasure choice: a DSR opt-out must remove a subject's contribution rows from eve
 DELETE of a contribution or supersession row is allowed only when a `subject_opt_outs` row
 exists for its subject key, or an `ErasureGrant` names the row (the erased person's rows under
 a parent key, replayed into the erased key by a split) (on PostgreSQL the transaction must also set
-`prospecting.erasure = 'on'`, which only `optout.erase_subject` does). Audit rows and consent
+`prospecting.erasure = 'on'`, which only `optout.erase_contributions` does). Audit rows and consent
 history are never deleted; they carry ids only.
 """
 
@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from prospecting.db import ID, GraphBase, new_id, utcnow
+from prospecting.db import ID, GraphBase, new_id, status_type, utcnow
 
 
 class SubjectStatus(enum.StrEnum):
@@ -55,7 +55,9 @@ class SubjectKey(GraphBase):
     __tablename__ = "prospect_subject_keys"
 
     subject_key: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
-    status: Mapped[str] = mapped_column(String(16), default=SubjectStatus.ACTIVE.value)
+    status: Mapped[SubjectStatus] = mapped_column(
+        status_type(SubjectStatus), default=SubjectStatus.ACTIVE
+    )
     split_from: Mapped[str | None] = mapped_column(ID, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

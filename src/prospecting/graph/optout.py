@@ -85,7 +85,7 @@ def subject_opt_out(ctx: Context, data: OptOutIn) -> OptOutOut:
     ctx.graph.execute(delete(SubjectAttribution).where(SubjectAttribution.subject_key == key))
     ctx.graph.execute(delete(PeerAttestation).where(PeerAttestation.subject_key == key))
     ctx.graph.execute(update(ProspectLink).where(ProspectLink.subject_key == key).values(chain=[]))
-    subject.status = SubjectStatus.TOMBSTONED.value
+    subject.status = SubjectStatus.TOMBSTONED
     ctx.graph.flush()
     return _out(ctx, record, replayed=False)
 

@@ -130,7 +130,7 @@ def snapshot(ctx: Context, data: GraphQueryIn) -> Snapshot:
         if not consent.effective(snap).query:
             raise ConsentRequired("graph query consent is off")
         subject = own_subject(snap, subject_key)
-        if subject.status == SubjectStatus.TOMBSTONED.value:
+        if subject.status == SubjectStatus.TOMBSTONED:
             return Snapshot(subject_key, _sentinel(ctx, subject_key, "erased"))
         return _read(snap, subject_key, data)
 
@@ -308,7 +308,7 @@ def _recheck(ctx: Context, result: Snapshot) -> str | None:
         select(SubjectKey).where(SubjectKey.subject_key == key).with_for_update(read=True)
     )
     opted_out = graph.scalar(select(SubjectOptOut.id).where(SubjectOptOut.subject_key == key))
-    if subject is None or subject.status == SubjectStatus.TOMBSTONED.value or opted_out:
+    if subject is None or subject.status == SubjectStatus.TOMBSTONED or opted_out:
         return "erased"
     graph.scalar(
         select(ProviderConsent.provider_id)

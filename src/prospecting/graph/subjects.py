@@ -75,7 +75,7 @@ def candidates(graph: Session, chain: list[Digest]) -> list[Candidate]:
         .join(SubjectKey, SubjectKey.subject_key == SubjectDimension.subject_key)
         .where(
             SubjectDimension.digest.in_(sorted({value for _, _, value in wanted})),
-            SubjectKey.status == SubjectStatus.ACTIVE.value,
+            SubjectKey.status == SubjectStatus.ACTIVE,
         )
     ).all()
     agreeing: dict[str, set[str]] = defaultdict(set)
@@ -163,7 +163,7 @@ def link_prospect(ctx: Context, prospect_id: str) -> tuple[ProspectLink, bool]:
         link = existing_link(ctx.graph, ctx.actor.id, prospect_id)
     if link is not None:
         subject = ctx.graph.get(SubjectKey, link.subject_key)
-        if subject is None or subject.status == SubjectStatus.TOMBSTONED.value:
+        if subject is None or subject.status == SubjectStatus.TOMBSTONED:
             raise SubjectOptedOut("this subject opted out of the graph")
         return link, False
     chain = chain_of(ctx, prospect_id)

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from prospecting.db import ID, TenantBase, new_id, utcnow
+from prospecting.db import ID, TenantBase, new_id, status_type, utcnow
+from prospecting.prospects.schemas import ProspectStatus, SuggestionStatus
 
 
 class Prospect(TenantBase):
@@ -24,7 +25,9 @@ class Prospect(TenantBase):
     email: Mapped[str | None] = mapped_column(String(320))
     normalized_name: Mapped[str | None] = mapped_column(String(200))
     name_block: Mapped[str | None] = mapped_column(String(100))
-    status: Mapped[str] = mapped_column(String(20), default="new")
+    status: Mapped[ProspectStatus] = mapped_column(
+        status_type(ProspectStatus, 20), default=ProspectStatus.NEW
+    )
     notes: Mapped[str | None] = mapped_column(Text)
     merged_into_id: Mapped[str | None] = mapped_column(ForeignKey("prospects.id"))
     link_confidence: Mapped[float | None] = mapped_column(Float)
@@ -93,6 +96,8 @@ class MergeSuggestion(TenantBase):
     candidate_id: Mapped[str] = mapped_column(ForeignKey("prospects.id", ondelete="CASCADE"))
     reason: Mapped[str] = mapped_column(String(64))
     score: Mapped[float] = mapped_column(Float)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[SuggestionStatus] = mapped_column(
+        status_type(SuggestionStatus), default=SuggestionStatus.PENDING
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(default=None)

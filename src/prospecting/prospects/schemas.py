@@ -35,6 +35,12 @@ class Outcome(enum.StrEnum):
     BLOCKED = "blocked"
 
 
+class SuggestionStatus(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
 POSITIVE_OUTCOMES: frozenset[str] = frozenset({Outcome.BOOKED, Outcome.RESCHEDULED})
 """The outcomes that count as "booked" everywhere: scoring labels, reachability, fingerprints."""
 
@@ -147,7 +153,7 @@ class MergeSuggestionOut(BaseModel):
     candidate_id: str
     reason: str
     score: float
-    status: str
+    status: SuggestionStatus
     created_at: datetime
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from difflib import SequenceMatcher
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from prospecting.db import owned, utcnow
@@ -24,6 +24,7 @@ from prospecting.prospects.schemas import (
     ProspectOut,
     ProspectStatus,
     ProspectUpdate,
+    SuggestionStatus,
     TouchpointOut,
 )
 from prospecting.resolver.chain import Identifiers, normalize_identifiers
@@ -103,6 +104,27 @@ def set_link_confidence(*, session: Session, prospect_id: str, confidence: float
         session.flush()
 
 
+def clear_link_confidence(*, session: Session, prospect_ids: Iterable[str]) -> None:
+    """Erasure: the graph's link confidence no longer applies to these prospects."""
+    ids = sorted(set(prospect_ids))
+    if ids:
+        session.execute(update(Prospect).where(Prospect.id.in_(ids)).values(link_confidence=None))
+
+
+def recent_inbound(*, session: Session, since: datetime) -> list[Touchpoint]:
+    """Every Person's inbound messages received since a moment (for reconciliation)."""
+    rows = session.scalars(
+        select(Touchpoint)
+        .where(
+            Touchpoint.direction == "inbound",
+            Touchpoint.kind == "message",
+            Touchpoint.created_at >= since,
+        )
+        .order_by(Touchpoint.created_at)
+    )
+    return list(rows)
+
+
 def inbound_message(*, session: Session, actor: Person, touchpoint_id: str) -> Touchpoint:
     """One of the caller's inbound messages; anything else is NotFound."""
     touchpoint = owned(
@@ -178,8 +200,8 @@ def record_reply(
         occurred_at=at,
     )
     session.add(touchpoint)
-    if prospect.status == ProspectStatus.NEW.value:
-        prospect.status = ProspectStatus.CONTACTED.value
+    if prospect.status == ProspectStatus.NEW:
+        prospect.status = ProspectStatus.CONTACTED
     session.flush()
     recipient = prospect.email if channel == "email" else prospect.phone_e164
     return touchpoint, recipient or prospect.email or prospect.phone_e164
@@ -190,7 +212,7 @@ def count_booked(*, session: Session, actor: Person) -> int:
         session.scalar(
             select(func.count())
             .select_from(Prospect)
-            .where(Prospect.person_id == actor.id, Prospect.status == ProspectStatus.BOOKED.value)
+            .where(Prospect.person_id == actor.id, Prospect.status == ProspectStatus.BOOKED)
         )
         or 0
     )
@@ -221,7 +243,7 @@ def ingest(
         for other, dimension in others:
             suggestions.append(_suggest(session, other, prospect, f"shared_{dimension}", 1.0))
     else:
-        prospect = Prospect(person_id=actor.id, status=ProspectStatus.NEW.value)
+        prospect = Prospect(person_id=actor.id, status=ProspectStatus.NEW)
         _fill_missing(prospect, ids, message.sender_name)
         session.add(prospect)
         session.flush()
@@ -338,9 +360,9 @@ def list_prospects(
     """One page of the Person's prospects, newest first; merged ones only when asked for."""
     query = select(Prospect).where(Prospect.person_id == actor.id)
     if status is None:
-        query = query.where(Prospect.status != ProspectStatus.MERGED.value)
+        query = query.where(Prospect.status != ProspectStatus.MERGED)
     else:
-        query = query.where(Prospect.status == status.value)
+        query = query.where(Prospect.status == status)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
         query.order_by(Prospect.created_at.desc(), Prospect.id).limit(limit).offset(offset)
@@ -352,7 +374,7 @@ def update_prospect(
     *, session: Session, actor: Person, prospect_id: str, data: ProspectUpdate
 ) -> Prospect:
     prospect = get_prospect(session=session, actor=actor, prospect_id=prospect_id)
-    if prospect.status == ProspectStatus.MERGED.value:
+    if prospect.status == ProspectStatus.MERGED:
         raise Conflict("a merged prospect cannot be changed; update the one it was merged into")
     for name, value in data.model_dump(exclude_unset=True).items():
         if name == "status" and value is None:
@@ -377,7 +399,7 @@ def record_outcome(
 ) -> Touchpoint:
     """Append an outcome touchpoint with the next outcome version; a later one supersedes."""
     prospect = get_prospect(session=session, actor=actor, prospect_id=prospect_id)
-    if prospect.status == ProspectStatus.MERGED.value:
+    if prospect.status == ProspectStatus.MERGED:
         raise Conflict("record the outcome on the prospect this one was merged into")
     latest = session.scalar(
         select(func.max(Touchpoint.outcome_version)).where(Touchpoint.prospect_id == prospect.id)
@@ -392,13 +414,13 @@ def record_outcome(
         occurred_at=data.occurred_at or utcnow(),
     )
     session.add(touchpoint)
-    prospect.status = OUTCOME_STATUS[data.outcome].value
+    prospect.status = OUTCOME_STATUS[data.outcome]
     session.flush()
     return touchpoint
 
 
 def list_merge_suggestions(
-    *, session: Session, actor: Person, status: str = "pending"
+    *, session: Session, actor: Person, status: SuggestionStatus = SuggestionStatus.PENDING
 ) -> list[MergeSuggestion]:
     rows = session.scalars(
         select(MergeSuggestion)
@@ -412,14 +434,14 @@ def _get_suggestion(session: Session, actor: Person, suggestion_id: str) -> Merg
     suggestion = owned(
         session, MergeSuggestion, suggestion_id, person_id=actor.id, kind="merge suggestion"
     )
-    if suggestion.status != "pending":
+    if suggestion.status != SuggestionStatus.PENDING:
         raise Conflict(f"merge suggestion is already {suggestion.status}")
     return suggestion
 
 
 def reject_merge(*, session: Session, actor: Person, suggestion_id: str) -> MergeSuggestion:
     suggestion = _get_suggestion(session, actor, suggestion_id)
-    suggestion.status, suggestion.decided_at = "rejected", utcnow()
+    suggestion.status, suggestion.decided_at = SuggestionStatus.REJECTED, utcnow()
     session.flush()
     return suggestion
 
@@ -429,7 +451,7 @@ def accept_merge(*, session: Session, actor: Person, suggestion_id: str) -> Pros
     suggestion = _get_suggestion(session, actor, suggestion_id)
     source = get_prospect(session=session, actor=actor, prospect_id=suggestion.prospect_id)
     target = get_prospect(session=session, actor=actor, prospect_id=suggestion.candidate_id)
-    if ProspectStatus.MERGED.value in (source.status, target.status):
+    if ProspectStatus.MERGED in (source.status, target.status):
         raise Conflict("one of these prospects was already merged")
     next_version = (
         session.scalar(
@@ -466,7 +488,7 @@ def accept_merge(*, session: Session, actor: Person, suggestion_id: str) -> Pros
     if target.normalized_name is None:
         target.normalized_name, target.name_block = source.normalized_name, source.name_block
         target.display_name = target.display_name or source.display_name
-    source.status, source.merged_into_id = ProspectStatus.MERGED.value, target.id
-    suggestion.status, suggestion.decided_at = "accepted", utcnow()
+    source.status, source.merged_into_id = ProspectStatus.MERGED, target.id
+    suggestion.status, suggestion.decided_at = SuggestionStatus.ACCEPTED, utcnow()
     session.flush()
     return target

@@ -51,7 +51,7 @@ def edit_distance(a: str, b: str) -> int:
 
 def _pending(session: Session, actor: Person, draft_id: str) -> Draft:
     draft = get_draft(session=session, actor=actor, draft_id=draft_id, lock=True)
-    if draft.status != DraftStatus.PENDING.value:
+    if draft.status != DraftStatus.PENDING:
         raise Conflict(f"draft {draft_id} is already {draft.status}")
     return draft
 
@@ -73,7 +73,7 @@ def _approve(
         body=body,
         at=decided,
     )
-    draft.status, draft.decided_at = DraftStatus.APPROVED.value, decided
+    draft.status, draft.decided_at = DraftStatus.APPROVED, decided
     draft.outbound_touchpoint_id = touchpoint.id
     outbox.enqueue(
         session=session,
@@ -118,7 +118,7 @@ def discard_draft(
     *, session: Session, actor: Person, draft_id: str, at: datetime | None = None
 ) -> Draft:
     draft = _pending(session, actor, draft_id)
-    draft.status, draft.decided_at = DraftStatus.DISCARDED.value, at or utcnow()
+    draft.status, draft.decided_at = DraftStatus.DISCARDED, at or utcnow()
     session.flush()
     return draft
 
@@ -145,7 +145,7 @@ def refinement_request(*, session: Session, actor: Person, draft_id: str) -> Ref
     """What to ask a copilot's model to polish, or None when the draft should stay as it is
     (already refined, or no longer pending)."""
     draft = get_draft(session=session, actor=actor, draft_id=draft_id)
-    if draft.source != "offline" or draft.status != DraftStatus.PENDING.value:
+    if draft.source != "offline" or draft.status != DraftStatus.PENDING:
         return None
     qualification = session.get(Qualification, draft.qualification_id)
     assert qualification is not None
@@ -169,7 +169,7 @@ def apply_refinement(
     """Swap in a guarded refinement (e.g. from MCP sampling) while the draft is pending."""
     draft = get_draft(session=session, actor=actor, draft_id=draft_id)
     safe = guard_refinement(draft.offline_body, body)
-    if safe is not None and draft.status == DraftStatus.PENDING.value:
+    if safe is not None and draft.status == DraftStatus.PENDING:
         draft.body, draft.source = safe, source
         session.flush()
     return draft

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from prospecting.db import ID, TenantBase, new_id, utcnow
+from prospecting.db import ID, TenantBase, new_id, status_type, utcnow
+from prospecting.qualify.schemas import DraftStatus, OutboxStatus
 
 
 class DraftingProfile(TenantBase):
@@ -79,7 +80,9 @@ class Draft(TenantBase):
     offline_body: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(24), default="offline")
     suggested_action: Mapped[str] = mapped_column(String(16), default="approve")
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[DraftStatus] = mapped_column(
+        status_type(DraftStatus), default=DraftStatus.PENDING
+    )
     edited_body: Mapped[str | None] = mapped_column(Text)
     edit_distance: Mapped[int | None] = mapped_column(Integer)
     outbound_touchpoint_id: Mapped[str | None] = mapped_column(
@@ -127,7 +130,9 @@ class OutboxItem(TenantBase):
     channel: Mapped[str | None] = mapped_column(String(16))
     recipient: Mapped[str | None] = mapped_column(String(320))
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[OutboxStatus] = mapped_column(
+        status_type(OutboxStatus), default=OutboxStatus.QUEUED
+    )
     adapter: Mapped[str | None] = mapped_column(String(40))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from prospecting.db import new_id, utcnow
 from prospecting.errors import Conflict
 from prospecting.qualify.models import OutboxItem
+from prospecting.qualify.schemas import OutboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def enqueue(
         channel=channel,
         recipient=recipient,
         body=body,
-        status="queued",
+        status=OutboxStatus.QUEUED,
         attempts=0,
     )
     try:
@@ -83,7 +84,7 @@ def deliver_queued(
         return []
     items = session.scalars(
         select(OutboxItem)
-        .where(OutboxItem.draft_id.in_(list(draft_ids)), OutboxItem.status == "queued")
+        .where(OutboxItem.draft_id.in_(list(draft_ids)), OutboxItem.status == OutboxStatus.QUEUED)
         .order_by(OutboxItem.created_at, OutboxItem.id)
         .with_for_update(skip_locked=True)
     )
@@ -95,7 +96,8 @@ def deliver_queued(
         except Exception as exc:
             item.last_error = f"{type(exc).__name__}: {exc}"[:500]
         else:
-            item.status, item.handed_over_at, item.last_error = "handed_over", utcnow(), None
+            item.status, item.handed_over_at = OutboxStatus.HANDED_OVER, utcnow()
+            item.last_error = None
         done.append(item)
     session.flush()
     return done

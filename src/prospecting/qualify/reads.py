@@ -22,6 +22,18 @@ from prospecting.qualify.schemas import (
 from prospecting.qualify.service import graph_notices
 
 
+def qualified(*, session: Session, touchpoint_ids: Sequence[str]) -> set[str]:
+    """Which of these inbound messages already have their qualification."""
+    if not touchpoint_ids:
+        return set()
+    rows = session.scalars(
+        select(Qualification.touchpoint_id).where(
+            Qualification.touchpoint_id.in_(list(touchpoint_ids))
+        )
+    )
+    return set(rows)
+
+
 def get_draft(*, session: Session, actor: Person, draft_id: str, lock: bool = False) -> Draft:
     """Another Person's draft is indistinguishable from a missing one.
 

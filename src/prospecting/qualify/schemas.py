@@ -34,6 +34,11 @@ class DraftStatus(enum.StrEnum):
     DISCARDED = "discarded"
 
 
+class OutboxStatus(enum.StrEnum):
+    QUEUED = "queued"
+    HANDED_OVER = "handed_over"
+
+
 class ServiceOffer(BaseModel):
     """One service; a price range is optional, and without one drafts never quote a price."""
 

@@ -119,7 +119,7 @@ def qualify_inbound(
         offline_body=offline.body,
         source=source,
         suggested_action=offline.suggested_action,
-        status=DraftStatus.PENDING.value,
+        status=DraftStatus.PENDING,
         received_at=received_at,
         ready_at=received_at + timedelta(seconds=elapsed),
         latency_ms=round(elapsed * 1000, 3),

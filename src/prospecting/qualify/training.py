@@ -1,11 +1,11 @@
 """Which "will book" model scores a Person's inbound, and retraining from their own outcomes.
 
 Cold start: a Person with no trained model is scored by the global model packaged in
-`data/cold_start_model.json`. It is fitted (by `prospecting qualify train --cold-start`, see
-`synthetic.build_cold_start`) on a synthetic history generated with a different seed than the
-served demo network, through the same ingest → qualify pipeline. Retraining
-(`prospecting qualify train`) fits on the Person's own qualified messages whose prospect later
-got an outcome, and stores a new version in `qualify_models`.
+`data/cold_start_model.json`. It is fitted (by `tools/build_cold_start.py`, see
+`prospecting.demo.synthetic.build_cold_start`) on a synthetic history generated with a
+different seed than the served demo network, through the same ingest → qualify pipeline.
+Retraining (`prospecting qualify train`) fits on the Person's own qualified messages whose
+prospect later got an outcome, and stores a new version in `qualify_models`.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Sequence
 
 from prospecting.qualify import outbox
+from prospecting.qualify.schemas import OutboxStatus
 from prospecting.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,7 @@ def dispatch_outbox(
             items = outbox.deliver_queued(
                 session=session, draft_ids=draft_ids, adapter=adapter or outbox.LogOnlyAdapter()
             )
-            return sum(item.status == "handed_over" for item in items)
+            return sum(item.status == OutboxStatus.HANDED_OVER for item in items)
     except Exception as exc:
         log.warning("outbox dispatch failed; items stay queued (%s)", type(exc).__name__)
         return 0

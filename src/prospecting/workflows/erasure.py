@@ -28,4 +28,5 @@ def subject_opt_out(
     with runtime.stores.tenant() as tenant:
         ids = prospects.with_merged(session=tenant, prospect_ids=linked)
         strip_graph_features(session=tenant, prospect_ids=ids)
+        prospects.clear_link_confidence(session=tenant, prospect_ids=ids)
     return out

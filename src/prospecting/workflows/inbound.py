@@ -11,17 +11,23 @@ tenant row, so the stores commit in this order, each in its own transaction:
 
 A crash after (1) leaves an unqualified message and nothing in the graph; after (2) a linked
 prospect without its qualification. Neither leaves a graph row for a prospect the tenant store
-never committed, and `qualify_inbound` finishes either later (idempotent per message).
+never committed; `reconcile` (run when `serve` starts) finishes both: it reads the graph again
+and qualifies the message (`qualify_inbound` is idempotent per message).
 """
 
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
 
 from prospecting.db import utcnow
 from prospecting.errors import GraphUnavailable
 from prospecting.graph import service as graph
 from prospecting.graph.schemas import GraphSignals
+from prospecting.identity import service as identity
 from prospecting.identity.models import Person
 from prospecting.prospects import service as prospects
 from prospecting.prospects.schemas import InboundMessage
@@ -31,6 +37,11 @@ from prospecting.qualify.schemas import QualifiedInbound
 from prospecting.qualify.service import qualify_inbound
 from prospecting.qualify.signals import GraphFeatures
 from prospecting.runtime import Channel, Context, Runtime
+
+if TYPE_CHECKING:
+    from prospecting.qualify.models import Draft, Qualification
+
+RECONCILE_WINDOW = timedelta(days=7)
 
 
 def receive(
@@ -50,25 +61,78 @@ def receive(
         result = ingested.as_result()
     signals = graph_signal(runtime, actor=actor, prospect_id=result.prospect.id, channel=channel)
     with runtime.stores.tenant() as tenant:
-        if signals.link_confidence is not None:
-            prospects.set_link_confidence(
-                session=tenant, prospect_id=result.prospect.id, confidence=signals.link_confidence
-            )
-            result.prospect.link_confidence = signals.link_confidence
-        qualification, draft = qualify_inbound(
-            session=tenant,
+        qualification, draft = _qualify(
+            runtime,
+            tenant,
             actor=actor,
+            prospect_id=result.prospect.id,
             touchpoint_id=result.touchpoint.id,
-            graph=GraphFeatures.from_signals(signals),
-            refiner=refiner if refiner is not None else refiner_from_settings(runtime.settings),
+            signals=signals,
+            refiner=refiner,
             received_at=received_at,
             started=started,
         )
+        if signals.link_confidence is not None:
+            result.prospect.link_confidence = signals.link_confidence
         return QualifiedInbound(
             ingest=result,
             qualification=reads.qualification_out(qualification),
             draft=reads.draft_out(draft),
         )
+
+
+def reconcile(runtime: Runtime, *, window: timedelta = RECONCILE_WINDOW) -> int:
+    """Finish inbound messages a crash left between the ingest commit and the qualification
+    commit (run at `serve` start): read the graph again and qualify them. Returns how many."""
+    with runtime.stores.tenant_read() as tenant:
+        rows = prospects.recent_inbound(session=tenant, since=utcnow() - window)
+        done = reads.qualified(session=tenant, touchpoint_ids=[r.id for r in rows])
+        pending = [(r.person_id, r.prospect_id, r.id) for r in rows if r.id not in done]
+        actors = {
+            pid: identity.get_person(session=tenant, person_id=pid)
+            for pid in {person_id for person_id, _, _ in pending}
+        }
+    for person_id, prospect_id, touchpoint_id in pending:
+        actor = actors[person_id]
+        signals = graph_signal(runtime, actor=actor, prospect_id=prospect_id, channel="cli")
+        with runtime.stores.tenant() as tenant:
+            _qualify(
+                runtime,
+                tenant,
+                actor=actor,
+                prospect_id=prospect_id,
+                touchpoint_id=touchpoint_id,
+                signals=signals,
+            )
+    return len(pending)
+
+
+def _qualify(
+    runtime: Runtime,
+    tenant: Session,
+    *,
+    actor: Person,
+    prospect_id: str,
+    touchpoint_id: str,
+    signals: GraphSignals,
+    refiner: Refiner | None = None,
+    received_at: datetime | None = None,
+    started: float | None = None,
+) -> tuple[Qualification, Draft]:
+    """Step 3: the link confidence, then the qualification and the draft."""
+    if signals.link_confidence is not None:
+        prospects.set_link_confidence(
+            session=tenant, prospect_id=prospect_id, confidence=signals.link_confidence
+        )
+    return qualify_inbound(
+        session=tenant,
+        actor=actor,
+        touchpoint_id=touchpoint_id,
+        graph=GraphFeatures.from_signals(signals),
+        refiner=refiner if refiner is not None else refiner_from_settings(runtime.settings),
+        received_at=received_at,
+        started=started,
+    )
 
 
 def graph_signal(

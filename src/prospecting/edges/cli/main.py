@@ -17,14 +17,13 @@ from prospecting.edges.cli.qualify import qualify_app
 from prospecting.identity import service as identity
 from prospecting.identity.models import Person, Role
 from prospecting.identity.schemas import MembershipCreate, OrgCreate, PersonCreate
-from prospecting.migrations import upgrade_all
 from prospecting.prospects.identifiers import rehash_all
 from prospecting.runtime import Runtime
 
 app = typer.Typer(help="prospecting: prospect work off independent providers' plates.")
 persons_app = typer.Typer(help="Create and list Persons (providers).")
 orgs_app = typer.Typer(help="Create Orgs and add members.")
-tokens_app = typer.Typer(help="Issue, list and revoke API tokens.")
+tokens_app = typer.Typer(help="Issue and revoke API tokens.")
 keys_app = typer.Typer(help="Network key rotation.")
 app.add_typer(persons_app, name="persons")
 app.add_typer(orgs_app, name="orgs")
@@ -39,6 +38,8 @@ def migrate() -> None:
     """Upgrade the tenant store and the graph store to the newest schema."""
     with edge():
         settings = load_settings()
+        from prospecting.migrations import upgrade_all  # alembic: only when migrating
+
         upgrade_all(settings.resolved_tenant_url, settings.resolved_graph_url)
     console.print("tenant store and graph store are at head")
 

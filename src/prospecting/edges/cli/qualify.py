@@ -1,4 +1,6 @@
-"""`prospecting qualify train|eval|report`: the CLI adapter over the auto-qualify services."""
+"""`prospecting qualify train|eval|report`: the CLI adapter over the auto-qualify services.
+
+The services load inside each command, so `prospecting --help` does not pay for them."""
 
 from __future__ import annotations
 
@@ -13,9 +15,6 @@ from sqlalchemy import select
 from prospecting.edges.cli.common import console, err_console, in_tenant
 from prospecting.identity import service as identity
 from prospecting.identity.models import Person, Role
-from prospecting.qualify import evaluate as evaluation
-from prospecting.qualify import report as reports
-from prospecting.qualify import training
 from prospecting.runtime import Runtime
 
 qualify_app = typer.Typer(help="Auto-qualify + draft: retrain, evaluate, report.")
@@ -33,6 +32,7 @@ def train(
     person: Annotated[str | None, typer.Option(help="Person id (default: every provider)")] = None,
 ) -> None:
     """Retrain "will book" models from each Person's own outcomes (stored as a new version)."""
+    from prospecting.qualify import training
 
     def work(_runtime: Runtime, session: Any) -> list[tuple[str, str]]:
         providers = _providers(session, person)
@@ -74,6 +74,7 @@ def evaluate(
     ] = 0,
 ) -> None:
     """Precision, recall, PR-AUC and calibration on outcomes held out by time, ± graph."""
+    from prospecting.qualify import evaluate as evaluation
 
     def work(_runtime: Runtime, session: Any) -> dict[str, Any]:
         if synthetic:
@@ -112,6 +113,7 @@ def report(
     person: Annotated[str | None, typer.Option(help="Person id (default: every provider)")] = None,
 ) -> None:
     """Time to first response p50/p95 and estimated provider seconds saved, per Person."""
+    from prospecting.qualify import report as reports
 
     def work(_runtime: Runtime, session: Any) -> list[tuple[str, Any]]:
         return [

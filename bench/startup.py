@@ -7,9 +7,12 @@ Measures, in subprocesses of this venv (run it warm: once before, so .pyc files 
       temp directory, a free port, development mode, no demo seeding);
   (c) right after that start, the first POST /qualify/inbound and a second one, for a Person
       and token made with the CLI against the same data dir before the server started;
+  (d) launching `prospecting mcp` (stdio, that Person's token) until it answers `initialize`
+      and then `tools/list`;
 
 next to a floor measured in the same run: `python -c pass` and `python -c "import fastapi"`.
-Prints figures against the targets (idle machine): (a) < 1 s, (b) < 3 s, (c) < 300 ms.
+Prints figures against the targets (idle machine): (a) < 1 s, (b) < 3 s, (c) < 300 ms;
+(d) is reported next to (b).
 It never asserts; the tests check what is imported, not how fast.
 
     .venv/bin/python bench/startup.py              # 7 --help runs, 3 server starts
@@ -19,6 +22,7 @@ It never asserts; the tests check what is imported, not how fast.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import socket
 import statistics
@@ -94,6 +98,8 @@ class ServeRun:
     to_health: float
     first_inbound: float
     second_inbound: float
+    data_dir: Path
+    token: str
 
 
 def serve_once(root: Path, run: int) -> ServeRun:
@@ -135,7 +141,49 @@ def serve_once(root: Path, run: int) -> ServeRun:
             server.kill()
             server.wait()
         log.close()
-    return ServeRun(to_health, timings[0], timings[1])
+    return ServeRun(to_health, timings[0], timings[1], data_dir, token)
+
+
+def mcp_ready(data_dir: Path, token: str) -> tuple[float, float]:
+    """Seconds from launching the stdio MCP server to its `initialize` answer, and to the
+    `tools/list` answer after it."""
+    env = clean_env(data_dir) | {"PROSPECTING_TOKEN": token}
+    started = time.perf_counter()
+    server = subprocess.Popen(  # noqa: S603 (this venv's own command)
+        [str(PROSPECTING), "mcp"],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert server.stdin is not None and server.stdout is not None
+    try:
+        initialize = {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-06-18",
+                "capabilities": {},
+                "clientInfo": {"name": "bench", "version": "1"},
+            },
+        }
+        server.stdin.write(json.dumps(initialize) + "\n")
+        server.stdin.flush()
+        server.stdout.readline()
+        to_initialize = time.perf_counter() - started
+        for message in (
+            {"jsonrpc": "2.0", "method": "notifications/initialized"},
+            {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
+        ):
+            server.stdin.write(json.dumps(message) + "\n")
+        server.stdin.flush()
+        server.stdout.readline()
+        return to_initialize, time.perf_counter() - started
+    finally:
+        server.kill()
+        server.wait()
 
 
 def _wait_for_health(
@@ -187,6 +235,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="prospecting-startup-") as tmp:
         runs = [serve_once(Path(tmp), i) for i in range(args.serve_runs)]
+        mcp = [mcp_ready(r.data_dir, r.token) for r in runs]
     each = ", ".join(_fmt(r.to_health) for r in runs)
     print(f"\n(b) prospecting serve → first 200 from GET /health (median of {len(runs)}: {each})")
     row("wall", statistics.median(r.to_health for r in runs), TARGETS["serve"])
@@ -200,6 +249,9 @@ def main() -> None:
             for r in runs
         )
     )
+    print(f"\n(d) prospecting mcp (stdio) until it answers (median of {len(mcp)})")
+    row("initialize", statistics.median(m[0] for m in mcp))
+    row("tools/list", statistics.median(m[1] for m in mcp))
 
 
 if __name__ == "__main__":

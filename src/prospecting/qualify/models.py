@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from prospecting.db import ID, TenantBase, new_id, status_type, utcnow
@@ -27,6 +27,10 @@ class DraftingProfile(TenantBase):
     tone: Mapped[str] = mapped_column(String(16), default="warm")
     sign_off: Mapped[str | None] = mapped_column(String(200))
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Facts a draft may state beyond services and hours (FAQ, policies, location, online
+    # sessions, ...) and the provider's crisis protocol; shapes in qualify.schemas.ProfileIn.
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    crisis: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
@@ -53,6 +57,8 @@ class Qualification(TenantBase):
     factors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     features: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
     graph_state: Mapped[str] = mapped_column(String(16), default="empty")
+    # What triage found before drafting: kinds, reasons, urgency (qualify.triage).
+    triage: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     model_version: Mapped[str] = mapped_column(String(40))
     message_at: Mapped[datetime] = mapped_column()
     received_at: Mapped[datetime] = mapped_column()
@@ -80,6 +86,9 @@ class Draft(TenantBase):
     offline_body: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(24), default="offline")
     suggested_action: Mapped[str] = mapped_column(String(16), default="approve")
+    # Held back from one-tap approval (triage): approved only on its own, after a look.
+    needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    review_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     status: Mapped[DraftStatus] = mapped_column(
         status_type(DraftStatus), default=DraftStatus.PENDING
     )

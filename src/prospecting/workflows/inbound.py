@@ -7,7 +7,9 @@ tenant row, so the stores commit in this order, each in its own transaction:
 2. graph: link the prospect (only with consent) and read its signal in one audited query,
    with a read-only tenant session, so waiting on the graph never holds the tenant store's
    write lock;
-3. tenant: the link confidence, the qualification and the draft.
+3. tenant: the link confidence, the qualification and the offline draft;
+4. optional, outside any transaction: a language model polishes the draft (`polish`), and the
+   guarded result is swapped in by a short tenant transaction of its own.
 
 A crash after (1) leaves an unqualified message and nothing in the graph; after (2) a linked
 prospect without its qualification. Neither leaves a graph row for a prospect the tenant store
@@ -31,9 +33,9 @@ from prospecting.identity import service as identity
 from prospecting.identity.models import Person
 from prospecting.prospects import service as prospects
 from prospecting.prospects.schemas import InboundMessage
-from prospecting.qualify import reads
-from prospecting.qualify.refine import Refiner, refiner_from_settings
-from prospecting.qualify.schemas import QualifiedInbound
+from prospecting.qualify import approvals, reads
+from prospecting.qualify.refine import Refiner, refine, refiner_from_settings
+from prospecting.qualify.schemas import DraftOut, QualifiedInbound
 from prospecting.qualify.service import qualify_inbound
 from prospecting.qualify.signals import GraphFeatures
 from prospecting.runtime import Channel, Context, Runtime
@@ -68,17 +70,39 @@ def receive(
             prospect_id=result.prospect.id,
             touchpoint_id=result.touchpoint.id,
             signals=signals,
-            refiner=refiner,
             received_at=received_at,
             started=started,
         )
         if signals.link_confidence is not None:
             result.prospect.link_confidence = signals.link_confidence
-        return QualifiedInbound(
+        answer = QualifiedInbound(
             ingest=result,
             qualification=reads.qualification_out(qualification),
             draft=reads.draft_out(draft),
         )
+    refiner = refiner if refiner is not None else refiner_from_settings(runtime.settings)
+    if refiner is not None:
+        answer.draft = polish(runtime, actor=actor, draft_id=answer.draft.id, refiner=refiner)
+    return answer
+
+
+def polish(runtime: Runtime, *, actor: Person, draft_id: str, refiner: Refiner) -> DraftOut:
+    """Step 4, optional: a language model polishes the committed offline draft. The call runs
+    outside any transaction (a slow endpoint must not hold the tenant store's write lock); the
+    guarded result is swapped in afterwards, only while the draft is still pending."""
+    with runtime.stores.tenant_read() as tenant:
+        request = approvals.refinement_request(session=tenant, actor=actor, draft_id=draft_id)
+        current = reads.draft_out(reads.get_draft(session=tenant, actor=actor, draft_id=draft_id))
+    if request is None:
+        return current
+    body, source = refine(refiner, request)
+    if source == "offline":
+        return current
+    with runtime.stores.tenant() as tenant:
+        draft = approvals.apply_refinement(
+            session=tenant, actor=actor, draft_id=draft_id, body=body, source=source
+        )
+        return reads.draft_out(draft)
 
 
 def reconcile(runtime: Runtime, *, window: timedelta = RECONCILE_WINDOW) -> int:
@@ -115,11 +139,10 @@ def _qualify(
     prospect_id: str,
     touchpoint_id: str,
     signals: GraphSignals,
-    refiner: Refiner | None = None,
     received_at: datetime | None = None,
     started: float | None = None,
 ) -> tuple[Qualification, Draft]:
-    """Step 3: the link confidence, then the qualification and the draft."""
+    """Step 3: the link confidence, then the qualification and the offline draft."""
     if signals.link_confidence is not None:
         prospects.set_link_confidence(
             session=tenant, prospect_id=prospect_id, confidence=signals.link_confidence
@@ -129,7 +152,6 @@ def _qualify(
         actor=actor,
         touchpoint_id=touchpoint_id,
         graph=GraphFeatures.from_signals(signals),
-        refiner=refiner if refiner is not None else refiner_from_settings(runtime.settings),
         received_at=received_at,
         started=started,
     )

@@ -64,7 +64,7 @@ def test_canary_pii_stays_out_of_graph_and_logs(client, make_provider, runtime, 
 
     async def over_mcp():
         async with Client(build_server(runtime, bound_token=alice.token)) as mcp_client:
-            await mcp_client.call_tool("ingest_inbound", {"message": payload})
+            await mcp_client.call_tool("qualify_inbound", {"message": payload})
 
     anyio.run(over_mcp)
     for who in (alice, bob):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-HEAVY = frozenset({"opendp", "sklearn", "scipy"})
+HEAVY = frozenset({"opendp", "sklearn", "scipy", "lingua", "dateparser"})
 PROSPECTING = Path(sys.executable).with_name("prospecting")
 
 

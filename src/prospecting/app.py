@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -31,6 +33,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        threading.Thread(target=_warm_up_reader, name="warm-up-reader", daemon=True).start()
         async with mcp.session_manager.run():
             yield
         runtime.stores.dispose()
@@ -45,6 +48,19 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.add_api_route("/health", health, methods=["GET"], tags=["health"])
     app.mount("/", _mcp_app(mcp, runtime))
     return app
+
+
+def _warm_up_reader() -> None:
+    """Load what reading a message needs (lingua's models, about 2 s of CPU and 200 MB; dateparser,
+    0.4 s; the intent model) in the background, so the first inbound message does not wait."""
+    from prospecting.qualify import entities, intent, language
+
+    try:
+        language.warm_up()
+        entities.warm_up()
+        intent.intent_model()
+    except Exception:  # the first message loads whatever is missing
+        logging.getLogger("prospecting.qualify").exception("warming up the reader failed")
 
 
 def _mcp_app(mcp: MCPServer, runtime: Runtime) -> Starlette:

@@ -1,4 +1,9 @@
-"""Typed domain errors. Services raise these; each edge (HTTP, MCP, CLI) maps them once."""
+"""Typed domain errors. Services raise these; each edge (HTTP, MCP, CLI) maps them once.
+
+Every error may carry a `hint`: the next step, in words a person or a copilot can act on
+(edge-neutral; an edge may put a more specific one in front of it). A class gives a default
+hint; a raise site may pass its own with `hint=...`. Existing callers need not change.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,12 @@ class DomainError(Exception):
 
     status: int = 400
     code: str = "domain_error"
+    default_hint: str | None = None
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, *, hint: str | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.hint = hint if hint is not None else self.default_hint
 
 
 class InvalidInput(DomainError):
@@ -19,9 +26,10 @@ class InvalidInput(DomainError):
 
     status = 422
     code = "invalid_input"
+    default_hint = "correct the named field and send the request again"
 
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
+    def __init__(self, field: str, reason: str, *, hint: str | None = None) -> None:
+        super().__init__(f"{field}: {reason}", hint=hint)
         self.field = field
         self.reason = reason
 
@@ -31,18 +39,25 @@ class NotFound(DomainError):
 
     status = 404
     code = "not_found"
+    default_hint = "check the id: take it from a listing of your own records"
 
-    def __init__(self, kind: str) -> None:
-        super().__init__(f"{kind} not found")
+    def __init__(self, kind: str, *, hint: str | None = None) -> None:
+        super().__init__(f"{kind} not found", hint=hint)
         self.kind = kind
 
 
 class Unauthenticated(DomainError):
     status = 401
     code = "unauthenticated"
+    default_hint = (
+        "send a valid API token as `Authorization: Bearer <token>` "
+        "(`prospecting tokens create PERSON_ID` issues one)"
+    )
 
-    def __init__(self, detail: str = "a valid bearer token is required") -> None:
-        super().__init__(detail)
+    def __init__(
+        self, detail: str = "a valid bearer token is required", *, hint: str | None = None
+    ) -> None:
+        super().__init__(detail, hint=hint)
 
 
 class PermissionDenied(DomainError):
@@ -50,6 +65,7 @@ class PermissionDenied(DomainError):
 
     status = 403
     code = "permission_denied"
+    default_hint = "this needs a role your token's Person does not hold; do not retry"
 
 
 class Conflict(DomainError):
@@ -57,21 +73,25 @@ class Conflict(DomainError):
 
     status = 409
     code = "conflict"
+    default_hint = "read the current state again, then decide whether to retry"
 
 
 class ConsentRequired(DomainError):
     status = 403
     code = "consent_required"
+    default_hint = "the Person's graph consent does not allow this; change it with graph_consent"
 
 
 class SubjectOptedOut(DomainError):
     status = 410
     code = "subject_opted_out"
+    default_hint = "this person left the network; work from your own history, do not retry"
 
 
 class BudgetExhausted(DomainError):
     status = 429
     code = "budget_exhausted"
+    default_hint = "this person's privacy budget is spent; network answers stay withheld"
 
 
 class GraphUnavailable(DomainError):
@@ -79,9 +99,13 @@ class GraphUnavailable(DomainError):
 
     status = 503
     code = "graph_unavailable"
+    default_hint = (
+        "the network is unreachable: retry later; prospects, drafts and outcomes still work"
+    )
 
 
 class ConfigError(DomainError):
     """Configuration is missing or malformed; the process must not start."""
 
     code = "config_error"
+    default_hint = "fix the named PROSPECTING_* variable and start again"

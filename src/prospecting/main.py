@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from prospecting.config import load_settings
-from prospecting.edges.cli.common import build_runtime, console, edge, err_console
+from prospecting.config import Settings, load_settings
+from prospecting.edges.cli.common import console, edge, err_console
 from prospecting.edges.cli.main import app as cli
+from prospecting.errors import Unauthenticated
 from prospecting.runtime import Runtime
 
 app = cli
@@ -64,13 +67,50 @@ def mcp_stdio(
         typer.Option(envvar="PROSPECTING_TOKEN", help="API token of the acting Person"),
     ] = None,
 ) -> None:
-    """Serve the MCP server platform-prospecting over stdio for one Person's copilot."""
+    """Serve the MCP server platform-prospecting over stdio for one Person's copilot.
+
+    Works from any directory: unless PROSPECTING_DATA_DIR or a database URL is set, the data
+    lives in the per-user data dir (~/.local/share/prospecting, or $XDG_DATA_HOME/prospecting),
+    and both stores are migrated on start. stdout carries the protocol only."""
     from prospecting.edges.mcp.server import build_server, verify_bound_token
+    from prospecting.migrations import upgrade_all
 
     if not token:
         err_console.print("[red]error:[/red] PROSPECTING_TOKEN (or --token) is required")
         raise typer.Exit(2)
     with edge():
-        runtime = build_runtime()
-        verify_bound_token(runtime, token)
+        settings = stdio_settings()
+        upgrade_all(settings.resolved_tenant_url, settings.resolved_graph_url)
+        runtime = Runtime.build(settings)
+        try:
+            verify_bound_token(runtime, token)
+        except Unauthenticated:
+            raise Unauthenticated(
+                f"PROSPECTING_TOKEN is not a valid token for the data in {settings.data_dir} "
+                "(create one with `prospecting tokens create PERSON_ID` using the same "
+                "PROSPECTING_DATA_DIR or database URLs)"
+            ) from None
     build_server(runtime, bound_token=token).run("stdio")
+
+
+STORE_SETTINGS = frozenset({"data_dir", "tenant_database_url", "graph_database_url"})
+
+
+def stdio_settings() -> Settings:
+    """Settings for `prospecting mcp`: the per-user data dir unless the environment names
+    where the data lives (PROSPECTING_DATA_DIR or either database URL). `serve` and the other
+    commands keep the working directory's ./data."""
+    settings = load_settings()
+    if STORE_SETTINGS & settings.model_fields_set:
+        return settings
+    return load_settings(data_dir=user_data_dir())
+
+
+def user_data_dir() -> Path:
+    """The per-user data directory (XDG base directories; %LOCALAPPDATA% on Windows)."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    else:
+        xdg = os.environ.get("XDG_DATA_HOME", "")
+        base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".local" / "share"
+    return base / "prospecting"

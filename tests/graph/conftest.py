@@ -64,12 +64,12 @@ def net(client: TestClient, make_provider: Callable[..., Provider]) -> Net:
 PHONE = "07911 123456"
 EMAIL = "jamie.clarke@example.org"
 
-# Every graph MCP tool; a new one must be reviewed against the contract's "no export".
+# Every graph MCP tool a provider is offered; a new one must be reviewed against the
+# contract's "no export". `subject_opt_out` is listed to privacy officers only.
 GRAPH_TOOLS = {
     "graph_query",
     "graph_contribute",
     "graph_consent",
-    "subject_opt_out",
     "report_collision",
     "correct_outcome",
     "list_graph_audit",

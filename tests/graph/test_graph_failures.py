@@ -77,6 +77,7 @@ def test_unreachable_graph_store_degrades_to_a_local_answer_with_a_breadcrumb(
     assert answer["notices"]
     assert reach.json()["degraded"] is True
     assert write.status_code == 503 and write.json()["type"] == "/problems/graph_unavailable"
+    assert int(write.headers["retry-after"]) >= 1 and write.json()["hint"]  # when, and what next
     crumbs = [r for r in caplog.records if r.name == "prospecting.graph"]
     assert crumbs and all("degraded" in r.getMessage() for r in crumbs[:1])
     logged = " ".join(r.getMessage() + str(r.__dict__) for r in crumbs)

@@ -47,8 +47,8 @@ def test_in_memory_session_consents_contributes_and_queries(runtime, net: Net) -
 
     tools, denied, other, state, answer, audit, officer_only = anyio.run(scenario)
     assert set(tools) >= GRAPH_TOOLS
+    assert "subject_opt_out" not in tools  # listed to privacy officers only
     assert tools["graph_metrics"].annotations.read_only_hint is True
-    assert tools["subject_opt_out"].annotations.destructive_hint is True
     assert tools["graph_contribute"].annotations.idempotent_hint is True
     assert tools["graph_query"].output_schema is not None
     assert denied.is_error and "consent_required" in denied.content[0].text
@@ -77,6 +77,7 @@ def test_http_session_uses_each_callers_token(runtime, net: Net) -> None:
             )
             link = await client.call_tool("graph_link_prospect", {"prospect_id": pid})
         async with http_client(base, officer.token) as client:
+            listed = {t.name: t for t in (await client.list_tools()).tools}
             erased = await client.call_tool(
                 "subject_opt_out",
                 {
@@ -93,10 +94,11 @@ def test_http_session_uses_each_callers_token(runtime, net: Net) -> None:
                 },
             )
             foreign = await client.call_tool("graph_link_prospect", {"prospect_id": pid})
-        return made, again, erased, foreign
+        return made, again, listed, erased, foreign
 
     with running_app(runtime) as base:
-        made, again, erased, foreign = anyio.run(scenario, base)
+        made, again, listed, erased, foreign = anyio.run(scenario, base)
+    assert listed["subject_opt_out"].annotations.destructive_hint is True
     assert made.structured_content["replayed"] is False
     assert again.structured_content["id"] == made.structured_content["id"]
     assert erased.structured_content["contributions_removed"] == 1

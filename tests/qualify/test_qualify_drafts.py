@@ -70,18 +70,23 @@ def test_every_intent_and_tone_drafts_only_profile_facts(label, tone):
     assert draft.suggested_action == ("discard" if label == "not_a_prospect" else "approve")
 
 
-def test_spanish_message_gets_a_spanish_draft_and_unknown_language_falls_back_to_english():
+def test_spanish_message_gets_a_spanish_draft_and_unlisted_language_falls_back_to_the_first():
     profile = ProfileIn.model_validate(PROFILE)
     es = build_draft(
         intent=_intent("booking_request", "es", wishes=["thursday"]),
         profile=profile,
         prospect_name="Carlos",
     )
-    assert es.language == "es" and es.body.startswith("¡Hola Carlos") and "el jueves" in es.body
+    # Was "¡Hola Carlos": a vocative takes a comma in Spanish.
+    assert es.language == "es" and es.body.startswith("¡Hola, Carlos!") and "el jueves" in es.body
     fr = build_draft(intent=_intent("booking_request", "fr"), profile=profile, prospect_name=None)
-    assert fr.language == "en"
+    assert fr.language == "en"  # French is not among the provider's languages
     only_en = ProfileIn.model_validate(PROFILE | {"languages": ["en"]})
     assert build_draft(intent=_intent("other", "es"), profile=only_en).language == "en"
+    es_first = ProfileIn.model_validate(PROFILE | {"languages": ["es", "en"]})
+    assert build_draft(intent=_intent("other", "fr"), profile=es_first).language == "es"
+    with_fr = ProfileIn.model_validate(PROFILE | {"languages": ["en", "fr"]})
+    assert build_draft(intent=_intent("other", "fr"), profile=with_fr).language == "fr"
 
 
 def test_guard_rejects_new_numbers_prices_links_and_addresses():

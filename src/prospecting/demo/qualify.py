@@ -501,6 +501,7 @@ def seed_history(
                     actor=actor,
                     draft_id=draft.id,
                     at=message.at + message.reply_after,
+                    confirm_review=True,  # the simulated provider read what they approved
                 )
             for i in range(message.followups):
                 session.add(

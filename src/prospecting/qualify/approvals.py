@@ -4,6 +4,10 @@ Approval records an outbound message touchpoint on the prospect and queues the r
 outbox; delivery happens only after the edge commits (`outbox.deliver_queued`). The draft row is
 locked while it is decided, so two concurrent approvals give one outbound and one Conflict.
 A batch is all-or-nothing: every draft is checked before any is approved.
+
+One tap never sends a held-back draft (`Draft.needs_review`: triage found something sensitive,
+or the reader was unsure): it is approved only on its own with `confirm_review=True`, or edited
+(the provider wrote the text), and a batch that lists one approves none.
 """
 
 from __future__ import annotations
@@ -93,9 +97,17 @@ def approve_draft(
     actor: Person,
     draft_id: str,
     at: datetime | None = None,
+    confirm_review: bool = False,
 ) -> Draft:
-    """One tap: send the draft as it is (queued; delivered after the edge commits)."""
+    """One tap: send the draft as it is (queued; delivered after the edge commits). A draft
+    that needs review is sent only with `confirm_review=True` (the provider has read it)."""
     draft = _pending(session, actor, draft_id)
+    if draft.needs_review and not confirm_review:
+        reasons = "; ".join(draft.review_reasons or ()) or "held back from one-tap approval"
+        raise Conflict(
+            f"this draft needs review: {reasons}; approve it on its own with "
+            "confirm_review=true, or edit it"
+        )
     return _approve(session, actor, draft, body=draft.body, at=at)
 
 
@@ -129,7 +141,8 @@ def batch_approve(
     actor: Person,
     draft_ids: Sequence[str],
 ) -> list[Draft]:
-    """Approve many drafts or none: a missing, foreign or decided draft fails the whole batch."""
+    """Approve many drafts or none: a missing, foreign or decided draft fails the whole batch,
+    and so does one that needs review (Conflict naming every such draft)."""
     ids = list(dict.fromkeys(draft_ids))
     pending = {}
     for draft_id in sorted(ids):  # one lock order, so overlapping batches cannot deadlock
@@ -138,6 +151,12 @@ def batch_approve(
         except NotFound:
             raise NotFound(f"draft {draft_id}") from None
     drafts = [pending[draft_id] for draft_id in ids]
+    held = [d.id for d in drafts if d.needs_review]
+    if held:
+        raise Conflict(
+            f"these drafts need review and are never approved in a batch: {', '.join(held)}; "
+            "approve each on its own with confirm_review=true, or edit it, and batch the rest"
+        )
     return [_approve(session, actor, d, body=d.body, at=None) for d in drafts]
 
 
@@ -149,6 +168,8 @@ def refinement_request(*, session: Session, actor: Person, draft_id: str) -> Ref
         return None
     qualification = session.get(Qualification, draft.qualification_id)
     assert qualification is not None
+    if (qualification.triage or {}).get("urgency") == "crisis":
+        return None  # the crisis protocol is sent as the provider wrote it, never reworded
     touchpoint = prospects.inbound_message(
         session=session, actor=actor, touchpoint_id=qualification.touchpoint_id
     )

@@ -1,13 +1,44 @@
 """What an inbound message names for the draft: one of the provider's services, day and time
-wishes in canonical English, and urgency. Rules over folded text, in seven languages."""
+wishes, and urgency. Rules over folded text, in seven languages.
+
+Day and time wishes are read with the regex tables below into canonical English
+(``day_time_wishes``: "thursday", "evening", "18:30", "next week"), then resolved to concrete
+local times in the provider's time zone, relative to when the message arrived
+(``resolved_times``), with dateparser doing the calendar arithmetic on those canonical English
+phrases. dateparser reads the raw messages less well than the tables do ("el jueves por la tarde",
+"sábado de manhã" and "nächsten Montag um 10" come back empty or wrong, "domani alle 18" as 09:00),
+so it never sees them. It is imported at the first message that names a day or time (about
+0.2 s, plus 0.2 s for its first English parse); ``warm_up`` does both ahead of time.
+
+How a wish becomes a time (ISO 8601 with the zone's offset, "2026-12-03T18:00:00+01:00"):
+
+- a wish is grouped with the day it goes with: "vendredi à 14h30 ou samedi matin" is Friday
+  14:30 and Saturday morning; a time without a day is its next occurrence after the message;
+- a part of day is one representative time, the start of when people ask for it
+  (``PART_OF_DAY``): morning 09:00, noon 12:00, afternoon 14:00, evening (and "tonight")
+  18:00; with a clock time it only tells am from pm ("Thursday evening at 7" is 19:00);
+- a bare "at 1" to "at 7" ("um 6", "alle 7") with no am/pm and no "morning" is afternoon or
+  evening (13:00 to 19:00), since nobody books at 3 in the night;
+- a day without a time is that day's start, 00:00 local: "Thursday" is the coming Thursday
+  (on a Thursday, the next one), "next week" is next week's Monday ("next week, Tuesday" its
+  Tuesday), "this week" today, "weekend" the coming Saturday (today on a weekend), "next month"
+  its first day, "the 5th" the next 5th of a month.
+
+Service matching compares the message's words with each service name's words, with rapidfuzz
+for typos (``match_service``).
+"""
 
 from __future__ import annotations
 
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
-from difflib import SequenceMatcher
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from prospecting.qualify.language import fold
 
@@ -17,11 +48,13 @@ _SAME_DAY_URGENT = frozenset({"booking_request", "availability_question", "resch
 @dataclass(frozen=True)
 class Entities:
     """What a message names for the draft: one of the provider's services, time wishes
-    (canonical English: "tomorrow", "monday", "10am", "18:30", "evening", "next week"), urgency."""
+    (canonical English: "tomorrow", "monday", "10am", "18:30", "evening", "next week"), the same
+    wishes as local times in the provider's zone (ISO 8601 with offset), and urgency."""
 
     requested_service: str | None
     day_time_wishes: list[str]
     urgency: str
+    resolved_times: list[str] = field(default_factory=list)
 
 
 # One wish per line, "canonical: regex" on folded text; "a+b" yields two wishes, ":" alone
@@ -142,11 +175,12 @@ def _clock_wish(match: re.Match[str], kind: str) -> str | None:
     return f"{hour}:00" if 1 <= hour <= 23 else None
 
 
-def day_time_wishes(text: str) -> list[str]:
-    """Day and time wishes in order of appearance, each once, in canonical English."""
+def _wishes(text: str) -> list[tuple[int, str, str]]:
+    """(position, canonical wish, kind) in order of appearance; kind is "table" for the wish
+    table, else the clock pattern that read it ("ampm", "clock", "bare", "at", "ordinal")."""
     folded = fold(text)
     taken: list[tuple[int, int]] = []
-    found: list[tuple[int, str]] = []
+    found: list[tuple[int, str, str]] = []
 
     def claim(start: int, end: int) -> bool:
         if any(start < e and s < end for s, e in taken):
@@ -157,7 +191,7 @@ def day_time_wishes(text: str) -> list[str]:
     for regex, canonical in _WISH_REGEXES:
         for match in regex.finditer(folded):
             if claim(*match.span()):
-                found.extend((match.start() + i, c) for i, c in enumerate(canonical))
+                found.extend((match.start() + i, c, "table") for i, c in enumerate(canonical))
     for regex, kind in (
         (_AMPM, "ampm"),
         (_CLOCK, "clock"),
@@ -168,8 +202,186 @@ def day_time_wishes(text: str) -> list[str]:
         for match in regex.finditer(folded):
             wish = _clock_wish(match, kind)
             if wish and claim(*match.span()):
-                found.append((match.start(), wish))
-    return list(dict.fromkeys(wish for _, wish in sorted(found)))
+                found.append((match.start(), wish, kind))
+    return sorted(found)
+
+
+def day_time_wishes(text: str) -> list[str]:
+    """Day and time wishes in order of appearance, each once, in canonical English."""
+    return list(dict.fromkeys(wish for _, wish, _ in _wishes(text)))
+
+
+# --- resolving wishes to local times --------------------------------------------------------
+
+PART_OF_DAY: dict[str, time] = {
+    "morning": time(9),
+    "noon": time(12),
+    "afternoon": time(14),
+    "evening": time(18),
+}
+"""The representative local time of each part of day (when such a slot usually starts)."""
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DATEPARSER_DAYS = {"tomorrow": "tomorrow", "day after tomorrow": "in 2 days"}
+_WEEKS = frozenset({"this week", "next week"})
+_DAYS = frozenset(
+    {"today", "tonight", "tomorrow", "day after tomorrow", "weekend", "next month", *_WEEKS}
+    | set(_WEEKDAYS)
+)
+_PM_PARTS = frozenset({"afternoon", "evening"})
+_CLOCK_WISH = re.compile(r"(\d{1,2})(?::(\d{2}))?([ap]m)?")
+
+
+@dataclass
+class _Slot:
+    """One asked-for day (None: the next occurrence of its times) and its time wishes."""
+
+    day: str | None
+    times: list[tuple[str, str]] = field(default_factory=list)
+    week: str | None = None
+
+
+def _slots(wishes: Sequence[tuple[int, str, str]]) -> list[_Slot]:
+    slots: list[_Slot] = []
+    for _, wish, kind in wishes:
+        if kind == "ordinal" or wish in _DAYS:
+            last = slots[-1] if slots else None
+            if last is not None and last.day in _WEEKS and wish in _WEEKDAYS and not last.times:
+                last.week, last.day = last.day, wish  # "next week, Tuesday"
+            elif last is not None and last.day is None:
+                last.day = wish  # "at 10am tomorrow"
+            else:
+                slots.append(_Slot(wish))
+            if wish == "tonight":
+                slots[-1].times.append(("evening", "table"))
+        else:
+            if not slots:
+                slots.append(_Slot(None))
+            slots[-1].times.append((wish, kind))
+    return slots
+
+
+def _clock(wish: str, kind: str, parts: set[str]) -> time:
+    """A clock wish ("10am", "18:30", "6:00") as a time of day; ``parts`` of day in the same
+    slot tell am from pm for a clock that does not say."""
+    match = _CLOCK_WISH.fullmatch(wish)
+    assert match is not None, wish
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    if match.group(3):
+        hour = hour % 12 + (12 if match.group(3) == "pm" else 0)
+    elif hour < 12 and (
+        bool(parts & _PM_PARTS) or (kind == "at" and 1 <= hour <= 7 and "morning" not in parts)
+    ):
+        hour += 12
+    return time(hour, minute)
+
+
+def _times_of(slot: _Slot) -> list[time | None]:
+    """The slot's times of day: its clock times, else its parts of day, else None (all day)."""
+    parts = {wish for wish, _ in slot.times if wish in PART_OF_DAY}
+    clocks = [_clock(w, kind, parts) for w, kind in slot.times if w not in PART_OF_DAY]
+    if clocks:
+        return list(clocks)
+    if parts:
+        return [PART_OF_DAY[wish] for wish, _ in slot.times if wish in PART_OF_DAY]
+    return [None]
+
+
+_DATEPARSER_SETTINGS = {"PREFER_DATES_FROM": "future", "RETURN_AS_TIMEZONE_AWARE": False}
+
+
+class _Calendar:
+    """dateparser over canonical English, relative to the message's local wall-clock time."""
+
+    def __init__(self, local_now: datetime) -> None:
+        from dateparser.date import DateDataParser
+
+        self.now = local_now.replace(tzinfo=None)
+        self.today = self.now.date()
+        self._parser = DateDataParser(
+            languages=["en"], settings=_DATEPARSER_SETTINGS | {"RELATIVE_BASE": self.now}
+        )
+
+    def parse(self, phrase: str) -> datetime:
+        parsed = self._parser.get_date_data(phrase).date_obj
+        if not isinstance(parsed, datetime):  # never for the phrases this module builds
+            raise ValueError(f"dateparser could not read {phrase!r}")
+        return parsed
+
+    def day(self, slot: _Slot) -> date | None:
+        wish = slot.day
+        if wish is None:
+            return None
+        if wish in ("today", "tonight", "this week"):
+            return self.today
+        if wish in _DATEPARSER_DAYS:
+            return self.parse(_DATEPARSER_DAYS[wish]).date()
+        if wish == "next week":
+            start = self.parse("next week").date()
+            return start - timedelta(days=start.weekday())
+        if wish == "next month":
+            return self.parse("next month").date().replace(day=1)
+        if wish == "weekend":
+            return self.today if self.today.weekday() >= 5 else self.parse("saturday").date()
+        if wish in _WEEKDAYS:
+            if slot.week == "next week":
+                monday = self.parse("next week").date()
+                monday -= timedelta(days=monday.weekday())
+                return monday + timedelta(days=_WEEKDAYS.index(wish))
+            return self.parse(wish).date()
+        return _next_day_of_month(self.today, int(wish[:-2]))
+
+    def next_time(self, at: time) -> date:
+        """The day on which ``at`` next comes round (today if it is still ahead)."""
+        return self.parse(at.strftime("%H:%M")).date()
+
+
+def _next_day_of_month(today: date, day: int) -> date | None:
+    year, month = today.year, today.month
+    for _ in range(13):
+        if day >= today.day or (year, month) != (today.year, today.month):
+            try:
+                return date(year, month, day)
+            except ValueError:
+                pass
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return None
+
+
+def zone(time_zone: str | tzinfo | None) -> tzinfo:
+    """The IANA zone named by ``time_zone`` (a Person's ``time_zone``); UTC when it is empty or
+    unknown, so a bad profile value never stops a message from being read."""
+    if isinstance(time_zone, tzinfo):
+        return time_zone
+    try:
+        return ZoneInfo(time_zone) if time_zone else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+def resolve_times(
+    wishes: Sequence[tuple[int, str, str]], *, now: datetime, time_zone: str | tzinfo | None
+) -> list[str]:
+    """``_wishes`` as local times in ``time_zone``, relative to ``now`` (naive means UTC)."""
+    if not wishes:
+        return []
+    tz = zone(time_zone)
+    aware_now = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
+    calendar = _Calendar(aware_now.astimezone(tz))
+    resolved: list[str] = []
+    for slot in _slots(wishes):
+        day = calendar.day(slot)
+        if slot.day is not None and day is None:
+            continue
+        for at in _times_of(slot):
+            on = day if day is not None else calendar.next_time(at or time(0))
+            stamp = datetime.combine(on, at or time(0), tzinfo=tz)
+            resolved.append(stamp.isoformat())
+    return list(dict.fromkeys(resolved))
+
+
+def warm_up() -> None:
+    """Import dateparser and load its English data (about 0.4 s), ahead of the first message."""
+    resolve_times(_wishes("thursday evening"), now=datetime.now(UTC), time_zone=UTC)
 
 
 _TOKENS = re.compile(r"[^\W_]+")
@@ -178,32 +390,60 @@ _GENERIC_SERVICE_WORDS = frozenset(
 )
 
 
+TYPO_MIN_LENGTH = 5
+"""Service words shorter than this match only exactly or as a prefix ("nail" in "nails"): one
+letter off in a short word is another word ("hair"/"pair", "nail"/"mail")."""
+TYPO_MIN_SCORE = 88.0
+"""rapidfuzz ``fuzz.ratio`` (normalised Indel similarity, 0-100) from which a word is a typo or
+an inflection of a service word of ``TYPO_MIN_LENGTH`` letters or more: one letter missing or
+extra ("masage", "sweedish", "massages", "color" for "colour"), one letter wrong only from 9
+letters on ("epilasion"), so never "message" for "massage" (85.7). An adjacent swap
+("hiarcut", "facail") counts too (rapidfuzz OSA distance 1, same letters)."""
+
+
 def _service_tokens(name: str) -> list[str]:
     return [
         t
         for t in _TOKENS.findall(fold(name))
-        if t not in _GENERIC_SERVICE_WORDS and not t.isdigit()
+        if t not in _GENERIC_SERVICE_WORDS and not t.isdigit() and len(t) > 1
     ]
 
 
+def _swapped(a: str, b: str) -> bool:
+    """``b`` is ``a`` with two adjacent letters swapped."""
+    return len(a) == len(b) and sorted(a) == sorted(b) and OSA.distance(a, b) == 1
+
+
 def _token_in(token: str, words: Sequence[str]) -> bool:
-    for word in words:
-        if word == token:
-            return True
-        if len(token) >= 4 and word.startswith(token):
-            return True
-        if len(token) >= 5 and SequenceMatcher(None, word, token).ratio() >= 0.85:
-            return True
-    return False
+    if token in words:
+        return True
+    if len(token) >= 4 and any(word.startswith(token) for word in words):
+        return True  # plurals and compounds: "haircuts", "nails"
+    if len(token) < TYPO_MIN_LENGTH:
+        return False
+    if process.extractOne(token, words, scorer=fuzz.ratio, score_cutoff=TYPO_MIN_SCORE):
+        return True
+    return any(_swapped(token, word) for word in words)
 
 
 def match_service(text: str, service_names: Sequence[str]) -> str | None:
-    """The provider service ``text`` asks for: full name match first, else a unique distinctive
-    word (e.g. "swedish" but not "massage" when two massages are offered); None if unsure."""
-    words = _TOKENS.findall(fold(text))
+    """The provider service ``text`` asks for, or None if unsure.
+
+    Words are folded (case, accents: "EPILATION" is "Épilation") and compared with each
+    service's distinctive words (not "and", "min", "60"), with typos and plurals per
+    ``_token_in``. The service whose words all appear wins (the longest such name, so "Kids
+    Haircut" beats "Haircut"); else the one service with the most words that no other service
+    has: "a swedish one" is "Swedish Massage" but "a massage" is none of two massages, and
+    "couples therapy" is "Couple's Session" when it is the one service about couples, and none
+    when "Individual Therapy" matches as much. A tie is None.
+    """
+    words = list(dict.fromkeys(_TOKENS.findall(fold(text))))
     services = [(name, _service_tokens(name)) for name in service_names]
     services = [(name, tokens) for name, tokens in services if tokens]
-    full = [(len(t), name) for name, t in services if all(_token_in(x, words) for x in t)]
+    if not words or not services:
+        return None
+    found = {t for _, tokens in services for t in tokens if _token_in(t, words)}
+    full = [(len(t), name) for name, t in services if found.issuperset(t)]
     if full:
         most = max(n for n, _ in full)
         longest = [name for n, name in full if n == most]
@@ -211,7 +451,7 @@ def match_service(text: str, service_names: Sequence[str]) -> str | None:
     owners = Counter(t for _, tokens in services for t in set(tokens))
     ranked: list[tuple[int, float, str]] = []
     for name, tokens in services:
-        matched = [t for t in tokens if _token_in(t, words)]
+        matched = [t for t in tokens if t in found]
         distinctive = sum(1 for t in matched if owners[t] == 1)
         if distinctive:
             ranked.append((distinctive, len(matched) / len(tokens), name))
@@ -226,10 +466,19 @@ def extract_entities(
     *,
     service_names: Sequence[str] = (),
     label: str | None = None,
+    now: datetime | None = None,
+    time_zone: str | tzinfo | None = "UTC",
 ) -> Entities:
-    """Service, wishes and urgency; a same-day wish is urgent only for a booking-type ``label``."""
-    wishes = day_time_wishes(text)
+    """Service, wishes and urgency; a same-day wish is urgent only for a booking-type ``label``.
+
+    ``now`` is when the message arrived (default: now; naive means UTC) and ``time_zone`` the
+    provider's IANA zone (default and fallback UTC): wishes resolve to local times there."""
+    found = _wishes(text)
+    wishes = list(dict.fromkeys(wish for _, wish, _ in found))
     urgent = bool(_URGENT.search(fold(text))) or (
         label in _SAME_DAY_URGENT and bool(_SAME_DAY.intersection(wishes))
     )
-    return Entities(match_service(text, service_names), wishes, "high" if urgent else "normal")
+    resolved = resolve_times(found, now=now or datetime.now(UTC), time_zone=time_zone)
+    return Entities(
+        match_service(text, service_names), wishes, "high" if urgent else "normal", resolved
+    )

@@ -21,6 +21,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from datetime import datetime, tzinfo
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -70,8 +71,16 @@ class Example:
     lang: str
 
 
-def classify(text: str, *, service_names: Sequence[str] = ()) -> Intent:
-    """Label ``text`` with one of ``INTENTS``; ``service_names`` are the provider's own services."""
+def classify(
+    text: str,
+    *,
+    service_names: Sequence[str] = (),
+    now: datetime | None = None,
+    time_zone: str | tzinfo | None = "UTC",
+) -> Intent:
+    """Label ``text`` with one of ``INTENTS``; ``service_names`` are the provider's own services,
+    ``now`` when the message arrived (default now) and ``time_zone`` the provider's IANA zone
+    (default UTC), against which its day and time wishes resolve."""
     text = text[:MAX_CHARS]
     if not text.strip():
         return Intent("other", 1.0, UNDETERMINED, Entities(None, [], "normal"))
@@ -80,7 +89,9 @@ def classify(text: str, *, service_names: Sequence[str] = ()) -> Intent:
     best = int(probabilities.argmax())
     label = model.classes[best]
     language = detect_language(text)
-    entities = extract_entities(text, service_names=service_names, label=label)
+    entities = extract_entities(
+        text, service_names=service_names, label=label, now=now, time_zone=time_zone
+    )
     return Intent(label, float(probabilities[best]), language, entities)
 
 
@@ -239,9 +250,9 @@ class IntentModel:
     def from_pipeline(cls, pipeline: Pipeline) -> IntentModel:
         vectorizers = [v for _, v in pipeline.named_steps["features"].transformer_list]
         for block, vectorizer in zip(FEATURE_BLOCKS, vectorizers, strict=True):
-            _check_vectorizer(block, vectorizer)
+            check_vectorizer(block, vectorizer)
         classifier = pipeline.named_steps["classifier"]
-        return cls._build(
+        return cls.from_parts(
             classes=tuple(str(c) for c in classifier.classes_),
             vocabularies=tuple(dict(v.vocabulary_) for v in vectorizers),
             idfs=tuple(np.asarray(v.idf_, dtype=np.float64) for v in vectorizers),
@@ -250,7 +261,7 @@ class IntentModel:
         )
 
     @classmethod
-    def _build(
+    def from_parts(
         cls,
         *,
         classes: tuple[str, ...],
@@ -329,7 +340,7 @@ class IntentModel:
             raise StaleArtifact("intent model arrays do not match their manifest; rebuild it")
         with np.load(io.BytesIO(blob), allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in npz.files}
-        return cls._build(
+        return cls.from_parts(
             classes=tuple(str(c) for c in manifest["classes"]),
             vocabularies=tuple(
                 {term: i for i, term in enumerate(arrays[f"{b.name}_terms"].tolist())}
@@ -341,7 +352,7 @@ class IntentModel:
         )
 
 
-def _check_vectorizer(block: FeatureBlock, vectorizer: Any) -> None:
+def check_vectorizer(block: FeatureBlock, vectorizer: Any) -> None:
     """Only settings ``FeatureBlock.analyze`` and ``IntentModel.probabilities`` reproduce."""
     expected = {
         "analyzer": block.analyzer,

@@ -1,9 +1,16 @@
 """A provider's drafting profile: the only facts a draft may state (services, prices, hours,
-booking link, tone, languages)."""
+booking link, FAQ answers, policies, location, session modes, insurance), the crisis protocol,
+tone and languages.
+
+The facts beyond services and hours live in the JSON column `DraftingProfile.facts` and the
+crisis protocol in `DraftingProfile.crisis`; both are written from a validated `ProfileIn` and
+read back through it, so a draft only ever sees shapes that passed validation.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,6 +19,17 @@ from prospecting.db import utcnow
 from prospecting.identity.models import Person
 from prospecting.qualify.models import DraftingProfile
 from prospecting.qualify.schemas import ProfileIn, ProfileOut
+
+FACT_FIELDS = (
+    "faq",
+    "cancellation_policy",
+    "location",
+    "parking",
+    "online_sessions",
+    "in_person",
+    "insurance",
+)
+"""The `ProfileIn` fields stored in `DraftingProfile.facts`."""
 
 
 def _stored_profile(session: Session, actor: Person) -> DraftingProfile | None:
@@ -23,6 +41,7 @@ def profile_for(*, session: Session, actor: Person) -> ProfileIn:
     row = _stored_profile(session, actor)
     if row is None:
         return ProfileIn()
+    facts = {k: v for k, v in (row.facts or {}).items() if k in FACT_FIELDS}
     return ProfileIn.model_validate(
         {
             "services": row.services,
@@ -31,6 +50,8 @@ def profile_for(*, session: Session, actor: Person) -> ProfileIn:
             "tone": row.tone,
             "sign_off": row.sign_off,
             "languages": row.languages or ["en"],
+            **facts,
+            "crisis_protocol": row.crisis or None,
         }
     )
 
@@ -53,9 +74,17 @@ def update_profile(*, session: Session, actor: Person, data: ProfileIn) -> Profi
     row.tone = data.tone
     row.sign_off = data.sign_off
     row.languages = list(data.languages)
+    row.facts = _facts(data)
+    row.crisis = data.crisis_protocol.model_dump(mode="json") if data.crisis_protocol else {}
     row.updated_at = utcnow()
     session.flush()
     return _profile_out(data, row.updated_at)
+
+
+def _facts(data: ProfileIn) -> dict[str, Any]:
+    """The stored facts: only what is set, so an unset fact stays unknown (never false)."""
+    dumped = data.model_dump(mode="json", include=set(FACT_FIELDS))
+    return {k: v for k, v in dumped.items() if v is not None and v != []}
 
 
 def _profile_out(data: ProfileIn, updated_at: datetime | None) -> ProfileOut:
@@ -66,5 +95,13 @@ def _profile_out(data: ProfileIn, updated_at: datetime | None) -> ProfileOut:
         tone=data.tone,
         sign_off=data.sign_off,
         languages=data.languages,
+        faq=data.faq,
+        cancellation_policy=data.cancellation_policy,
+        location=data.location,
+        parking=data.parking,
+        online_sessions=data.online_sessions,
+        in_person=data.in_person,
+        insurance=data.insurance,
+        crisis_protocol=data.crisis_protocol,
         updated_at=updated_at,
     )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from prospecting.db import owned
@@ -18,6 +19,7 @@ from prospecting.qualify.schemas import (
     EntitiesOut,
     Factor,
     QualificationOut,
+    TriageOut,
 )
 from prospecting.qualify.service import graph_notices
 
@@ -50,11 +52,35 @@ def list_drafts(
     status: DraftStatus | None = DraftStatus.PENDING,
     limit: int = 50,
     offset: int = 0,
+    intent: str | None = None,
+    min_score: float | None = None,
+    max_score: float | None = None,
+    after: tuple[datetime, str] | None = None,
+    needs_review: bool | None = None,
 ) -> tuple[list[Draft], int]:
+    """Newest first; `intent` and the P(book) bounds filter on the qualification. `after` is a
+    keyset position (created_at, id) of the last draft already seen: paging by it skips none
+    when drafts leave the filter (approved) or arrive meanwhile. `total` ignores `after`.
+    `needs_review` keeps only the held-back drafts (True) or only the one-tap ones (False)."""
     query = select(Draft).where(Draft.person_id == actor.id)
     if status is not None:
         query = query.where(Draft.status == status.value)
+    if needs_review is not None:
+        query = query.where(Draft.needs_review.is_(needs_review))
+    if intent is not None or min_score is not None or max_score is not None:
+        query = query.join(Qualification, Qualification.id == Draft.qualification_id)
+        if intent is not None:
+            query = query.where(Qualification.intent == intent)
+        if min_score is not None:
+            query = query.where(Qualification.p_book >= min_score)
+        if max_score is not None:
+            query = query.where(Qualification.p_book <= max_score)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    if after is not None:
+        at, last_id = after
+        query = query.where(
+            or_(Draft.created_at < at, and_(Draft.created_at == at, Draft.id > last_id))
+        )
     rows = session.scalars(
         query.order_by(Draft.created_at.desc(), Draft.id).limit(limit).offset(offset)
     )
@@ -75,6 +101,7 @@ def qualification_out(row: Qualification) -> QualificationOut:
         graph_state=row.graph_state,
         graph_notices=graph_notices(row),
         model_version=row.model_version,
+        triage=TriageOut.model_validate(row.triage or {}),
     )
 
 

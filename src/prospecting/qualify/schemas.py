@@ -70,6 +70,85 @@ class ServiceOffer(BaseModel):
         return self
 
 
+ProfileText = Annotated[str, StringConstraints(strip_whitespace=True)]
+_PHONE = re.compile(r"^\+?[0-9(][0-9 ()./-]{0,29}$")
+
+
+def _phone_number(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = " ".join(value.split())
+    if not _PHONE.match(value) or not any(c.isdigit() for c in value):
+        raise ValueError("must be a phone number of digits, spaces, +, -, ( ) such as 116 123")
+    return value
+
+
+class FaqEntry(BaseModel):
+    """One question the provider is often asked, with the answer drafts may quote verbatim."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)
+    ] = Field(description="The question as prospects tend to ask it, e.g. 'Do you see couples?'")
+    answer: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)
+    ] = Field(description="The provider's own answer, quoted as written in a draft.")
+
+
+class Helpline(BaseModel):
+    """A support line in the provider's region, named in a crisis draft."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)] = (
+        Field(description="The helpline's name, e.g. 'Samaritans'.")
+    )
+    number: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=2, max_length=30)
+    ] = Field(description="How to reach it, e.g. '116 123'.")
+
+    @field_validator("number")
+    @classmethod
+    def _number(cls, value: str) -> str:
+        checked = _phone_number(value)
+        assert checked is not None
+        return checked
+
+
+class CrisisProtocol(BaseModel):
+    """What the provider wants said when a message reads as a crisis; without one, drafts
+    name local emergency services generically and say the provider will reach out."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    message: ProfileText | None = Field(
+        default=None,
+        max_length=1000,
+        description="The provider's own words for someone in crisis, quoted as written.",
+    )
+    emergency_number: ProfileText | None = Field(
+        default=None,
+        max_length=20,
+        description="The emergency number for the provider's region, e.g. 112, 999 or 911.",
+    )
+    helplines: list[Helpline] = Field(
+        default_factory=list,
+        max_length=5,
+        description="Support lines for the provider's region, named in a crisis draft.",
+    )
+
+    @field_validator("message")
+    @classmethod
+    def _blank(cls, value: str | None) -> str | None:
+        return value or None
+
+    @field_validator("emergency_number")
+    @classmethod
+    def _emergency(cls, value: str | None) -> str | None:
+        return _phone_number(value or None)
+
+
 class ProfileIn(BaseModel):
     """The provider's drafting profile (replaces the stored one as a whole)."""
 
@@ -83,6 +162,44 @@ class ProfileIn(BaseModel):
     tone: Tone = "warm"
     sign_off: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
     languages: list[str] = Field(default_factory=lambda: ["en"], min_length=1, max_length=10)
+    faq: list[FaqEntry] = Field(
+        default_factory=list,
+        max_length=30,
+        description="Questions prospects often ask, with the provider's answers; a draft quotes "
+        "the answer when a message asks something close to the question.",
+    )
+    cancellation_policy: ProfileText | None = Field(
+        default=None,
+        max_length=500,
+        description="The cancellation and no-show policy in the provider's words.",
+    )
+    location: ProfileText | None = Field(
+        default=None, max_length=300, description="Where sessions take place (address text)."
+    )
+    parking: ProfileText | None = Field(
+        default=None, max_length=300, description="Parking near the location."
+    )
+    online_sessions: bool | None = Field(
+        default=None, description="Whether sessions can be held online (unset: not stated)."
+    )
+    in_person: bool | None = Field(
+        default=None, description="Whether sessions can be held in person (unset: not stated)."
+    )
+    insurance: ProfileText | None = Field(
+        default=None,
+        max_length=500,
+        description="What the provider says about insurance, e.g. which insurers cover sessions.",
+    )
+    crisis_protocol: CrisisProtocol | None = Field(
+        default=None,
+        description="What a draft says to someone in crisis: the provider's message, the "
+        "emergency number and helplines of their region.",
+    )
+
+    @field_validator("cancellation_policy", "location", "parking", "insurance")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        return value or None
 
     @field_validator("booking_link")
     @classmethod
@@ -118,12 +235,25 @@ class ProfileOut(BaseModel):
     tone: Tone
     sign_off: str | None
     languages: list[str]
+    faq: list[FaqEntry]
+    cancellation_policy: str | None
+    location: str | None
+    parking: str | None
+    online_sessions: bool | None
+    in_person: bool | None
+    insurance: str | None
+    crisis_protocol: CrisisProtocol | None
     updated_at: datetime | None
 
 
 class EntitiesOut(BaseModel):
     requested_service: str | None
     day_time_wishes: list[str]
+    resolved_times: list[str] = Field(
+        default_factory=list,
+        description="Each wish as an ISO 8601 time in the provider's time zone (parts of day "
+        "at a representative hour: morning 09:00, afternoon 14:00, evening 18:00).",
+    )
     urgency: str
 
 
@@ -134,6 +264,18 @@ class Factor(BaseModel):
     reason: str
     contribution: float
     direction: Literal["raises", "lowers"]
+
+
+class TriageOut(BaseModel):
+    """What the screen before drafting found (`qualify.triage`)."""
+
+    kinds: list[
+        Literal["crisis", "health", "complaint", "legal", "minor", "harassment", "privacy"]
+    ] = Field(default_factory=list, description="Sensitive kinds found; empty when ordinary.")
+    reasons: list[str] = Field(
+        default_factory=list, description="One reason per finding, in the provider's words."
+    )
+    urgency: Literal["normal", "high", "crisis"] = "normal"
 
 
 class QualificationOut(BaseModel):
@@ -158,6 +300,10 @@ class QualificationOut(BaseModel):
         "the network signal, e.g. that its privacy budget for this person is spent.",
     )
     model_version: str
+    triage: TriageOut = Field(
+        default_factory=TriageOut,
+        description="What the screen before drafting found: sensitive kinds, reasons, urgency.",
+    )
 
 
 class DraftOut(BaseModel):
@@ -171,7 +317,15 @@ class DraftOut(BaseModel):
     tone: str
     body: str
     source: str = Field(description="offline, mcp_sampling or llm_endpoint")
-    suggested_action: str
+    suggested_action: str = Field(description="approve, discard or review")
+    needs_review: bool = Field(
+        default=False,
+        description="Held back from one-tap and batch approval: approve it on its own with "
+        "confirm_review, or edit it.",
+    )
+    review_reasons: list[str] = Field(
+        default_factory=list, description="Why the draft is held back, in the provider's words."
+    )
     status: DraftStatus
     edited_body: str | None
     edit_distance: int | None

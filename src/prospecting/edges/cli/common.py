@@ -26,6 +26,8 @@ def edge() -> Iterator[None]:
         yield
     except DomainError as exc:
         err_console.print(f"[red]error:[/red] {exc.detail}")
+        if exc.hint:
+            err_console.print(f"next: {exc.hint}")
         raise typer.Exit(2) from None
     except ValidationError as exc:
         for err in exc.errors():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Annotated, Any
 
@@ -12,7 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from prospecting.errors import DomainError, InvalidInput, Unauthenticated
+from prospecting.errors import DomainError, GraphUnavailable, InvalidInput, Unauthenticated
 from prospecting.identity.models import Person
 from prospecting.identity.service import authenticate
 from prospecting.runtime import Context, Runtime
@@ -73,11 +74,20 @@ def _context(actor: Actor, runtime: Annotated[Runtime, Depends(get_runtime)]) ->
 GraphContext = Annotated[Context, Depends(_context, scope="function")]
 
 
-def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
-    """An RFC 9457 problem document."""
+def problem(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    """An RFC 9457 problem document (with `hint`, the next step, when the error has one)."""
     body = {"type": f"/problems/{code}", "title": code.replace("_", " "), "status": status}
     body |= {"detail": detail, **extra}
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = dict(headers or {})
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -89,13 +99,16 @@ def _field_errors(errors: list[Any]) -> list[dict[str, str]]:
     return out
 
 
-async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
+    extra: dict[str, Any] = {"hint": exc.hint} if exc.hint else {}
     if isinstance(exc, InvalidInput):
-        return problem(
-            exc.status, exc.code, exc.detail, errors=[{"field": exc.field, "reason": exc.reason}]
-        )
-    return problem(exc.status, exc.code, exc.detail)
+        extra["errors"] = [{"field": exc.field, "reason": exc.reason}]
+    headers = None
+    if isinstance(exc, GraphUnavailable):  # the breaker's window: when trying again can help
+        wait = get_runtime(request).settings.graph_retry_after_seconds
+        headers = {"Retry-After": str(max(1, math.ceil(wait)))}
+    return problem(exc.status, exc.code, exc.detail, headers=headers, **extra)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -65,9 +65,18 @@ def list_drafts(
     status_filter: Annotated[DraftStatus | None, Query(alias="status")] = DraftStatus.PENDING,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
+    needs_review: Annotated[
+        bool | None,
+        Query(description="true: only drafts held back for review; false: only one-tap ones"),
+    ] = None,
 ) -> DraftPage:
     rows, total = reads.list_drafts(
-        session=session, actor=actor, status=status_filter, limit=limit, offset=offset
+        session=session,
+        actor=actor,
+        status=status_filter,
+        limit=limit,
+        offset=offset,
+        needs_review=needs_review,
     )
     return DraftPage(items=reads.draft_details(session, rows), total=total)
 
@@ -80,7 +89,8 @@ def batch_approve(
     runtime: RuntimeDep,
     background: BackgroundTasks,
 ) -> BatchApproveOut:
-    """Approve every listed draft, or none if any is missing, foreign or already decided."""
+    """Approve every listed draft, or none if any is missing, foreign, already decided or
+    needs review (409 naming the drafts to approve on their own)."""
     rows = approvals.batch_approve(session=session, actor=actor, draft_ids=data.draft_ids)
     background.add_task(dispatch_outbox, runtime, draft_ids=[d.id for d in rows])
     return BatchApproveOut(approved=[reads.draft_out(d) for d in rows])
@@ -98,8 +108,15 @@ def approve_draft(
     session: TenantSession,
     runtime: RuntimeDep,
     background: BackgroundTasks,
+    confirm_review: Annotated[
+        bool,
+        Query(description="Required (true) to approve a draft that needs review, as it is."),
+    ] = False,
 ) -> DraftDetail:
-    approved = approvals.approve_draft(session=session, actor=actor, draft_id=draft.id)
+    """Send the draft as it is; a draft that needs review is a 409 unless confirm_review."""
+    approved = approvals.approve_draft(
+        session=session, actor=actor, draft_id=draft.id, confirm_review=confirm_review
+    )
     background.add_task(dispatch_outbox, runtime, draft_ids=[approved.id])
     return reads.draft_detail(session, approved)
 

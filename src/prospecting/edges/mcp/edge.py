@@ -1,11 +1,17 @@
 """What every MCP tool shares: the token verifier and `McpEdge`, which authenticates the
-acting Person, runs one service call in a worker thread and maps domain errors to ToolError."""
+acting Person, runs one service call in a worker thread and maps domain errors to ToolError.
+
+Errors are written for the model that reads them: `<code>: <detail>`, then the rejected
+fields one per line (`field: reason`, never a pydantic dump and never the rejected values),
+then `Next: <what to do>`. The next step is the tool's own hint for that error class when it
+gave one, else the error's `hint` (errors.py).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import anyio
 from mcp.server.auth.provider import AccessToken
@@ -15,12 +21,16 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from prospecting.errors import DomainError, Unauthenticated
-from prospecting.identity.models import Person
+from prospecting.identity.models import Person, Role
 from prospecting.identity.service import authenticate
 from prospecting.runtime import Context as ServiceContext
 from prospecting.runtime import Runtime
 
 T = TypeVar("T")
+Hint = str | Callable[[DomainError], str | None]
+Hints = Mapping[type[DomainError], Hint]
+"""A tool's next steps, by error class (the first class the error is an instance of wins); a
+callable picks the step from the error itself."""
 
 
 class ApiTokenVerifier:
@@ -32,7 +42,7 @@ class ApiTokenVerifier:
     async def verify_token(self, token: str) -> AccessToken | None:
         def check() -> AccessToken | None:
             try:
-                with self.runtime.stores.tenant() as session:
+                with self.runtime.stores.tenant_read() as session:
                     person = authenticate(session=session, token=token)
             except Unauthenticated:
                 return None
@@ -41,27 +51,101 @@ class ApiTokenVerifier:
         return await anyio.to_thread.run_sync(check)
 
 
+def bearer(headers: Mapping[str, str] | None) -> str | None:
+    """The bearer token of an HTTP request's Authorization header, if any."""
+    auth = (headers or {}).get("authorization", "")
+    scheme, _, token = auth.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def field_reasons(exc: ValidationError) -> list[str]:
+    """One `field: reason` line per problem; the rejected values are the caller's data and are
+    never echoed."""
+    lines = []
+    for err in exc.errors(include_url=False, include_input=False):
+        field = ".".join(str(p) for p in err["loc"])
+        reason = str(err["msg"])
+        for prefix in ("Value error, ", "Assertion failed, "):
+            reason = reason.removeprefix(prefix)
+        reason = reason[:1].lower() + reason[1:]
+        lines.append(f"{field}: {reason}" if field else reason)
+    return list(dict.fromkeys(lines))
+
+
+def invalid_input_text(exc: ValidationError, next_step: str) -> str:
+    lines = field_reasons(exc)
+    noun = "argument was" if len(lines) == 1 else "arguments were"
+    return "\n".join(
+        [f"invalid_input: {len(lines)} {noun} not accepted", *lines, f"Next: {next_step}"]
+    )
+
+
+def next_step(exc: DomainError, hints: Hints | None = None) -> str | None:
+    """What to do next: the raise site's own hint when it gave one, else the tool's hint for
+    this error class, else the class's default hint."""
+    if exc.hint is not None and exc.hint != type(exc).default_hint:
+        return exc.hint
+    for cls, hint in (hints or {}).items():
+        if isinstance(exc, cls):
+            chosen = hint(exc) if callable(hint) else hint
+            if chosen:
+                return chosen
+    return exc.hint
+
+
+def domain_error_text(exc: DomainError, hints: Hints | None = None) -> str:
+    text = f"{exc.code}: {exc.detail}"
+    step = next_step(exc, hints)
+    return f"{text}\nNext: {step}" if step else text
+
+
+def tool_error(exc: Exception, hints: Hints | None = None) -> ToolError:
+    """The ToolError a model reads for a domain or validation error raised inside a tool."""
+    if isinstance(exc, DomainError):
+        return ToolError(domain_error_text(exc, hints))
+    assert isinstance(exc, ValidationError)
+    return ToolError(invalid_input_text(exc, "correct these fields and call the tool again"))
+
+
 @dataclass
 class McpEdge:
-    """What a tool needs: run one service call for the acting Person in one transaction."""
+    """What a tool needs: run one service call for the acting Person in one transaction.
+
+    Every helper takes an optional `hints` mapping: the tool's next step for an error class,
+    which goes in front of the error's own hint.
+    """
 
     runtime: Runtime
     bound_token: str | None = None
 
-    def _token(self, ctx: Context | None) -> str:
+    def token(self, headers: Mapping[str, str] | None) -> str:
+        """The bound token (stdio, in-memory), else this request's bearer token."""
         if self.bound_token is not None:
             return self.bound_token
-        headers = ctx.headers if ctx is not None else None
-        auth = (headers or {}).get("authorization", "")
-        scheme, _, token = auth.partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            raise ToolError("unauthenticated: a valid bearer token is required")
-        return token.strip()
+        token = bearer(headers)
+        if token is None:
+            raise ToolError(domain_error_text(Unauthenticated()))
+        return token
+
+    def _token(self, ctx: Context | None) -> str:
+        return self.token(ctx.headers if ctx is not None else None)
+
+    def roles(self, token: str) -> set[Role] | None:
+        """The roles of the Person a token belongs to (a short read); None for an unknown one."""
+        try:
+            with self.runtime.stores.tenant_read() as session:
+                return set(authenticate(session=session, token=token).role_names)
+        except Unauthenticated:
+            return None
 
     async def run(
         self,
         ctx: Context | None,
         work: Callable[[Session, Person], T],
+        *,
+        hints: Hints | None = None,
     ) -> T:
         """Authenticate, call the service in a worker thread, map domain errors to ToolError."""
         token = self._token(ctx)
@@ -71,24 +155,35 @@ class McpEdge:
                 actor = authenticate(session=session, token=token)
                 return work(session, actor)
 
-        return await self._mapped(call)
+        return await self._mapped(call, hints)
 
-    async def run_graph(self, ctx: Context | None, work: Callable[[ServiceContext], T]) -> T:
+    async def run_graph(
+        self,
+        ctx: Context | None,
+        work: Callable[[ServiceContext], T],
+        *,
+        hints: Hints | None = None,
+    ) -> T:
         """A graph call: the graph store's transaction with a read-only tenant session (waiting
         on the graph never holds the tenant store's write lock)."""
         token = self._token(ctx)
+        return await self._mapped(lambda: self._in_graph(token, work), hints)
+
+    def _in_graph(self, token: str, work: Callable[[ServiceContext], T]) -> T:
         runtime = self.runtime
+        with runtime.stores.tenant_read() as tenant, runtime.stores.graph() as graph:
+            actor = authenticate(session=tenant, token=token)
+            return work(
+                ServiceContext(tenant, graph, actor, runtime.settings, runtime.resolver, "mcp")
+            )
 
-        def call() -> T:
-            with runtime.stores.tenant_read() as tenant, runtime.stores.graph() as graph:
-                actor = authenticate(session=tenant, token=token)
-                return work(
-                    ServiceContext(tenant, graph, actor, runtime.settings, runtime.resolver, "mcp")
-                )
-
-        return await self._mapped(call)
-
-    async def run_workflow(self, ctx: Context | None, work: Callable[[Person], T]) -> T:
+    async def run_workflow(
+        self,
+        ctx: Context | None,
+        work: Callable[[Person], T],
+        *,
+        hints: Hints | None = None,
+    ) -> T:
         """A workflow owns its transactions across both stores: authenticate in a short read
         and hand it the acting Person."""
         token = self._token(ctx)
@@ -98,16 +193,16 @@ class McpEdge:
                 actor = authenticate(session=session, token=token)
             return work(actor)
 
-        return await self._mapped(call)
+        return await self._mapped(call, hints)
 
     @staticmethod
-    async def _mapped(call: Callable[[], T]) -> T:
+    async def _mapped(call: Callable[[], T], hints: Hints | None) -> T:
         try:
             return await anyio.to_thread.run_sync(call)
-        except DomainError as exc:
-            raise ToolError(f"{exc.code}: {exc.detail}") from None
-        except ValidationError as exc:
-            reasons = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or 'input'}: {e['msg']}" for e in exc.errors()
-            )
-            raise ToolError(f"invalid_input: {reasons}") from None
+        except (DomainError, ValidationError) as exc:
+            raise tool_error(exc, hints) from None
+
+
+def drop_none(**values: Any) -> dict[str, Any]:
+    """The arguments a caller actually gave (flat tool arguments default to None)."""
+    return {k: v for k, v in values.items() if v is not None}

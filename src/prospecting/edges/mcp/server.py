@@ -3,38 +3,181 @@
 Over streamable HTTP the SDK's bearer middleware rejects unknown tokens and each tool call
 resolves the acting Person from that call's own Authorization header. Over stdio (and the
 in-memory client) the server is bound at start to the Person of one verified token.
+
+The server is a plain resource server for the platform's own pre-issued API tokens. It does
+not advertise an OAuth authorization server: no protected-resource metadata is served and a
+401 names none, so a client such as the MCP Inspector is not sent into an OAuth flow that does
+not exist. Send `Authorization: Bearer <token>` (a `prospecting tokens create` token).
+
+What the server adds around the SDK (`CopilotServer`):
+
+- tools a caller's role cannot use are not listed to them (`ROLE_TOOLS`), per request over
+  HTTP and for the bound Person over stdio; calling one still answers `permission_denied`;
+- error text is written for a model: `<code>: <detail>`, `field: reason` lines for rejected
+  arguments (never a pydantic dump), and `Next: ...`;
+- the earlier nested argument shapes (`{"message": {...}}`, `{"query": {...}}`, ...) are still
+  accepted and flattened, so older clients keep working while every schema is flat;
+- the removed `ingest_inbound` answers with a redirect to `qualify_inbound`, recording nothing.
 """
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import anyio
 from mcp.server import MCPServer
 from mcp.server.auth.settings import AuthSettings
+from mcp.server.caching import CacheHint
+from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from pydantic import ValidationError
 
-from prospecting.edges.mcp import graph, prospects, qualify
-from prospecting.edges.mcp.edge import ApiTokenVerifier, McpEdge
+from prospecting.edges.mcp import graph, prompts, prospects, qualify
+from prospecting.edges.mcp.edge import ApiTokenVerifier, McpEdge, bearer, invalid_input_text
+from prospecting.identity.models import Role
 from prospecting.identity.service import authenticate
 from prospecting.runtime import Runtime
 
 SERVER_NAME = "platform-prospecting"
 TOOL_MODULES = (prospects, graph, qualify)
 
+ROLE_TOOLS: dict[str, Role] = {"subject_opt_out": Role.PRIVACY_OFFICER}
+"""Tools listed only to a caller holding the role (the service checks the role anyway)."""
+
+LEGACY_NESTED: dict[str, tuple[str, tuple[str, ...]]] = {
+    "qualify_inbound": ("message", ()),
+    "graph_query": ("query", ("scope",)),
+    "graph_contribute": ("contribution", ()),
+    "graph_consent": ("change", ()),
+    "subject_opt_out": ("request", ("provenance",)),
+    "report_collision": ("report", ()),
+    "correct_outcome": ("correction", ()),
+    "update_profile": ("profile", ()),
+}
+"""tool → (its earlier nested argument, objects inside it whose fields are lifted too)."""
+
+REMOVED_TOOLS = {
+    "ingest_inbound": (
+        "ingest_inbound was replaced by qualify_inbound; nothing was recorded.\n"
+        "Next: call qualify_inbound with the same message (channel, body and sender_phone, "
+        "sender_email or sender_name): it records the message once, qualifies it and drafts "
+        "the reply in one call."
+    )
+}
+
+INSTRUCTIONS = """\
+Prospect work for one independent provider (therapist, coach, trainer, salon, tutor). You act
+as the owner of the bearer token; no tool takes a person id for the caller.
+
+A day, in order:
+1. New message: qualify_inbound, once per message. It records it (new or matched prospect),
+   reads intent and P(book) and writes a reply draft from the provider's profile.
+2. Triage: list_drafts (pending). needs_review=false gives drafts safe for one-tap or batch
+   approval; needs_review=true gives the ones triage held back, with review_reasons.
+3. Review: get_draft, and get_prospect for the whole conversation.
+4. Approve: approve_draft, edit_draft and batch_approve send a real message to a person.
+   Confirm with the provider first. A held draft is sent only by approve_draft with
+   confirm_review=true after the provider has read it; batch_approve refuses held drafts.
+5. Close the loop: record_outcome (booked, no_show, ...) also contributes it to the network
+   when consent allows and says so; update_prospect for status and notes;
+   list_merge_suggestions then accept_merge_suggestion or reject_merge_suggestion.
+
+The network graph: call get_graph_consent before graph_query, graph_reachability or
+graph_contribute. Change consent with graph_consent only when the provider asks. Show the
+confidence bands and every notice in a graph answer; never present an estimate as certain.
+
+The drafting profile (get_profile, update_profile) holds the only facts a draft may state.
+Errors end with "Next:", the step to take; follow it rather than retrying blindly.
+"""
+
+
+def package_version() -> str:
+    try:
+        return version("prospecting")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare source tree
+        return "0+unknown"
+
+
+class CopilotServer(MCPServer):
+    """MCPServer with errors a model can act on and the earlier nested argument shapes."""
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
+    ) -> Any:
+        if name in REMOVED_TOOLS:
+            raise ToolError(REMOVED_TOOLS[name])
+        try:
+            return await super().call_tool(name, flatten_legacy(name, arguments), context)
+        except UnexpectedToolError:
+            raise
+        except ToolError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, ValidationError):
+                next_step = f"correct these arguments and call {name} again"
+                raise ToolError(invalid_input_text(cause, next_step)) from cause
+            text = str(exc).removeprefix(f"Error executing tool {name}: ")
+            if text.startswith("Unknown tool:"):
+                text += "\nNext: list the tools (tools/list) and use one of those."
+            raise ToolError(text) from cause
+
+
+def flatten_legacy(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """Accept `{"message": {...}}` (and the like) for tools whose arguments are now flat."""
+    legacy = LEGACY_NESTED.get(name)
+    if legacy is None:
+        return arguments
+    key, lifted = legacy
+    nested = arguments.get(key)
+    if not isinstance(nested, dict):
+        return arguments
+    flat = {k: v for k, v in nested.items() if k not in lifted}
+    for inner in lifted:
+        if isinstance(nested.get(inner), dict):
+            flat |= nested[inner]
+    rest = {k: v for k, v in arguments.items() if k != key}
+    return flat | rest
+
+
+class ListedByRole:
+    """Middleware: leave tools out of tools/list when the caller lacks their role."""
+
+    def __init__(self, edge: McpEdge) -> None:
+        self.edge = edge
+
+    async def __call__(
+        self, ctx: ServerRequestContext[Any, Any], call_next: CallNext
+    ) -> HandlerResult:
+        result = await call_next(ctx)
+        if ctx.method != "tools/list" or not isinstance(result, dict):
+            return result
+        token = self.edge.bound_token or bearer(getattr(ctx.request, "headers", None))
+        roles = await anyio.to_thread.run_sync(self.edge.roles, token) if token else None
+        hidden = {tool for tool, role in ROLE_TOOLS.items() if role not in (roles or set())}
+        result["tools"] = [t for t in result.get("tools", []) if t.get("name") not in hidden]
+        return result
+
 
 def build_server(runtime: Runtime, *, bound_token: str | None = None) -> MCPServer:
     """One server; `bound_token` binds stdio and in-memory sessions to one verified Person."""
     http_auth = bound_token is None
     base = f"http://{runtime.settings.host}:{runtime.settings.port}"
-    server = MCPServer(
+    edge = McpEdge(runtime, bound_token)
+    server = CopilotServer(
         name=SERVER_NAME,
-        instructions=(
-            "Prospect work for independent providers. The acting provider is the owner of the "
-            "bearer token; tools never take a person id for the caller."
-        ),
+        title="Prospecting",
+        description="Inbound triage, reply drafts and the consented network for a provider.",
+        version=package_version(),
+        instructions=INSTRUCTIONS,
         token_verifier=ApiTokenVerifier(runtime) if http_auth else None,
         auth=_auth_settings(base) if http_auth else None,
+        middleware=[ListedByRole(edge)],
+        cache_hints={"tools/list": CacheHint(ttl_ms=0, scope="private")},
     )
-    edge = McpEdge(runtime, bound_token)
     for module in TOOL_MODULES:
         module.register(server, edge)
+    prompts.register(server)
     return server
 
 
@@ -45,7 +188,8 @@ def verify_bound_token(runtime: Runtime, token: str) -> str:
 
 
 def _auth_settings(base: str) -> AuthSettings:
-    """Resource-server only: platform tokens are not audience-bound; the verifier checks them."""
-    return AuthSettings(
-        issuer_url=base, resource_server_url=f"{base}/mcp", validate_token_resource=False
-    )
+    """Bearer checks only. `resource_server_url=None`: no protected-resource metadata route and
+    no `resource_metadata` in a 401, so no client looks for an authorization server (the
+    platform issues its tokens itself, there is no OAuth flow). `issuer_url` is required by the
+    SDK's model but only published with such metadata, so it goes nowhere."""
+    return AuthSettings(issuer_url=base, resource_server_url=None)

@@ -43,9 +43,10 @@ from prospecting.qualify import profile as profiles
 from prospecting.qualify import triage as triage_module
 from prospecting.qualify.crisis import CrisisModel
 from prospecting.qualify.drafts import build_draft
+from prospecting.qualify.lexicon import KINDS
 from prospecting.qualify.schemas import ProfileIn, ServiceOffer
 from prospecting.qualify.service import review_decision
-from prospecting.qualify.triage import KINDS, triage
+from prospecting.qualify.triage import triage
 from prospecting.runtime import Runtime
 from prospecting.workflows import inbound
 

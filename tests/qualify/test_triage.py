@@ -13,13 +13,14 @@ import pytest
 from prospecting.qualify.drafts import build_draft
 from prospecting.qualify.entities import Entities
 from prospecting.qualify.intent import Intent, classify
+from prospecting.qualify.lexicon import KINDS, normalize
 from prospecting.qualify.schemas import ProfileIn
 from prospecting.qualify.service import (
     NOT_PROSPECT_SURE,
     UNCERTAIN_INTENT_BELOW,
     review_decision,
 )
-from prospecting.qualify.triage import KINDS, Triage, max_urgency, normalize, triage
+from prospecting.qualify.triage import Triage, max_urgency, triage
 
 EVAL = Path(__file__).parent / "data" / "triage_eval.jsonl"
 LANGUAGES = {"en", "es", "fr", "de", "pt", "it", "nl"}

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Annotated, Any
 
+import anyio
 from fastapi import Depends, FastAPI
 from mcp.server import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
@@ -33,7 +36,11 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        threading.Thread(target=_warm_up_reader, name="warm-up-reader", daemon=True).start()
+        if runtime.settings.mode != "test":  # tests read with the full models, deterministically
+            await anyio.to_thread.run_sync(_prepare_reader)
+            threading.Thread(
+                target=_load_full_language_models, name="language-models", daemon=True
+            ).start()
         async with mcp.session_manager.run():
             yield
         runtime.stores.dispose()
@@ -50,17 +57,45 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     return app
 
 
-def _warm_up_reader() -> None:
-    """Load what reading a message needs (lingua's models, about 2 s of CPU and 200 MB; dateparser,
-    0.4 s; the intent model) in the background, so the first inbound message does not wait."""
-    from prospecting.qualify import entities, intent, language
+FULL_LANGUAGE_MODELS_AFTER = 5.0
+"""Seconds after start-up before lingua's full models load (about 1-2 s of CPU that holds the
+GIL): the first requests are served meanwhile, reading languages in lingua's light mode."""
 
+
+def _prepare_reader() -> None:
+    """Before the first request (about 0.6 s): the light language detector, dateparser, the
+    intent and crisis models, the triage lexicon's patterns and each language's templates, so
+    the first inbound message pays for none of them."""
+    from prospecting.qualify import crisis, drafts, entities, intent, language, triage
+    from prospecting.qualify.schemas import ProfileIn
+
+    language.schedule_warm_up()
+    language.detect_language("warm up the light detector")
+    entities.warm_up()
+    intent.intent_model()
+    crisis.crisis_model()
+    sample = "Hi, can I book Thursday evening? How much is it?"
+    screened = triage.triage(sample, language="en")  # compiles the lexicon's patterns
+    every_language = ProfileIn(languages=list(language.LANGUAGES))
+    read = intent.classify(sample)
+    for code in language.LANGUAGES:  # compiles each language's draft templates
+        drafts.build_draft(
+            intent=replace(read, language=code),
+            profile=every_language,
+            triage=screened,
+            text=sample,
+        )
+
+
+def _load_full_language_models() -> None:
+    """A little after start-up, in the background: lingua's full models (about 200 MB)."""
+    from prospecting.qualify import language
+
+    time.sleep(FULL_LANGUAGE_MODELS_AFTER)
     try:
         language.warm_up()
-        entities.warm_up()
-        intent.intent_model()
-    except Exception:  # the first message loads whatever is missing
-        logging.getLogger("prospecting.qualify").exception("warming up the reader failed")
+    except Exception:  # the light detector keeps reading
+        logging.getLogger("prospecting.qualify").exception("loading lingua's models failed")
 
 
 def _mcp_app(mcp: MCPServer, runtime: Runtime) -> Starlette:

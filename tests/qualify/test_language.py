@@ -88,3 +88,23 @@ def test_lingua_is_imported_at_the_first_detection_not_before() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert json.loads(done.stdout) == [False, True]
+
+
+def test_a_server_reads_lightly_until_the_full_models_are_loaded(monkeypatch) -> None:
+    import threading
+
+    from prospecting.qualify import language
+
+    monkeypatch.setattr(language, "_pending", threading.Event())
+    monkeypatch.setattr(language, "_full", threading.Event())
+    used: list[str] = []
+    light, full = language.light_detector, language.detector
+    monkeypatch.setattr(language, "light_detector", lambda: used.append("light") or light())
+    monkeypatch.setattr(language, "detector", lambda: used.append("full") or full())
+
+    assert language.detect_language("Hola, ¿tienes hueco el jueves?") == "es"
+    language.schedule_warm_up()  # what `serve` does at start-up
+    assert language.detect_language("Bonjour, avez-vous un créneau jeudi ?") == "fr"
+    language.warm_up()
+    assert language.detect_language("Hallo, haben Sie am Donnerstag Zeit?") == "de"
+    assert used[0] == "full" and used[1] == "light" and used[-1] == "full"

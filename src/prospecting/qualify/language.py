@@ -9,7 +9,11 @@ lazily, at the first call. Its cost, measured on the 2-core development machine:
   accuracy mode, which is what makes a short message readable): about 2 s of CPU and 200 MB of
   resident memory, held for the life of the process. lingua's native code keeps the GIL while it
   loads, so `warm_up` loads the models in small steps (each well under half a second) for a
-  background thread to call at start-up (`prospecting.app`);
+  background thread to call a little after start-up (`prospecting.app`, via `schedule_warm_up`);
+- until that warm-up has finished, a process that scheduled one reads with lingua's low-accuracy
+  mode (trigram models only: about 0.1 s and 25 MB to load), so the first messages after a start
+  neither wait for the full models nor compete with them; a process that scheduled none (the
+  CLI, tests) loads the full models at its first detection;
 - after that, a detection takes well under a millisecond.
 
 What counts as too little to go on ("und"), tuned on the packaged training examples and the
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 import time
 import unicodedata
 from typing import TYPE_CHECKING
@@ -68,12 +73,34 @@ def detector() -> LanguageDetector:
     )
 
 
+@functools.lru_cache(maxsize=1)
+def light_detector() -> LanguageDetector:
+    """The low-accuracy detector read while the full models load in the background."""
+    from lingua import LanguageDetectorBuilder
+
+    return (
+        LanguageDetectorBuilder.from_languages(*_lingua_languages())
+        .with_minimum_relative_distance(MIN_RELATIVE_DISTANCE)
+        .with_low_accuracy_mode()
+        .build()
+    )
+
+
+_full = threading.Event()
+_pending = threading.Event()
+
+
+def schedule_warm_up() -> None:
+    """Say that `warm_up` will run soon in the background: until it has, read lightly."""
+    _pending.set()
+
+
 def detect_language(text: str) -> str:
     """ISO 639-1 code among ``LANGUAGES``, or "und" when the text gives too little to go on."""
     words = _LETTERS.findall(text)
     if not words:
         return UNDETERMINED
-    read = detector()
+    read = light_detector() if _pending.is_set() and not _full.is_set() else detector()
     language = read.detect_language_of(text)
     if language is None:
         return UNDETERMINED
@@ -98,3 +125,4 @@ def warm_up(pause: float = 0.002) -> None:
             pair.compute_language_confidence_values("abcde"[:length])
             time.sleep(pause)
     detector().compute_language_confidence_values("abcde")
+    _full.set()

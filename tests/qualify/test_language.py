@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -99,8 +100,17 @@ def test_a_server_reads_lightly_until_the_full_models_are_loaded(monkeypatch) ->
     monkeypatch.setattr(language, "_full", threading.Event())
     used: list[str] = []
     light, full = language.light_detector, language.detector
-    monkeypatch.setattr(language, "light_detector", lambda: used.append("light") or light())
-    monkeypatch.setattr(language, "detector", lambda: used.append("full") or full())
+
+    def spy_light() -> Any:
+        used.append("light")
+        return light()
+
+    def spy_full() -> Any:
+        used.append("full")
+        return full()
+
+    monkeypatch.setattr(language, "light_detector", spy_light)
+    monkeypatch.setattr(language, "detector", spy_full)
 
     assert language.detect_language("Hola, ¿tienes hueco el jueves?") == "es"
     language.schedule_warm_up()  # what `serve` does at start-up

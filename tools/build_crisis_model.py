@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import json
 import math
-import platform
 import time
-from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+import artifact  # tools/artifact.py, beside this script
 
 from prospecting.qualify.crisis import (
     ARRAYS_FILE,
@@ -125,11 +125,7 @@ def build() -> tuple[dict[str, Any], bytes]:
     provenance = {
         "threshold_selection": chosen["threshold_selection"],
         "training_data": {"files": training_provenance(), "examples": len(examples)},
-        "built_with": {
-            "python": platform.python_version(),
-            "scikit-learn": metadata.version("scikit-learn"),
-            "numpy": metadata.version("numpy"),
-        },
+        "built_with": artifact.built_with(),
     }
     return model.to_artifact(provenance)
 
@@ -137,10 +133,8 @@ def build() -> tuple[dict[str, Any], bytes]:
 def main() -> None:
     started = time.perf_counter()
     manifest, blob = build()
-    text = json.dumps(manifest, indent=1, ensure_ascii=False) + "\n"
-    manifest_path, arrays_path = TARGET / MODEL_FILE, TARGET / ARRAYS_FILE
-    arrays_path.write_bytes(blob)
-    manifest_path.write_text(text, encoding="utf-8")
+    manifest_path = artifact.write(manifest, blob, model_file=MODEL_FILE, arrays_file=ARRAYS_FILE)
+    arrays_path = manifest_path.with_name(ARRAYS_FILE)
     seconds = time.perf_counter() - started
     print(
         f"crisis model written to {manifest_path} and {arrays_path.name} "

@@ -11,11 +11,9 @@ until the artifact matches both.
 
 from __future__ import annotations
 
-import json
-import platform
 import time
-from importlib import metadata
-from pathlib import Path
+
+import artifact  # tools/artifact.py, beside this script
 
 from prospecting.qualify.intent import (
     ARRAYS_FILE,
@@ -28,8 +26,6 @@ from prospecting.qualify.intent import (
     training_examples,
 )
 
-TARGET = Path(__file__).resolve().parents[1] / "src" / "prospecting" / "qualify" / "data"
-
 
 def build() -> tuple[dict[str, object], bytes]:
     examples = training_examples()
@@ -40,11 +36,7 @@ def build() -> tuple[dict[str, object], bytes]:
             "sha256": sha256(training_data()),
             "examples": len(examples),
         },
-        "built_with": {
-            "python": platform.python_version(),
-            "scikit-learn": metadata.version("scikit-learn"),
-            "numpy": metadata.version("numpy"),
-        },
+        "built_with": artifact.built_with(),
     }
     return model.to_artifact(provenance)
 
@@ -52,10 +44,8 @@ def build() -> tuple[dict[str, object], bytes]:
 def main() -> None:
     started = time.perf_counter()
     manifest, blob = build()
-    text = json.dumps(manifest, indent=1, ensure_ascii=False) + "\n"
-    manifest_path, arrays_path = TARGET / MODEL_FILE, TARGET / ARRAYS_FILE
-    arrays_path.write_bytes(blob)
-    manifest_path.write_text(text, encoding="utf-8")
+    manifest_path = artifact.write(manifest, blob, model_file=MODEL_FILE, arrays_file=ARRAYS_FILE)
+    arrays_path = manifest_path.with_name(ARRAYS_FILE)
     seconds = time.perf_counter() - started
     print(
         f"intent model written to {manifest_path} and {arrays_path.name} "

@@ -4,13 +4,12 @@ The PostgreSQL graph store sits behind an in-test TCP proxy whose `freeze()` kee
 connections and keeps every socket open but forwards nothing, the way a partition that drops
 packets looks from the client. Without the graph engine's deadlines a request would wait on
 such a link forever, so every request here runs in a thread under a liveness guard: the test
-fails if it is still running after `GUARD_SECONDS`. Nothing asserts on elapsed time (a loaded
-CI machine would make that flaky); the elapsed times are logged for information.
+fails if it is still running after `GUARD_SECONDS`. Nothing here measures time: how fast an
+outage degrades is bench/graph_outage.py's figure, not a test's.
 """
 
 from __future__ import annotations
 
-import logging
 import shutil
 import threading
 import time
@@ -32,8 +31,8 @@ from tcp_proxy import FreezableProxy
 
 pytestmark = pytest.mark.postgres
 
-log = logging.getLogger(__name__)
 GUARD_SECONDS = 60.0
+POLLS = 200  # 0.25 s apart: far longer than RETRY_AFTER
 CONNECT_TIMEOUT = 2  # libpq's minimum
 STATEMENT_TIMEOUT = 1.0
 RETRY_AFTER = 3.0
@@ -49,12 +48,10 @@ def guarded(label: str, proxy: FreezableProxy, call: Callable[[], T]) -> T:
 
 
 def _boxed(call: Callable[[], Any], box: dict[str, Any]) -> None:
-    started = time.perf_counter()
     try:
         box["value"] = call()
     except BaseException as exc:  # re-raised in the test's thread
         box["error"] = exc
-    box["elapsed"] = time.perf_counter() - started
 
 
 def _joined(
@@ -64,8 +61,6 @@ def _joined(
     if thread.is_alive():
         proxy.close()  # let the stuck call go, so teardown does not hang too
         pytest.fail(f"{label} still running after {GUARD_SECONDS:.0f}s: the frozen link hangs it")
-    log.info("%s answered in %.3fs", label, box["elapsed"])
-    print(f"{label}: {box['elapsed']:.3f}s")  # for information, never asserted
     if "error" in box:
         raise box["error"]
     return box["value"]
@@ -196,13 +191,12 @@ def _lister(net: Net, p: Provider) -> Callable[[], Any]:
 
 
 def _until_ok(net: Net, p: Provider, prospect_id: str) -> Callable[[], str]:
-    """Poll the query until the breaker's retry-after has passed and the graph answers; the
-    guard bounds it. Returns the last state seen."""
+    """Poll the query until the breaker's retry-after has passed and the graph answers, a
+    bounded number of times. Returns the last state seen."""
 
     def poll() -> str:
-        deadline = time.monotonic() + GUARD_SECONDS - 5
         state = ""
-        while time.monotonic() < deadline:
+        for _ in range(POLLS):
             r = _query(net, p, prospect_id)
             assert r.status_code == 200, r.text
             state = r.json()["state"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from prospecting.errors import ConsentRequired, NotFound, PermissionDenied, SubjectOptedOut
-from prospecting.graph import consent, network
+from prospecting.graph import consent
 from prospecting.graph.availability import degrades
 from prospecting.graph.models import ContributePolicy, PeerAttestation
 from prospecting.graph.query import query
@@ -56,9 +56,11 @@ def inbound_signals(ctx: Context, prospect_id: str) -> GraphSignals:
         return signals
     categories = ctx.actor.service_categories or []
     scope = GraphScope(category=categories[0] if categories else None, region=ctx.actor.region)
-    answer = query(ctx, GraphQueryIn(prospect_id=prospect_id), kind="auto_qualify")
+    answer = query(
+        ctx, GraphQueryIn(prospect_id=prospect_id), kind="auto_qualify", network_scope=scope
+    )
     signals.state = answer.state
-    signals.network = network.network_state(ctx, scope)
+    signals.network = answer.network
     signals.degraded = answer.degraded
     if answer.state != "ok" or answer.histogram is None:
         return signals

@@ -43,6 +43,7 @@ from prospecting.graph.schemas import (
     Fingerprint,
     GraphAnswer,
     GraphQueryIn,
+    GraphScope,
     Histogram,
     LocalOutcome,
     SafetyFlag,
@@ -76,7 +77,13 @@ class Snapshot:
     attributed: set[str] = field(default_factory=set)
 
 
-def _degraded(ctx: Context, data: GraphQueryIn, *, kind: str = "query") -> GraphAnswer:
+def _degraded(
+    ctx: Context,
+    data: GraphQueryIn,
+    *,
+    kind: str = "query",
+    network_scope: GraphScope | None = None,
+) -> GraphAnswer:
     """Provider-local answer: the caller's own recorded outcomes, never a graph aggregate."""
     local: list[LocalOutcome] = []
     if data.prospect_id is not None:
@@ -100,12 +107,21 @@ def _degraded(ctx: Context, data: GraphQueryIn, *, kind: str = "query") -> Graph
 
 
 @degrades(_degraded)
-def query(ctx: Context, data: GraphQueryIn, *, kind: str = "query") -> GraphAnswer:
-    """Answer for one subject named by key or by the caller's prospect; audited."""
-    return finish(ctx, snapshot(ctx, data), kind, data)
+def query(
+    ctx: Context,
+    data: GraphQueryIn,
+    *,
+    kind: str = "query",
+    network_scope: GraphScope | None = None,
+) -> GraphAnswer:
+    """Answer for one subject named by key or by the caller's prospect; audited. The network
+    state is read for `network_scope` when given (else the query's own scope)."""
+    return finish(ctx, snapshot(ctx, data, network_scope=network_scope), kind, data)
 
 
-def snapshot(ctx: Context, data: GraphQueryIn) -> Snapshot:
+def snapshot(
+    ctx: Context, data: GraphQueryIn, *, network_scope: GraphScope | None = None
+) -> Snapshot:
     """Phase one: compute the answer from a short read of the graph (linking first if needed).
 
     Between this and `finish` an erasure or revocation may commit; `finish` catches it.
@@ -132,7 +148,7 @@ def snapshot(ctx: Context, data: GraphQueryIn) -> Snapshot:
         subject = own_subject(snap, subject_key)
         if subject.status == SubjectStatus.TOMBSTONED:
             return Snapshot(subject_key, _sentinel(ctx, subject_key, "erased"))
-        return _read(snap, subject_key, data)
+        return _read(snap, subject_key, data, network_scope or data.scope)
 
 
 @contextmanager
@@ -147,7 +163,9 @@ def _short_read(ctx: Context) -> Iterator[Context]:
         yield ctx.with_graph(session)
 
 
-def _read(snap: Context, subject_key: str, data: GraphQueryIn) -> Snapshot:
+def _read(
+    snap: Context, subject_key: str, data: GraphQueryIn, network_scope: GraphScope
+) -> Snapshot:
     settings = snap.settings
     superseded = select(Supersession.superseded_id).where(Supersession.subject_key == subject_key)
     rows = list(
@@ -167,7 +185,7 @@ def _read(snap: Context, subject_key: str, data: GraphQueryIn) -> Snapshot:
         state="ok",
         subject_key=subject_key,
         min_contributors=settings.graph_min_contributors,
-        network=network.network_state(snap, data.scope),
+        network=network.network_state(snap, network_scope),
     )
     if len(contributors) < settings.graph_min_contributors:
         answer.state = "insufficient_contributors"

@@ -111,10 +111,11 @@ def clear_link_confidence(*, session: Session, prospect_ids: Iterable[str]) -> N
         session.execute(update(Prospect).where(Prospect.id.in_(ids)).values(link_confidence=None))
 
 
-def recent_inbound(*, session: Session, since: datetime) -> list[Touchpoint]:
-    """Every Person's inbound messages received since a moment (for reconciliation)."""
-    rows = session.scalars(
-        select(Touchpoint)
+def recent_inbound(*, session: Session, since: datetime) -> list[tuple[str, str, str]]:
+    """(touchpoint id, person id, prospect id) of every Person's inbound messages received
+    since a moment, oldest first (for reconciliation; ids only)."""
+    rows = session.execute(
+        select(Touchpoint.id, Touchpoint.person_id, Touchpoint.prospect_id)
         .where(
             Touchpoint.direction == "inbound",
             Touchpoint.kind == "message",
@@ -122,7 +123,7 @@ def recent_inbound(*, session: Session, since: datetime) -> list[Touchpoint]:
         )
         .order_by(Touchpoint.created_at)
     )
-    return list(rows)
+    return [(tid, pid, prospect_id) for tid, pid, prospect_id in rows]
 
 
 def inbound_message(*, session: Session, actor: Person, touchpoint_id: str) -> Touchpoint:

@@ -9,6 +9,7 @@ read back through it, so a draft only ever sees shapes that passed validation.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -79,6 +80,17 @@ def update_profile(*, session: Session, actor: Person, data: ProfileIn) -> Profi
     row.updated_at = utcnow()
     session.flush()
     return _profile_out(data, row.updated_at)
+
+
+def change_profile(*, session: Session, actor: Person, changes: Mapping[str, Any]) -> ProfileOut:
+    """Change some fields of the profile (JSON-shaped values): the ones given replace the stored
+    ones, the others stay. An empty booking link clears it, as an empty text or list does."""
+    given = dict(changes)
+    if given.get("booking_link") == "":
+        given["booking_link"] = None
+    current = profile_for(session=session, actor=actor).model_dump(mode="json")
+    data = ProfileIn.model_validate(current | given)
+    return update_profile(session=session, actor=actor, data=data)
 
 
 def _facts(data: ProfileIn) -> dict[str, Any]:

@@ -110,8 +110,8 @@ def reconcile(runtime: Runtime, *, window: timedelta = RECONCILE_WINDOW) -> int:
     commit (run at `serve` start): read the graph again and qualify them. Returns how many."""
     with runtime.stores.tenant_read() as tenant:
         rows = prospects.recent_inbound(session=tenant, since=utcnow() - window)
-        done = reads.qualified(session=tenant, touchpoint_ids=[r.id for r in rows])
-        pending = [(r.person_id, r.prospect_id, r.id) for r in rows if r.id not in done]
+        done = reads.qualified(session=tenant, touchpoint_ids=[tid for tid, _, _ in rows])
+        pending = [(pid, prospect, tid) for tid, pid, prospect in rows if tid not in done]
         actors = {
             pid: identity.get_person(session=tenant, person_id=pid)
             for pid in {person_id for person_id, _, _ in pending}

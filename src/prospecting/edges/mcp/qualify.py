@@ -391,14 +391,10 @@ def register(server: MCPServer, edge: McpEdge) -> None:
         )
 
     async def update_profile(ctx: Context, **changes: Any) -> ProfileOut:
+        given = _plain({k: v for k, v in changes.items() if v is not None})
+
         def work(session: Session, actor: Person) -> ProfileOut:
-            given = {k: v for k, v in changes.items() if v is not None}
-            if given.get("booking_link") == "":
-                given["booking_link"] = None
-            current = profiles.profile_for(session=session, actor=actor)
-            merged = current.model_dump(mode="json") | _plain(given)
-            data = ProfileIn.model_validate(merged)
-            return profiles.update_profile(session=session, actor=actor, data=data)
+            return profiles.change_profile(session=session, actor=actor, changes=given)
 
         return await edge.run(ctx, work)
 

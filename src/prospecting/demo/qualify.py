@@ -384,14 +384,23 @@ def generate(seed: int = DEMO_SEED, *, per_provider: int = 60) -> list[Synthetic
                 no_show = (1 - booked) * rng.uniform(0.1, 0.6)
                 graph = GraphFeatures(
                     network_state="dense" if contributors >= 10 else "sparse",
-                    outcome_shares={
-                        "booked": round(booked, 3),
-                        "no_show": round(no_show, 3),
-                        "ghosted": round(1 - booked - no_show, 3),
-                    },
+                    linked=True,
                     contributors=contributors,
+                    n_reports=contributors,
+                    outcome_counts={
+                        "positive": round(booked * contributors, 3),
+                        "no_show": round(no_show * contributors, 3),
+                        "not_booked": round((1 - booked - no_show) * contributors, 3),
+                        "blocked": 0.0,
+                    },
+                    outcome_shares={
+                        "positive": round(booked, 3),
+                        "no_show": round(no_show, 3),
+                        "not_booked": round(1 - booked - no_show, 3),
+                        "blocked": 0.0,
+                    },
+                    contacts={"1d": None, "7d": None, "30d": None},
                     reachability=round(booked * contributors * rng.uniform(0.3, 0.8)),
-                    days_to_outcome=round(rng.lognormvariate(math.log(4.0) - 0.5 * u, 0.5), 1),
                 )
             lin = -0.7 + 1.7 * u + 0.5 * (intent == "booking_request") + 0.5 * (wish is not None)
             lin -= 0.6 * (intent == "pricing_question")

@@ -126,6 +126,22 @@ def may_contribute(ctx: Context, prospect_id: str) -> bool:
     return False
 
 
+def contributable(ctx: Context, prospect_ids: Iterable[str]) -> set[str]:
+    """The prospects among these the caller may contribute now (batch form of may_contribute)."""
+    ids = set(prospect_ids)
+    eff = effective(ctx)
+    if eff.contribute is ContributePolicy.ALL:
+        return ids
+    if eff.contribute is not ContributePolicy.PER_PROSPECT or not ids:
+        return set()
+    opted = ctx.graph.scalars(
+        select(ProspectOptIn.prospect_id).where(
+            ProspectOptIn.provider_id == ctx.actor.id, ProspectOptIn.prospect_id.in_(ids)
+        )
+    )
+    return set(opted)
+
+
 def may_link(ctx: Context, prospect_id: str) -> bool:
     """Hashes of a prospect enter the graph only if its Person queries or contributes it."""
     return effective(ctx).query or may_contribute(ctx, prospect_id)

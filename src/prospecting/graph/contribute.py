@@ -10,7 +10,7 @@ Budget fairness: the subject's budget is shared by every provider, so one provid
 `outcome_version` must not exhaust it for everyone. Only the newest version of a (provider,
 prospect) is live (older ones are superseded), but a superseded version refunds nothing: DP
 spend is spent. A superseding version is therefore charged against a per-provider-per-subject
-cap of PROVIDER_SPEND_CAP_FACTOR times the default spend of one contribution (outcome + days),
+cap of PROVIDER_SPEND_CAP_FACTOR times the default spend of one contribution,
 counting the provider's superseded rows on the subject plus the live row being replaced (a
 provider's first versions for distinct prospects are not re-versioning and are not capped). A
 version beyond the cap is still recorded, as withheld (no noised values, the band widens),
@@ -19,9 +19,8 @@ rather than drawing more from the shared budget.
 Budget accounting never overdraws: spends are `min(requested, remaining)` and the remaining
 budget is clamped at 0, so a budget somehow overdrawn withholds instead of failing.
 
-When the outcome fits the budget but the days do not, the row keeps its noised outcome and
-`days_noise` records `{"withheld": true}` (also on a fully withheld row with known days), so
-the velocity band can widen over the days it could not see.
+Only the outcome's report class is shared (`dp.randomize_outcome`); days-to-outcome are not
+(see `graph.dp`), so the `noised_days`/`days_noise` columns stay empty on new rows.
 """
 
 from __future__ import annotations
@@ -40,28 +39,21 @@ from prospecting.graph.local import own_prospect
 from prospecting.graph.models import Contribution, SubjectBudget, Supersession
 from prospecting.graph.schemas import ContributionIn, ContributionOut
 from prospecting.graph.subjects import link_prospect
-from prospecting.prospects import service as prospects
 from prospecting.resolver.keys import derive_dimension_key
 from prospecting.resolver.service import Resolver
 from prospecting.runtime import Context
 
 FINGERPRINT_PURPOSE = "contribution_fingerprint"
 PROVIDER_SPEND_CAP_FACTOR = 2
-DAYS_WITHHELD: dict[str, object] = {"withheld": True}
 
 
 def fingerprint(
-    resolver: Resolver,
-    prospect_id: str,
-    data: ContributionIn,
-    days: float | None,
-    *,
-    key_id: str | None = None,
+    resolver: Resolver, prospect_id: str, data: ContributionIn, *, key_id: str | None = None
 ) -> str:
     """Keyed digest of the true payload, for replay checks only (`key_id:hmac`).
 
     Keyed with a network-derived key that never reaches the database: an unkeyed hash of
-    {prospect, outcome, version, days} would let anyone with the graph store try the six
+    {prospect, outcome, version} would let anyone with the graph store try the six
     outcomes and undo the randomized response.
     """
     key = resolver.keyring.keys[key_id or resolver.active_key_id]
@@ -70,7 +62,6 @@ def fingerprint(
             "prospect_id": prospect_id,
             "outcome": data.outcome.value,
             "outcome_version": data.outcome_version,
-            "days_to_outcome": days,
         },
         sort_keys=True,
     ).encode()
@@ -78,15 +69,11 @@ def fingerprint(
     return f"{key.key_id}:{mac.hexdigest()}"
 
 
-def _same_payload(
-    ctx: Context, stored: str, prospect_id: str, data: ContributionIn, days: float | None
-) -> bool:
+def _same_payload(ctx: Context, stored: str, prospect_id: str, data: ContributionIn) -> bool:
     key_id = stored.partition(":")[0]
     if key_id not in ctx.resolver.keyring.keys:
         return False
-    return hmac.compare_digest(
-        stored, fingerprint(ctx.resolver, prospect_id, data, days, key_id=key_id)
-    )
+    return hmac.compare_digest(stored, fingerprint(ctx.resolver, prospect_id, data, key_id=key_id))
 
 
 def contribute(ctx: Context, data: ContributionIn) -> ContributionOut:
@@ -95,18 +82,13 @@ def contribute(ctx: Context, data: ContributionIn) -> ContributionOut:
     if not consent.may_contribute(ctx, prospect_id):
         raise ConsentRequired("contribution consent is off for this prospect")
     link, _ = link_prospect(ctx, prospect_id)
-    days = data.days_to_outcome
-    if days is None:
-        days = prospects.days_to_outcome(
-            session=ctx.tenant, prospect_id=link.prospect_id, outcome_version=data.outcome_version
-        )
-    digest = fingerprint(ctx.resolver, link.prospect_id, data, days)
+    digest = fingerprint(ctx.resolver, link.prospect_id, data)
     budget = ctx.graph.get(SubjectBudget, link.subject_key, with_for_update=True)
     if budget is None:
         raise InvalidInput("subject_key", "the subject has no privacy budget")
     first = _original(ctx, link.prospect_id, data.outcome_version)
     if first is not None:
-        return _replay(ctx, first, link.prospect_id, data, days)
+        return _replay(ctx, first, link.prospect_id, data)
     latest = ctx.graph.scalar(
         select(Contribution)
         .where(
@@ -121,9 +103,7 @@ def contribute(ctx: Context, data: ContributionIn) -> ContributionOut:
             f"outcome_version {data.outcome_version} is older than the stored "
             f"version {latest.outcome_version}; send a higher version to correct it"
         )
-    row = _noised_row(
-        ctx, budget, link.subject_key, link.prospect_id, data, days, digest, latest is not None
-    )
+    row = _noised_row(ctx, budget, link.subject_key, link.prospect_id, data, digest, latest)
     try:
         with ctx.graph.begin_nested():
             ctx.graph.add(row)
@@ -132,7 +112,7 @@ def contribute(ctx: Context, data: ContributionIn) -> ContributionOut:
         first = _original(ctx, link.prospect_id, data.outcome_version)
         if first is None:
             raise
-        return _replay(ctx, first, link.prospect_id, data, days)
+        return _replay(ctx, first, link.prospect_id, data)
     supersedes = None
     if latest is not None:
         supersedes = _supersede(ctx, latest, row, reason="new_version")
@@ -151,13 +131,9 @@ def _original(ctx: Context, prospect_id: str, version: int) -> Contribution | No
 
 
 def _replay(
-    ctx: Context,
-    first: Contribution,
-    prospect_id: str,
-    data: ContributionIn,
-    days: float | None,
+    ctx: Context, first: Contribution, prospect_id: str, data: ContributionIn
 ) -> ContributionOut:
-    if not _same_payload(ctx, first.fingerprint, prospect_id, data, days):
+    if not _same_payload(ctx, first.fingerprint, prospect_id, data):
         raise Conflict(
             "this outcome_version was already contributed with a different payload; "
             "send a higher outcome_version to correct it"
@@ -174,19 +150,17 @@ def _noised_row(
     subject_key: str,
     prospect_id: str,
     data: ContributionIn,
-    days: float | None,
     digest: str,
-    superseding: bool = False,
+    latest: Contribution | None,
 ) -> Contribution:
     """Spend from the budget in integer units and randomize; store nothing when exhausted."""
-    settings = ctx.settings
     remaining = budget.limit_units - budget.spent_units
-    if superseding:
+    if latest is not None:  # re-versioning draws on the provider's cap (module doc)
         remaining = min(
             remaining, _provider_cap(ctx) - _version_spend(ctx, subject_key, prospect_id)
         )
     spend = dp.widen_for_budget(
-        max(0, remaining), requested_units=settings.graph_contribution_epsilon_units
+        max(0, remaining), requested_units=ctx.settings.graph_contribution_epsilon_units
     )
     row = Contribution(
         provider_id=ctx.actor.id,
@@ -200,31 +174,16 @@ def _noised_row(
     )
     if spend.exhausted:
         budget.withheld += 1
-        if days is not None:
-            row.days_noise = dict(DAYS_WITHHELD)
         return row
     noised, params = dp.randomize_outcome(data.outcome.value, epsilon_units=spend.epsilon_units)
     row.noised_outcome, row.outcome_noise = noised, asdict(params)
-    units = spend.epsilon_units
-    if days is not None:
-        day_spend = dp.widen_for_budget(
-            max(0, remaining - units), requested_units=settings.graph_days_epsilon_units
-        )
-        if day_spend.exhausted:
-            row.days_noise = dict(DAYS_WITHHELD)
-        else:
-            value, lp = dp.randomize_days(days, epsilon_units=day_spend.epsilon_units)
-            row.noised_days, row.days_noise = value, asdict(lp)
-            units += day_spend.epsilon_units
-    row.epsilon_units = units
-    budget.spent_units = min(budget.limit_units, budget.spent_units + units)
+    row.epsilon_units = spend.epsilon_units
+    budget.spent_units = min(budget.limit_units, budget.spent_units + spend.epsilon_units)
     return row
 
 
 def _provider_cap(ctx: Context) -> int:
-    settings = ctx.settings
-    default = settings.graph_contribution_epsilon_units + settings.graph_days_epsilon_units
-    return PROVIDER_SPEND_CAP_FACTOR * default
+    return PROVIDER_SPEND_CAP_FACTOR * ctx.settings.graph_contribution_epsilon_units
 
 
 def _version_spend(ctx: Context, subject_key: str, prospect_id: str) -> int:

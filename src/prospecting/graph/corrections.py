@@ -10,8 +10,9 @@ a `split` correction marks the point from which reports count again.
 re-linked separately, to a fresh key of its own, unless its digests match another moved
 prospect's under `linkage.decide` with the collided dimension weighing nothing. Live
 contributions are replayed into the new key (same noised values, no new noise) and superseded
-under the old one, except those of revoked Persons, which stay where they were and are never
-replayed. The new key's budget is charged for the replayed spend, capped at its limit.
+under the old one (`graph.lineage.replay`), except those of revoked Persons, which stay where
+they were and are never replayed. The new key's budget is charged for the replayed spend,
+capped at its limit.
 """
 
 from __future__ import annotations
@@ -19,15 +20,12 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, func, select, update
 
 from prospecting.errors import InvalidInput, NotFound
-from prospecting.graph import consent, contribute, linkage
+from prospecting.graph import contribute, lineage, linkage
 from prospecting.graph.local import own_prospect
 from prospecting.graph.models import (
-    Contribution,
     Correction,
     ProspectLink,
-    SubjectBudget,
     SubjectDimension,
-    Supersession,
 )
 from prospecting.graph.schemas import (
     CollisionIn,
@@ -153,7 +151,6 @@ def split(
         )
         if link.prospect_id in reporters[link.provider_id]
     ]
-    states = consent.effective_many(ctx.tenant, ctx.graph, {link.provider_id for link in moved})
     groups: list[tuple[str, list[list[list[str]]]]] = []  # (new key, chains placed on it)
     out: dict[tuple[str, str], str] = {}
     for link in sorted(moved, key=lambda m: (m.created_at, m.id)):
@@ -166,41 +163,12 @@ def split(
             groups.append((target, []))
         next(chains for key, chains in groups if key == target).append(link.chain)
         out[(link.provider_id, link.prospect_id)] = target
-        budget = ctx.graph.get(SubjectBudget, target)
         link.subject_key = target
         link.matched_on = []
         _bind(ctx, target, link.chain)
-        if states[link.provider_id].revoked:
-            continue
-        for row in _live_rows(ctx, subject_key, link.provider_id, link.prospect_id):
-            if consent.before_revocation(row.created_at, states[link.provider_id]):
-                continue  # revoked once: never replayed, even after re-consent
-            copy = Contribution(
-                provider_id=row.provider_id,
-                prospect_id=row.prospect_id,
-                outcome_version=row.outcome_version,
-                generation=row.generation + 1,
-                subject_key=target,
-                noised_outcome=row.noised_outcome,
-                outcome_noise=row.outcome_noise,
-                noised_days=row.noised_days,
-                days_noise=row.days_noise,
-                epsilon_units=row.epsilon_units,
-                withheld=row.withheld,
-                fingerprint=row.fingerprint,
-            )
-            ctx.graph.add(copy)
-            ctx.graph.flush()
-            ctx.graph.add(
-                Supersession(
-                    subject_key=subject_key,
-                    superseded_id=row.id,
-                    superseding_id=copy.id,
-                    reason="split",
-                )
-            )
-            if budget is not None:  # the spend is real; never overdraw the new key's budget
-                budget.spent_units = min(budget.limit_units, budget.spent_units + row.epsilon_units)
+        rows = lineage.live_rows(ctx, subject_key, pairs=[(link.provider_id, link.prospect_id)])
+        lineage.replay(ctx, rows, target=target, reason="split")
+        lineage.move_contacts(ctx, link.provider_id, link.prospect_id, target=target)
     ctx.graph.flush()
     _rebuild_dimensions(ctx, subject_key)
     return out
@@ -220,22 +188,6 @@ def _same_person(chain: list[list[str]], placed: list[list[list[str]]], dimensio
         if linkage.decide(result):
             return True
     return False
-
-
-def _live_rows(
-    ctx: Context, subject_key: str, provider_id: str, prospect_id: str
-) -> list[Contribution]:
-    superseded = select(Supersession.superseded_id).where(Supersession.subject_key == subject_key)
-    return list(
-        ctx.graph.scalars(
-            select(Contribution).where(
-                Contribution.subject_key == subject_key,
-                Contribution.provider_id == provider_id,
-                Contribution.prospect_id == prospect_id,
-                Contribution.id.not_in(superseded),
-            )
-        )
-    )
 
 
 def _bind(ctx: Context, subject_key: str, chain: list[list[str]]) -> None:
@@ -270,7 +222,6 @@ def correct_outcome(ctx: Context, data: MislabelIn) -> ContributionOut:
             prospect_id=prospect_id,
             outcome=data.outcome,
             outcome_version=version,
-            days_to_outcome=data.days_to_outcome,
         ),
     )
     ctx.graph.add(

@@ -1,9 +1,17 @@
 """Local differential privacy for graph contributions, and estimators that undo it on average.
 
 Every contributed value is randomized by an OpenDP measurement before it is stored, so the graph
-store never holds a true value. The noise parameters stored beside each value are public, and
-the estimators here use only them and the noised values: each estimate is unbiased, each band
-comes from a normal approximation.
+store never holds a true value. The value is the outcome's *report class*: four classes that map
+to what a provider decides (`positive`: booked or rescheduled; `no_show`; `not_booked`:
+declined or went quiet; `blocked`), reported by k-ary randomized response at
+`graph_contribution_epsilon_units` (default 2, chosen from the measured utility curve in
+docs/privacy-model.md). Days-to-outcome are no longer shared: at any epsilon the budget allows,
+Laplace noise over a range wide enough to hold real decisions swamps the 0-6 day signal (the
+velocity hint is now contact counts, `graph.velocity`). Reports stored in the older six-outcome
+domain (k = 6) are still read: each report's estimator uses its own domain's public parameters.
+
+The noise parameters stored beside each value are public, and the estimators here use only them
+and the noised values: each estimate is unbiased, each band comes from a normal approximation.
 
 Budget exhaustion policy (see `widen_for_budget`): a contribution spends
 `min(DEFAULT_CONTRIBUTION_EPSILON_UNITS, remaining)`; when that is below
@@ -19,7 +27,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from statistics import NormalDist, fmean, variance
+from statistics import NormalDist
 from types import SimpleNamespace
 from typing import Any
 
@@ -27,18 +35,26 @@ from prospecting.errors import InvalidInput
 from prospecting.prospects.schemas import Outcome
 
 OUTCOMES: tuple[str, ...] = tuple(o.value for o in Outcome)
+REPORT_CLASSES: tuple[str, ...] = ("positive", "no_show", "not_booked", "blocked")
+"""What a contribution reports: the outcome's class, in the terms a provider decides by."""
+CLASS_OF: dict[str, str] = {
+    Outcome.BOOKED: "positive",
+    Outcome.RESCHEDULED: "positive",
+    Outcome.NO_SHOW: "no_show",
+    Outcome.DECLINED: "not_booked",
+    Outcome.GHOSTED: "not_booked",
+    Outcome.BLOCKED: "blocked",
+}
+DOMAINS: dict[int, tuple[str, ...]] = {len(REPORT_CLASSES): REPORT_CLASSES, len(OUTCOMES): OUTCOMES}
+"""Report domains by their size k (stored with every report): the current four classes, and
+the six outcomes reported before migration 0003."""
 
 EPSILON_UNITS_PER_EPS = 1_000_000
-DEFAULT_CONTRIBUTION_EPSILON_UNITS = 1 * EPSILON_UNITS_PER_EPS
+DEFAULT_CONTRIBUTION_EPSILON_UNITS = 2 * EPSILON_UNITS_PER_EPS
 MIN_CONTRIBUTION_EPSILON_UNITS = EPSILON_UNITS_PER_EPS // 2
 DEFAULT_SUBJECT_BUDGET_UNITS = 10 * EPSILON_UNITS_PER_EPS
-DEFAULT_DAYS_EPSILON_UNITS = 1 * EPSILON_UNITS_PER_EPS
-
-DAYS_LOWER = 0.0
-DAYS_UPPER = 90.0
 
 RANDOMIZED_RESPONSE = "opendp.randomized_response"
-LAPLACE = "opendp.laplace"
 DEFAULT_CONFIDENCE = 0.95
 
 _MAX_NUDGES = 10_000
@@ -60,17 +76,6 @@ class NoiseParams:
 
 
 @dataclass(frozen=True)
-class LaplaceParams:
-    """Public parameters of one Laplace-noised number, stored beside the noised value."""
-
-    mechanism: str
-    scale: float
-    lower: float
-    upper: float
-    epsilon_units: int
-
-
-@dataclass(frozen=True)
 class BudgetSpend:
     """What one contribution may spend from a subject's budget; `exhausted` means store nothing."""
 
@@ -80,13 +85,14 @@ class BudgetSpend:
 
 @dataclass(frozen=True)
 class HistogramEstimate:
-    """Unbiased outcome counts over the randomized reports, with bands over every contribution.
+    """Report-class counts over the randomized reports, with bands over every contribution.
 
-    The point counts are not clipped (clipping would bias them; they may be negative or exceed
-    `n_reports`); only the displayed bands are clipped to `[0, n_total]`.
+    `raw` holds the unbiased counts (they may be negative or exceed `n_reports`; code that
+    aggregates uses them); `counts` are the same clipped to [0, n_reports] for people, and the
+    bands are clipped to [0, n_total].
     """
 
-    counts: dict[str, float]
+    raw: dict[str, float]
     lower: dict[str, float]
     upper: dict[str, float]
     n_reports: int
@@ -98,36 +104,26 @@ class HistogramEstimate:
         return self.n_reports + self.withheld
 
     @property
+    def counts(self) -> dict[str, float]:
+        return {c: clip(v, 0.0, float(self.n_reports)) for c, v in self.raw.items()}
+
+    @property
     def widened(self) -> bool:
         """True when budget exhaustion withheld values and the band was widened to cover them."""
         return self.withheld > 0
 
-    @property
-    def shares(self) -> dict[str, float]:
-        """Unbiased category shares among the randomized reports (0.0 when there are none)."""
-        n = self.n_reports
-        return {c: (v / n if n else 0.0) for c, v in self.counts.items()}
-
-    @property
-    def share_lower(self) -> dict[str, float]:
-        n = self.n_total
-        return {c: (v / n if n else 0.0) for c, v in self.lower.items()}
-
-    @property
-    def share_upper(self) -> dict[str, float]:
-        n = self.n_total
-        return {c: (v / n if n else 1.0) for c, v in self.upper.items()}
+    def share(self, classes: Sequence[str]) -> tuple[float, float, float, float]:
+        """(shown, lower, upper, raw) share of the reports in `classes`, all but raw in [0, 1]."""
+        n_rep, n_tot = self.n_reports, self.n_total
+        raw = sum(self.raw[c] for c in classes) / n_rep if n_rep else 0.0
+        lower = min(sum(self.lower[c] for c in classes) / n_tot, 1.0) if n_tot else 0.0
+        upper = min(sum(self.upper[c] for c in classes) / n_tot, 1.0) if n_tot else 1.0
+        shown = clip(raw, lower, upper) if n_rep else 0.0
+        return shown, lower, upper, raw
 
 
-@dataclass(frozen=True)
-class MeanEstimate:
-    """Unbiased mean of Laplace-noised values, with a band clipped to the value range."""
-
-    mean: float
-    lower: float
-    upper: float
-    n_reports: int
-    confidence: float
+def clip(value: float, lower: float, upper: float) -> float:
+    return min(max(value, lower), upper)
 
 
 def epsilon_of(units: int) -> float:
@@ -178,7 +174,8 @@ def _opendp() -> Any:
 
 @lru_cache(maxsize=128)
 def outcome_measurement(epsilon_units: int) -> tuple[Any, NoiseParams]:
-    """The OpenDP randomized response over OUTCOMES whose mapped epsilon is at most the target.
+    """The OpenDP randomized response over REPORT_CLASSES whose mapped epsilon is at most the
+    target.
 
     Float rounding can push OpenDP's (conservative) map a hair past the target, so the truth
     probability is stepped down one float at a time until OpenDP itself certifies the bound.
@@ -186,11 +183,11 @@ def outcome_measurement(epsilon_units: int) -> tuple[Any, NoiseParams]:
     if epsilon_units < 1:
         raise InvalidInput("epsilon_units", "must be at least 1")
     target = epsilon_of(epsilon_units)
-    k = len(OUTCOMES)
+    k = len(REPORT_CLASSES)
     p = truth_probability(target, k)
     dp = _opendp()
     for _ in range(_MAX_NUDGES):
-        meas: Any = dp.m.make_randomized_response(list(OUTCOMES), p, T=str)
+        meas: Any = dp.m.make_randomized_response(list(REPORT_CLASSES), p, T=str)
         if float(meas.map(1)) <= target:
             return meas, NoiseParams(RANDOMIZED_RESPONSE, k, p, epsilon_units)
         p = math.nextafter(p, 0.0)
@@ -198,40 +195,12 @@ def outcome_measurement(epsilon_units: int) -> tuple[Any, NoiseParams]:
 
 
 def randomize_outcome(outcome: str, *, epsilon_units: int) -> tuple[str, NoiseParams]:
-    """Run the OpenDP randomized response once; the true outcome is not returned or kept."""
-    if outcome not in OUTCOMES:
+    """Report the outcome's class through the OpenDP randomized response, once; neither the
+    true outcome nor its class is returned or kept."""
+    if outcome not in CLASS_OF:
         raise InvalidInput("outcome", f"must be one of {', '.join(OUTCOMES)}")
     meas, params = outcome_measurement(epsilon_units)
-    return str(meas(outcome)), params
-
-
-@lru_cache(maxsize=128)
-def days_measurement(epsilon_units: int) -> tuple[Any, LaplaceParams]:
-    """OpenDP Laplace on a value clamped to the days range, certified within the target epsilon."""
-    if epsilon_units < 1:
-        raise InvalidInput("epsilon_units", "must be at least 1")
-    target = epsilon_of(epsilon_units)
-    sensitivity = DAYS_UPPER - DAYS_LOWER
-    dp = _opendp()
-    space = dp.atom_domain(T=float, nan=False), dp.absolute_distance(T=float)
-    scale = sensitivity / target
-    for _ in range(_MAX_NUDGES):
-        meas: Any = dp.m.make_laplace(*space, scale=scale)
-        if float(meas.map(sensitivity)) <= target:
-            return meas, LaplaceParams(LAPLACE, scale, DAYS_LOWER, DAYS_UPPER, epsilon_units)
-        scale = math.nextafter(scale, math.inf)
-    raise RuntimeError(f"no Laplace scale within epsilon {target}")
-
-
-def randomize_days(days: float, *, epsilon_units: int) -> tuple[float, LaplaceParams]:
-    """Clamp to [DAYS_LOWER, DAYS_UPPER] (the sensitivity relies on it) and add Laplace noise once.
-
-    The noised value is not clipped back into range, which keeps means of it unbiased.
-    """
-    if not math.isfinite(days):
-        raise InvalidInput("days", "must be a finite number")
-    meas, params = days_measurement(epsilon_units)
-    return float(meas(min(max(days, DAYS_LOWER), DAYS_UPPER))), params
+    return str(meas(CLASS_OF[outcome])), params
 
 
 def _z(confidence: float) -> float:
@@ -240,9 +209,25 @@ def _z(confidence: float) -> float:
     return NormalDist().inv_cdf(0.5 + confidence / 2.0)
 
 
-def _check_params(params: NoiseParams) -> None:
-    if params.k != len(OUTCOMES) or not params.p_truth > 1.0 / params.k:
-        raise InvalidInput("noise_params", "report parameters carry no information on OUTCOMES")
+def _domain(params: NoiseParams) -> tuple[str, ...]:
+    domain = DOMAINS.get(params.k)
+    if domain is None or not params.p_truth > 1.0 / params.k:
+        raise InvalidInput("noise_params", "report parameters carry no information")
+    return domain
+
+
+@lru_cache(maxsize=16)
+def _members(domain: tuple[str, ...], cls: str) -> frozenset[str]:
+    """The categories of a report's domain that belong to report class `cls`."""
+    if domain == REPORT_CLASSES:
+        return frozenset({cls})
+    return frozenset(o for o in domain if CLASS_OF[o] == cls)
+
+
+def _indicator(reported: str, params: NoiseParams, members: frozenset[str]) -> float:
+    """Unbiased estimate, from one report, of 1[the true value is in `members`]."""
+    hit = 1.0 if reported in members else 0.0
+    return (hit - len(members) * params.q_other) / (params.p_truth - params.q_other)
 
 
 def estimate_histogram(
@@ -251,70 +236,46 @@ def estimate_histogram(
     withheld: int = 0,
     confidence: float = DEFAULT_CONFIDENCE,
 ) -> HistogramEstimate:
-    """Unbiased outcome counts from randomized reports whose parameters may differ per report.
+    """Unbiased report-class counts from randomized reports whose parameters may differ.
 
-    Each report adds (1[report == c] - q) / (p - q) to category c. The variance adds, per report,
-    lam(1 - lam) / (p - q)^2 with lam = q + (p - q) * share, the share plugged in from the
-    estimate and clipped to [0, 1].
+    For a report with truth probability p and per-category false probability q, a class whose
+    members are m categories of the report's domain gets (1[report in class] - m q) / (p - q),
+    unbiased for 1[true outcome in class]. The variance adds, per report, lam (1 - lam) /
+    (p - q)^2 with lam = m q + (p - q) * share, the share plugged in from the estimate and
+    clipped to [0, 1].
     """
     if withheld < 0:
         raise InvalidInput("withheld", "must not be negative")
     z = _z(confidence)
+    parsed = []
     for reported, params in reports:
-        _check_params(params)
-        if reported not in OUTCOMES:
+        domain = _domain(params)
+        if reported not in domain:
             raise InvalidInput("outcome", f"unknown reported outcome {reported!r}")
-    counts = {
+        parsed.append((reported, params, domain))
+    raw = {
         c: math.fsum(
-            ((reported == c) - params.q_other) / (params.p_truth - params.q_other)
-            for reported, params in reports
+            _indicator(reported, params, _members(domain, c)) for reported, params, domain in parsed
         )
-        for c in OUTCOMES
+        for c in REPORT_CLASSES
     }
-    n = len(reports)
+    n = len(parsed)
     n_total = n + withheld
     lower: dict[str, float] = {}
     upper: dict[str, float] = {}
-    for c in OUTCOMES:
-        share = min(max(counts[c] / n, 0.0), 1.0) if n else 0.0
-        var = math.fsum(_report_variance(params, share) for _, params in reports)
+    for c in REPORT_CLASSES:
+        share = clip(raw[c] / n, 0.0, 1.0) if n else 0.0
+        var = math.fsum(
+            _report_variance(params, len(_members(domain, c)), share)
+            for _, params, domain in parsed
+        )
         half = z * math.sqrt(var)
-        lower[c] = min(max(counts[c] - half, 0.0), float(n_total))
-        upper[c] = min(max(counts[c] + half + withheld, 0.0), float(n_total))
-    return HistogramEstimate(counts, lower, upper, n, confidence, withheld)
+        lower[c] = clip(raw[c] - half, 0.0, float(n_total))
+        upper[c] = clip(raw[c] + half + withheld, 0.0, float(n_total))
+    return HistogramEstimate(raw, lower, upper, n, confidence, withheld)
 
 
-def _report_variance(params: NoiseParams, share: float) -> float:
+def _report_variance(params: NoiseParams, members: int, share: float) -> float:
     gap = params.p_truth - params.q_other
-    lam = params.q_other + gap * share
+    lam = members * params.q_other + gap * share
     return lam * (1.0 - lam) / (gap * gap)
-
-
-def estimate_mean_days(
-    reports: Sequence[tuple[float, LaplaceParams]], *, confidence: float = DEFAULT_CONFIDENCE
-) -> MeanEstimate | None:
-    """Unbiased mean of the clamped true days from Laplace-noised reports; None without reports.
-
-    The variance of the mean is the noised values' sample variance over n (it already holds the
-    Laplace part), never less than the known noise part sum(2 b^2) / n^2; with one report, the
-    worst-case spread of the range, (upper - lower)^2 / 4, stands in for the unknown data part.
-    """
-    z = _z(confidence)
-    if not reports:
-        return None
-    n = len(reports)
-    values = [v for v, _ in reports]
-    lo = min(p.lower for _, p in reports)
-    hi = max(p.upper for _, p in reports)
-    mean = fmean(values)
-    noise_var = math.fsum(2.0 * p.scale * p.scale for _, p in reports) / (n * n)
-    data_var = variance(values) / n if n >= 2 else noise_var + (hi - lo) ** 2 / 4.0
-    var = max(data_var, noise_var)
-    half = z * math.sqrt(var)
-    return MeanEstimate(
-        mean=mean,
-        lower=min(max(mean - half, lo), hi),
-        upper=min(max(mean + half, lo), hi),
-        n_reports=n,
-        confidence=confidence,
-    )

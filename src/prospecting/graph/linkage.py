@@ -1,5 +1,10 @@
 """Fellegi-Sunter linkage of a hash chain to a subject key: per-dimension weights, a posterior.
 
+The decision: a shared normalised phone or email links (it is *anchored*) unless a collision
+correction has down-weighted that dimension for the subject; otherwise the posterior must reach
+LINK_THRESHOLD. The other dimensions only raise or lower the reported confidence. A name alone
+never links and is never a candidate (`graph.subjects`), so it cannot move anything returned.
+
 Dimensions are compared by digest only (agree / disagree). A combination digest (name_phone,
 name_email) implies its parts, so scoring both would count the same evidence twice: when both
 parts were compared the combination is skipped, otherwise the combination stands in for them.
@@ -53,14 +58,20 @@ COLLISION_DOWNWEIGHT = 0.05
 COLLISION_SPLIT_REPORTERS = 3
 
 
+ANCHORS = frozenset({PHONE, EMAIL})
+"""Dimensions whose agreement alone links, unless a collision correction says otherwise."""
+
+
 @dataclass(frozen=True)
 class LinkResult:
-    """The summed weight (bits) of the scored dimensions and the posterior match probability."""
+    """The summed weight (bits) of the scored dimensions, the posterior match probability, and
+    whether an uncorrected phone or email agreement anchors the link."""
 
     weight: float
     log2_odds: float
     confidence: float
     scored: frozenset[str]
+    anchored: bool = False
 
 
 def collision_downweight(reports: int) -> float:
@@ -103,12 +114,14 @@ def link_score(
         for d in scored
     )
     log2_odds = math.log2(PRIOR_ODDS) + weight
-    return LinkResult(weight, log2_odds, _posterior(log2_odds), scored)
+    anchored = any(d in agreeing and factors.get(d, 1.0) >= 1.0 for d in ANCHORS)
+    return LinkResult(weight, log2_odds, _posterior(log2_odds), scored, anchored)
 
 
 def decide(result: LinkResult) -> bool:
-    """Link at LINK_THRESHOLD or above: a phone or email alone gets there, a name alone does not."""
-    return result.confidence >= LINK_THRESHOLD
+    """Link when anchored (a shared phone or email no collision report has touched) or at
+    LINK_THRESHOLD or above; a name alone never links."""
+    return result.anchored or result.confidence >= LINK_THRESHOLD
 
 
 def _posterior(log2_odds: float) -> float:

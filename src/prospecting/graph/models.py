@@ -18,13 +18,14 @@ history are never deleted; they carry ids only.
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -41,6 +42,7 @@ class SubjectStatus(enum.StrEnum):
     ACTIVE = "active"
     TOMBSTONED = "tombstoned"
     SPLIT = "split"
+    MERGED = "merged"
 
 
 class ContributePolicy(enum.StrEnum):
@@ -59,6 +61,8 @@ class SubjectKey(GraphBase):
         status_type(SubjectStatus), default=SubjectStatus.ACTIVE
     )
     split_from: Mapped[str | None] = mapped_column(ID, default=None)
+    # set when a contact carrying both keys' strong digests showed they are one person
+    merged_into: Mapped[str | None] = mapped_column(ID, default=None, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -124,6 +128,29 @@ class Contribution(GraphBase):
     epsilon_units: Mapped[int] = mapped_column(BigInteger)
     withheld: Mapped[bool] = mapped_column(Boolean, default=False)
     fingerprint: Mapped[str] = mapped_column(String(160))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SubjectContact(GraphBase):
+    """One provider was in touch with the subject on one day (the velocity hint's raw fact).
+
+    Written only under the provider's contribute consent; no noise (a presence is not a
+    value): what protects it is that counts of distinct providers are shown only at or above
+    the minimum-contributors floor and the asker's own contacts never count. Not append-only:
+    a merge or split re-points rows and an erasure deletes them with the subject.
+    """
+
+    __tablename__ = "prospect_subject_contacts"
+    __table_args__ = (
+        UniqueConstraint("provider_id", "prospect_id", "contacted_on"),
+        Index("ix_prospect_subject_contacts_subject", "subject_key", "contacted_on"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    subject_key: Mapped[str] = mapped_column(ID)
+    provider_id: Mapped[str] = mapped_column(ID)
+    prospect_id: Mapped[str] = mapped_column(ID)
+    contacted_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -1,8 +1,10 @@
 """Subject opt-out (DSR erasure): tombstone the key, purge its contributions, block its hashes.
 
 Erased from every surface: contributions (also the person's rows under parent keys a split
-replayed into this key), supersessions, dimensions, attributions, attestations, corrections,
-the privacy-budget row and link chains. The graph-derived features of tenant qualifications of
+replayed into this key, and every row under keys merged into it), supersessions, dimensions,
+contact days, attributions, attestations, corrections, the privacy-budget row and link chains.
+A merged key names its survivor: the opt-out applies to the person, so to the survivor and
+every key merged into it. The graph-derived features of tenant qualifications of
 every prospect linked to the key are stripped by the erasure workflow, which calls this first.
 The linking lock is held throughout, so a concurrent link cannot bind to the dying subject.
 
@@ -18,6 +20,7 @@ from sqlalchemy import delete, func, or_, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
 from prospecting.errors import Conflict, NotFound
+from prospecting.graph import lineage
 from prospecting.graph.models import (
     BlockedDigest,
     Contribution,
@@ -27,6 +30,7 @@ from prospecting.graph.models import (
     ProspectLink,
     SubjectAttribution,
     SubjectBudget,
+    SubjectContact,
     SubjectDimension,
     SubjectKey,
     SubjectOptOut,
@@ -49,13 +53,16 @@ def subject_opt_out(ctx: Context, data: OptOutIn) -> OptOutOut:
         select(SubjectOptOut).where(SubjectOptOut.request_id == prov.request_id)
     )
     if first is not None:
-        if first.subject_key != data.subject_key:
+        if first.subject_key not in (data.subject_key, lineage.root_of(ctx, data.subject_key)):
             raise Conflict("this DSR request id was already used for another subject")
         return _out(ctx, first, replayed=True)
     lock_linking(ctx.graph)  # no concurrent link may bind to a subject being tombstoned
-    subject = ctx.graph.get(SubjectKey, data.subject_key, with_for_update=True)
+    subject = ctx.graph.get(
+        SubjectKey, lineage.root_of(ctx, data.subject_key), with_for_update=True
+    )
     if subject is None:
         raise NotFound("subject")
+    absorbed = lineage.merged_into(ctx, subject.subject_key)
     record = SubjectOptOut(
         request_id=prov.request_id,
         subject_key=subject.subject_key,
@@ -67,8 +74,9 @@ def subject_opt_out(ctx: Context, data: OptOutIn) -> OptOutOut:
     )
     ctx.graph.add(record)
     ctx.graph.flush()
-    _block_digests(ctx, subject.subject_key, record.id)
     key = subject.subject_key
+    for each in (key, *absorbed):
+        _block_digests(ctx, each, record.id)
     linked = [
         (provider_id, prospect_id)
         for provider_id, prospect_id in ctx.graph.execute(
@@ -78,14 +86,24 @@ def subject_opt_out(ctx: Context, data: OptOutIn) -> OptOutOut:
         )
     ]
     _grant_lineage(ctx, subject, record.id, linked)
+    _grant_merged(ctx, absorbed, record.id)
     record.contributions_removed = erase_contributions(ctx, key, opt_out_id=record.id)
-    ctx.graph.execute(delete(Correction).where(Correction.subject_key == key))
-    ctx.graph.execute(delete(SubjectBudget).where(SubjectBudget.subject_key == key))
-    ctx.graph.execute(delete(SubjectDimension).where(SubjectDimension.subject_key == key))
-    ctx.graph.execute(delete(SubjectAttribution).where(SubjectAttribution.subject_key == key))
-    ctx.graph.execute(delete(PeerAttestation).where(PeerAttestation.subject_key == key))
+    keys = [key, *absorbed]
+    for model in (
+        Correction,
+        SubjectBudget,
+        SubjectDimension,
+        SubjectContact,
+        SubjectAttribution,
+        PeerAttestation,
+    ):
+        ctx.graph.execute(delete(model).where(model.subject_key.in_(keys)))
     ctx.graph.execute(update(ProspectLink).where(ProspectLink.subject_key == key).values(chain=[]))
-    subject.status = SubjectStatus.TOMBSTONED
+    ctx.graph.execute(
+        update(SubjectKey)
+        .where(SubjectKey.subject_key.in_(keys))
+        .values(status=SubjectStatus.TOMBSTONED)
+    )
     ctx.graph.flush()
     return _out(ctx, record, replayed=False)
 
@@ -150,6 +168,20 @@ def _grant_lineage(
                 or_(Supersession.superseded_id.in_(rows), Supersession.superseding_id.in_(rows))
             )
         )
+    )
+    ctx.graph.add_all(ErasureGrant(opt_out_id=opt_out_id, row_id=row_id) for row_id in rows)
+    ctx.graph.flush()
+
+
+def _grant_merged(ctx: Context, absorbed: list[str], opt_out_id: str) -> None:
+    """Grant erasure of every row under the keys merged into the erased one (the same person)."""
+    if not absorbed:
+        return
+    rows = set(
+        ctx.graph.scalars(select(Contribution.id).where(Contribution.subject_key.in_(absorbed)))
+    )
+    rows |= set(
+        ctx.graph.scalars(select(Supersession.id).where(Supersession.subject_key.in_(absorbed)))
     )
     ctx.graph.add_all(ErasureGrant(opt_out_id=opt_out_id, row_id=row_id) for row_id in rows)
     ctx.graph.flush()

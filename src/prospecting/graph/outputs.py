@@ -9,8 +9,11 @@ counted; identities are never returned.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
+from prospecting.db import utcnow
 from prospecting.errors import ConsentRequired, NotFound, PermissionDenied, SubjectOptedOut
 from prospecting.graph import consent
 from prospecting.graph.availability import degrades
@@ -26,23 +29,34 @@ from prospecting.graph.schemas import (
     SafetyFlag,
 )
 from prospecting.graph.subjects import link_prospect
-from prospecting.prospects.schemas import POSITIVE_OUTCOMES
+from prospecting.graph.velocity import record_contacts
 from prospecting.runtime import Context
 
 
-def _degraded_signals(ctx: Context, prospect_id: str) -> GraphSignals:
+def _degraded_signals(
+    ctx: Context, prospect_id: str, *, received_at: datetime | None = None
+) -> GraphSignals:
     return GraphSignals(state="degraded", degraded=True)
 
 
 @degrades(_degraded_signals)
-def inbound_signals(ctx: Context, prospect_id: str) -> GraphSignals:
+def inbound_signals(
+    ctx: Context, prospect_id: str, *, received_at: datetime | None = None
+) -> GraphSignals:
     """On every inbound: link the new prospect (only with the Person's consent; the link
-    confidence is the resolver's enriched score), then one audited query (kind
-    `auto_qualify`) gives the histogram, fingerprint, velocity, reachability and safety flags,
-    with the network state of the asker's own category and region."""
+    confidence is the resolver's enriched score), record the contact (velocity, only under
+    contribute consent), then one audited query (kind `auto_qualify`) gives the histogram,
+    fingerprint, velocity as of the message, reachability and safety flags, with the network
+    state of the asker's own category and region."""
+    received_at = received_at or utcnow()
     try:
         with ctx.graph.begin_nested():
             link, _ = link_prospect(ctx, prospect_id)
+            if consent.may_contribute(ctx, link.prospect_id):
+                record_contacts(
+                    ctx.graph,
+                    [(link.subject_key, ctx.actor.id, link.prospect_id, received_at.date())],
+                )
     except ConsentRequired:
         return GraphSignals(state="not_linked")
     except SubjectOptedOut:
@@ -57,11 +71,17 @@ def inbound_signals(ctx: Context, prospect_id: str) -> GraphSignals:
     categories = ctx.actor.service_categories or []
     scope = GraphScope(category=categories[0] if categories else None, region=ctx.actor.region)
     answer = query(
-        ctx, GraphQueryIn(prospect_id=prospect_id), kind="auto_qualify", network_scope=scope
+        ctx,
+        GraphQueryIn(prospect_id=prospect_id),
+        kind="auto_qualify",
+        network_scope=scope,
+        as_of=received_at,
     )
     signals.state = answer.state
     signals.network = answer.network
     signals.degraded = answer.degraded
+    signals.velocity = answer.velocity
+    signals.safety_flags = answer.safety_flags
     if answer.state != "ok" or answer.histogram is None:
         return signals
     hist = answer.histogram
@@ -72,10 +92,8 @@ def inbound_signals(ctx: Context, prospect_id: str) -> GraphSignals:
     }
     signals.histogram = hist
     signals.fingerprint = answer.fingerprint
-    signals.velocity = answer.velocity
     signals.reachable = reach.reachable
     signals.peers_with_positive_outcome = reach.peers_with_positive_outcome
-    signals.safety_flags = answer.safety_flags
     signals.budget_exhausted = answer.budget_exhausted
     return signals
 
@@ -101,8 +119,8 @@ def _reachability_of(answer: GraphAnswer) -> Reachability:
             peers_with_positive_outcome=0,
             degraded=answer.degraded,
         )
-    lower = sum(hist.lower.get(c, 0.0) for c in POSITIVE_OUTCOMES)
-    estimate = sum(hist.counts.get(c, 0.0) for c in POSITIVE_OUTCOMES)
+    lower = hist.lower.get("positive", 0.0)
+    estimate = hist.counts.get("positive", 0.0)
     peers = min(max(round(estimate), 0), answer.contributors or 0)
     return Reachability(state="ok", reachable=lower > 0, peers_with_positive_outcome=peers)
 

@@ -19,12 +19,14 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from prospecting.db import utcnow
 from prospecting.errors import ConsentRequired, NotFound, SubjectOptedOut
-from prospecting.graph import audit, consent, dp, network
+from prospecting.graph import audit, consent, dp, network, velocity
 from prospecting.graph.availability import degrades
 from prospecting.graph.local import own_prospect
 from prospecting.graph.models import (
@@ -47,12 +49,10 @@ from prospecting.graph.schemas import (
     Histogram,
     LocalOutcome,
     SafetyFlag,
-    Velocity,
 )
 from prospecting.graph.subjects import existing_link, link_prospect, own_subject
 from prospecting.identity import service as identity
 from prospecting.prospects import service as prospects
-from prospecting.prospects.schemas import POSITIVE_OUTCOMES
 from prospecting.runtime import Context
 
 log = logging.getLogger("prospecting.graph")
@@ -60,10 +60,6 @@ log = logging.getLogger("prospecting.graph")
 BUDGET_NOTICE = (
     "privacy budget exhausted for this subject: {n} outcome(s) were withheld and the band "
     "is widened to cover them; show the band, not just the estimate"
-)
-VELOCITY_NOTICE = (
-    "privacy budget exhausted for this subject: the days of {n} outcome(s) were withheld and "
-    "the velocity band is widened over the full 0-90 day range for them; show the band"
 )
 
 
@@ -83,6 +79,7 @@ def _degraded(
     *,
     kind: str = "query",
     network_scope: GraphScope | None = None,
+    as_of: datetime | None = None,
 ) -> GraphAnswer:
     """Provider-local answer: the caller's own recorded outcomes, never a graph aggregate."""
     local: list[LocalOutcome] = []
@@ -113,14 +110,21 @@ def query(
     *,
     kind: str = "query",
     network_scope: GraphScope | None = None,
+    as_of: datetime | None = None,
 ) -> GraphAnswer:
     """Answer for one subject named by key or by the caller's prospect; audited. The network
-    state is read for `network_scope` when given (else the query's own scope)."""
-    return finish(ctx, snapshot(ctx, data, network_scope=network_scope), kind, data)
+    state is read for `network_scope` when given (else the query's own scope); velocity counts
+    the days up to `as_of` (default now: an inbound passes its message's time)."""
+    snap = snapshot(ctx, data, network_scope=network_scope, as_of=as_of)
+    return finish(ctx, snap, kind, data)
 
 
 def snapshot(
-    ctx: Context, data: GraphQueryIn, *, network_scope: GraphScope | None = None
+    ctx: Context,
+    data: GraphQueryIn,
+    *,
+    network_scope: GraphScope | None = None,
+    as_of: datetime | None = None,
 ) -> Snapshot:
     """Phase one: compute the answer from a short read of the graph (linking first if needed).
 
@@ -148,7 +152,7 @@ def snapshot(
         subject = own_subject(snap, subject_key)
         if subject.status == SubjectStatus.TOMBSTONED:
             return Snapshot(subject_key, _sentinel(ctx, subject_key, "erased"))
-        return _read(snap, subject_key, data, network_scope or data.scope)
+        return _read(snap, subject_key, data, network_scope or data.scope, as_of)
 
 
 @contextmanager
@@ -164,33 +168,54 @@ def _short_read(ctx: Context) -> Iterator[Context]:
 
 
 def _read(
-    snap: Context, subject_key: str, data: GraphQueryIn, network_scope: GraphScope
+    snap: Context,
+    subject_key: str,
+    data: GraphQueryIn,
+    network_scope: GraphScope,
+    as_of: datetime | None,
 ) -> Snapshot:
+    """Outcomes (shown from `graph_min_contributors` contributors), velocity and safety flags
+    (each behind the same floor, `graph.masking`) for one subject."""
     settings = snap.settings
+    floor = settings.graph_min_contributors
     superseded = select(Supersession.superseded_id).where(Supersession.subject_key == subject_key)
-    rows = list(
-        snap.graph.scalars(
-            select(Contribution).where(
-                Contribution.subject_key == subject_key,
-                Contribution.provider_id != snap.actor.id,
-                Contribution.id.not_in(superseded),
-            )
+    rows = snap.graph.execute(
+        select(
+            Contribution.provider_id,
+            Contribution.withheld,
+            Contribution.noised_outcome,
+            Contribution.outcome_noise,
+        ).where(
+            Contribution.subject_key == subject_key,
+            Contribution.provider_id != snap.actor.id,
+            Contribution.id.not_in(superseded),
         )
+    ).all()
+    as_of = as_of or utcnow()
+    windows = velocity.contacts_by_window(
+        snap.graph, subject_key, as_of=as_of, exclude=snap.actor.id
     )
+    in_scope: set[str] | None = None
     if data.scope.category or data.scope.region:
         in_scope = set(network.persons_in_scope(snap, data.scope))
         rows = [r for r in rows if r.provider_id in in_scope]
-    contributors = {r.provider_id for r in rows}
+    contacted = set().union(*windows.values())
+    allowed = network.consented_ids(snap, sorted(contacted)) if contacted else set()
+    if in_scope is not None:
+        allowed &= in_scope
     answer = GraphAnswer(
         state="ok",
         subject_key=subject_key,
-        min_contributors=settings.graph_min_contributors,
+        min_contributors=floor,
         network=network.network_state(snap, network_scope),
     )
-    if len(contributors) < settings.graph_min_contributors:
+    answer.velocity, behind = velocity.velocity(windows, allowed, as_of=as_of, floor=floor)
+    answer.safety_flags, attesters = _safety_flags(snap, subject_key)
+    behind |= attesters
+    contributors = {r.provider_id for r in rows}
+    if len(contributors) < floor:
         answer.state = "insufficient_contributors"
-        return Snapshot(subject_key, answer)
-    answer.safety_flags = _safety_flags(snap, subject_key)
+        return Snapshot(subject_key, answer, behind)
     reports = [
         (r.noised_outcome, dp.NoiseParams(**r.outcome_noise))
         for r in rows
@@ -198,20 +223,12 @@ def _read(
     ]
     withheld = sum(1 for r in rows if r.withheld)
     hist = dp.estimate_histogram(reports, withheld=withheld, confidence=settings.graph_confidence)
-    days = [
-        (r.noised_days, dp.LaplaceParams(**r.days_noise))
-        for r in rows
-        if r.noised_days is not None and r.days_noise
-    ]
-    mean = dp.estimate_mean_days(days, confidence=settings.graph_confidence)
-    days_withheld = sum(
-        1 for r in rows if r.noised_days is None and (r.days_noise or {}).get("withheld")
-    )
     attributed = consent.attributable(snap, subject_key, contributors)
     names = identity.display_names(session=snap.tenant, person_ids=attributed)
     answer.contributors = len(contributors)
     answer.histogram = Histogram(
         counts=hist.counts,
+        raw_counts=hist.raw,
         lower=hist.lower,
         upper=hist.upper,
         n_reports=hist.n_reports,
@@ -219,60 +236,28 @@ def _read(
         confidence=hist.confidence,
     )
     answer.fingerprint = fingerprint_of(hist)
-    answer.velocity = _velocity(mean, days_withheld)
     answer.attribution = [
         Attribution(provider_id=pid, display_name=names.get(pid, "")) for pid in sorted(attributed)
     ]
     if hist.widened:
         answer.budget_exhausted = True
         answer.notices.append(BUDGET_NOTICE.format(n=withheld))
-    if days_withheld:
-        answer.budget_exhausted = True
-        answer.notices.append(VELOCITY_NOTICE.format(n=days_withheld))
-    return Snapshot(subject_key, answer, contributors, attributed)
+    return Snapshot(subject_key, answer, contributors | behind, attributed)
 
 
-def _velocity(mean: dp.MeanEstimate | None, days_withheld: int) -> Velocity | None:
-    """The mean-days band; days withheld for budget could be anywhere in [0, 90], so the band
-    is the mix of the reported band and that full range, weighted by the withheld share."""
-    if mean is None and not days_withheld:
-        return None
-    lo_all, hi_all = dp.DAYS_LOWER, dp.DAYS_UPPER
-    if mean is None:
-        mid = (lo_all + hi_all) / 2.0
-        band = Band(estimate=mid, lower=lo_all, upper=hi_all)
-        return Velocity(
-            mean_days=band, n_reports=0, days_withheld=days_withheld, budget_exhausted=True
-        )
-    w = days_withheld / (mean.n_reports + days_withheld)
-    band = Band(
-        estimate=mean.mean,
-        lower=(1.0 - w) * mean.lower + w * lo_all,
-        upper=(1.0 - w) * mean.upper + w * hi_all,
-    )
-    return Velocity(
-        mean_days=band,
-        n_reports=mean.n_reports,
-        days_withheld=days_withheld,
-        budget_exhausted=days_withheld > 0,
-    )
-
-
-def _band(hist: dp.HistogramEstimate, cats: tuple[str, ...]) -> Band:
-    n_rep, n_tot = hist.n_reports, hist.n_total
-    est = sum(hist.counts[c] for c in cats) / n_rep if n_rep else 0.0
-    lo = sum(hist.lower[c] for c in cats) / n_tot if n_tot else 0.0
-    hi = min(sum(hist.upper[c] for c in cats) / n_tot, 1.0) if n_tot else 1.0
-    return Band(estimate=est, lower=lo, upper=hi)
+def _band(hist: dp.HistogramEstimate, classes: tuple[str, ...]) -> Band:
+    shown, lower, upper, raw = hist.share(classes)
+    return Band(estimate=shown, lower=lower, upper=upper, raw=raw)
 
 
 def fingerprint_of(hist: dp.HistogramEstimate) -> Fingerprint:
-    """Share estimates with bands and a coarse profile read off the bands' lower edges."""
-    booked = _band(hist, tuple(POSITIVE_OUTCOMES))
+    """Share estimates with bands (all in [0, 1]) and a coarse profile read off the bands'
+    lower edges."""
+    booked = _band(hist, ("positive",))
     no_show = _band(hist, ("no_show",))
-    ghost = _band(hist, ("ghosted",))
+    not_booked = _band(hist, ("not_booked",))
     blocked = _band(hist, ("blocked",))
-    unreliable = _band(hist, ("no_show", "ghosted"))
+    unreliable = _band(hist, ("no_show", "not_booked"))
     if hist.n_reports == 0:
         profile = "unknown"
     elif blocked.lower > 0.2:
@@ -286,14 +271,15 @@ def fingerprint_of(hist: dp.HistogramEstimate) -> Fingerprint:
     return Fingerprint(
         booked_share=booked,
         no_show_share=no_show,
-        ghost_share=ghost,
+        not_booked_share=not_booked,
+        blocked_share=blocked,
         profile=profile,  # type: ignore[arg-type]
     )
 
 
-def _safety_flags(snap: Context, subject_key: str) -> list[SafetyFlag]:
+def _safety_flags(snap: Context, subject_key: str) -> tuple[list[SafetyFlag], set[str]]:
     """Codes attested by at least `graph_min_contributors` distinct peers who currently
-    contribute and have not revoked (the caller never counts)."""
+    contribute and have not revoked (the caller never counts), and the peers behind them."""
     rows = snap.graph.execute(
         select(PeerAttestation.code, PeerAttestation.provider_id).where(
             PeerAttestation.subject_key == subject_key,
@@ -306,7 +292,9 @@ def _safety_flags(snap: Context, subject_key: str) -> list[SafetyFlag]:
         if provider_id in consented:
             peers.setdefault(code, set()).add(provider_id)
     floor = snap.settings.graph_min_contributors
-    return [SafetyFlag(code=c, peers=len(p)) for c, p in sorted(peers.items()) if len(p) >= floor]
+    shown = {c: p for c, p in sorted(peers.items()) if len(p) >= floor}
+    flags = [SafetyFlag(code=c, peers=len(p)) for c, p in shown.items()]
+    return flags, set().union(*shown.values()) if shown else set()
 
 
 def _sentinel(ctx: Context, subject_key: str | None, reason: str) -> GraphAnswer:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
@@ -92,9 +92,6 @@ class ContributionIn(BaseModel):
     prospect_id: Key
     outcome: Outcome
     outcome_version: int = Field(default=1, ge=1, le=10_000)
-    days_to_outcome: float | None = Field(
-        default=None, ge=0, le=3650, description="Days from first contact to this outcome."
-    )
 
 
 class ContributionOut(BaseModel):
@@ -131,13 +128,25 @@ class GraphQueryIn(BaseModel):
 
 
 class Band(BaseModel):
-    estimate: float = Field(description="Unbiased point estimate (not clipped).")
+    """A value to show with its band, all inside the value's valid range."""
+
+    estimate: float = Field(description="Point estimate, clipped to the valid range.")
     lower: float
     upper: float
+    raw: float | None = Field(
+        default=None,
+        description="The unbiased estimate before clipping (may lie outside the range); "
+        "for code that aggregates, not for people.",
+    )
 
 
 class Histogram(BaseModel):
+    """Outcome reports by class: `counts` clipped to [0, n_reports], bands within [0, total]."""
+
     counts: dict[str, float]
+    raw_counts: dict[str, float] = Field(
+        default_factory=dict, description="Unbiased counts before clipping (for aggregation)."
+    )
     lower: dict[str, float]
     upper: dict[str, float]
     n_reports: int
@@ -146,19 +155,30 @@ class Histogram(BaseModel):
 
 
 class Fingerprint(BaseModel):
+    """Shares of the person's outcomes elsewhere, each in [0, 1] with its band."""
+
     booked_share: Band
     no_show_share: Band
-    ghost_share: Band
+    not_booked_share: Band = Field(description="Declined or went quiet.")
+    blocked_share: Band
     profile: Literal["books", "unreliable", "blocked_by_peers", "mixed", "unknown"]
 
 
-class Velocity(BaseModel):
-    mean_days: Band
-    n_reports: int
-    days_withheld: int = Field(
-        default=0, description="Outcomes whose days were withheld for budget (band widened)."
+class VelocityWindow(BaseModel):
+    """Distinct other providers the person was in touch with in the last `days` days."""
+
+    days: int
+    providers: int | None = Field(
+        description="The count, or None when it is below the minimum-contributors floor."
     )
-    budget_exhausted: bool = False
+    shown: str = Field(description='What to show: the count, or "<N" below the floor.')
+
+
+class Velocity(BaseModel):
+    """How many other consented providers the person contacted recently (day granularity)."""
+
+    as_of: date
+    windows: list[VelocityWindow]
 
 
 class NetworkState(BaseModel):
@@ -266,7 +286,6 @@ class MislabelIn(BaseModel):
 
     prospect_id: Key
     outcome: Outcome
-    days_to_outcome: float | None = Field(default=None, ge=0, le=3650)
 
 
 class AttestationIn(BaseModel):
@@ -274,7 +293,12 @@ class AttestationIn(BaseModel):
 
     prospect_id: Key
     code: Literal[
-        "abusive_language", "harassment", "payment_dispute", "safety_concern", "impersonation"
+        "abusive_language",
+        "harassment",
+        "payment_dispute",
+        "safety_concern",
+        "impersonation",
+        "spam",
     ]
 
 
@@ -344,3 +368,24 @@ class GraphSignals(BaseModel):
     safety_flags: list[SafetyFlag] = Field(default_factory=list)
     budget_exhausted: bool = False
     degraded: bool = False
+
+
+class HistoryItem(BaseModel):
+    """One imported past contact of the caller's prospect, with the outcome it had (if any)."""
+
+    prospect_id: Key
+    contacted_at: AwareDatetime | None = None
+    outcome: Outcome | None = None
+    outcome_version: int = Field(default=1, ge=1, le=10_000)
+
+
+class HistoryResult(BaseModel):
+    """What a history import did in the graph; counts only."""
+
+    linked: int = 0
+    contacts: int = 0
+    contributed: int = 0
+    withheld: int = Field(default=0, description="Outcomes not stored: the budget was spent.")
+    not_consented: int = Field(default=0, description="Prospects outside contribute consent.")
+    not_found: int = Field(default=0, description="Not the caller's prospects, or no identifiers.")
+    opted_out: int = Field(default=0, description="Prospects whose person left the graph.")

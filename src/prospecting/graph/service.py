@@ -11,6 +11,7 @@ from prospecting.graph.consent import set_org_policy
 from prospecting.graph.consent import state as consent_state
 from prospecting.graph.contribute import contribute
 from prospecting.graph.corrections import correct_outcome, report_collision
+from prospecting.graph.history import contribute_history
 from prospecting.graph.network import metrics
 from prospecting.graph.optout import linked_prospects, subject_opt_out
 from prospecting.graph.outputs import attest, inbound_signals, reachability
@@ -25,6 +26,7 @@ __all__ = [
     "consent_history",
     "consent_state",
     "contribute",
+    "contribute_history",
     "correct_outcome",
     "inbound_signals",
     "link",

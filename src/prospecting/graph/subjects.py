@@ -15,7 +15,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from prospecting.errors import ConsentRequired, NotFound, SubjectOptedOut
-from prospecting.graph import consent, linkage
+from prospecting.graph import consent, lineage, linkage
 from prospecting.graph.local import chain_of, own_prospect
 from prospecting.graph.models import (
     BlockedDigest,
@@ -61,7 +61,8 @@ def is_blocked(graph: Session, chain: list[Digest]) -> bool:
 
 
 def candidates(graph: Session, chain: list[Digest]) -> list[Candidate]:
-    """Active subjects sharing any digest with the chain, scored best first."""
+    """Active subjects sharing a strong digest with the chain, scored best first (a subject
+    sharing only a name is no candidate: a name alone must not move anything returned)."""
     wanted = {(d.dimension, d.key_id, d.value) for d in chain}
     if not wanted:
         return []
@@ -82,6 +83,7 @@ def candidates(graph: Session, chain: list[Digest]) -> list[Candidate]:
     for subject_key, dimension, key_id, digest in hits:
         if (dimension, key_id, digest) in wanted:
             agreeing[subject_key].add(dimension)
+    agreeing = defaultdict(set, {k: v for k, v in agreeing.items() if v & STRONG_DIMENSIONS})
     if not agreeing:
         return []
     key_id = chain[0].key_id
@@ -173,10 +175,19 @@ def link_prospect(ctx: Context, prospect_id: str) -> tuple[ProspectLink, bool]:
         raise SubjectOptedOut("this subject opted out of the graph")
     found = candidates(ctx.graph, chain)
     best = found[0] if found else None
-    if best is not None and linkage.decide(best.result):
+    linked = [c for c in found if linkage.decide(c.result)]
+    if linked:
+        best = linked[0]
         subject_key, confidence = best.subject_key, best.result.confidence
         matched = sorted(best.agreeing & best.result.scored) or sorted(best.agreeing)
         created = False
+        for other in linked[1:]:  # this contact shows these keys are one person
+            lineage.merge(
+                ctx,
+                survivor=subject_key,
+                absorbed=other.subject_key,
+                bridge=(ctx.actor.id, prospect_id),
+            )
     else:
         subject_key = new_subject(ctx).subject_key
         confidence = 1.0 - (best.result.confidence if best else 0.0)
@@ -206,7 +217,9 @@ def link_out(link: ProspectLink, created: bool) -> LinkOut:
 
 
 def own_subject(ctx: Context, subject_key: str) -> SubjectKey:
-    """A subject the caller has a linked prospect for; any other key is NotFound (no probing)."""
+    """A subject the caller has a linked prospect for (a merged key answers as the key it was
+    merged into); any other key is NotFound (no probing)."""
+    subject_key = lineage.root_of(ctx, subject_key)
     linked = ctx.graph.scalar(
         select(ProspectLink.id).where(
             ProspectLink.provider_id == ctx.actor.id, ProspectLink.subject_key == subject_key

@@ -116,3 +116,28 @@ def rehash_all(*, session: Session, resolver: Resolver) -> int:
         seen.add(prospect_id)
     session.flush()
     return len(seen)
+
+
+def prospect_chains(
+    *, session: Session, person_id: str, prospect_ids: Sequence[str], key_id: str
+) -> dict[str, list[Digest]]:
+    """The stored chains of many of one Person's prospects at once (batch paths); a prospect
+    that is not the Person's, or has no chain, is absent from the answer."""
+    chains: dict[str, list[Digest]] = {}
+    ids = sorted(set(prospect_ids))
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(
+                ProspectIdentifier.prospect_id,
+                ProspectIdentifier.dimension,
+                ProspectIdentifier.scheme,
+                ProspectIdentifier.digest,
+            ).where(
+                ProspectIdentifier.person_id == person_id,
+                ProspectIdentifier.key_id == key_id,
+                ProspectIdentifier.prospect_id.in_(ids[start : start + 500]),
+            )
+        )
+        for prospect_id, dimension, scheme, digest in rows:
+            chains.setdefault(prospect_id, []).append(Digest(dimension, scheme, key_id, digest))
+    return chains

@@ -86,7 +86,7 @@ def classify(
         return Intent("other", 1.0, UNDETERMINED, Entities(None, [], "normal"))
     model = intent_model()
     probabilities = model.probabilities(text)
-    best = int(probabilities.argmax())
+    best = int(np.argmax(probabilities))
     label = model.classes[best]
     language = detect_language(text)
     entities = extract_entities(
@@ -295,7 +295,7 @@ class IntentModel:
             tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
             values = tf * idf[columns]
             logits += (values / np.linalg.norm(values)) @ self.weights[offset + columns]
-        exp = np.exp(logits - logits.max())
+        exp = np.exp(logits - np.max(logits))
         return np.asarray(exp / exp.sum(), dtype=np.float64)
 
     # --- artifact: a JSON manifest plus an .npz of plain arrays (loaded with allow_pickle=False)

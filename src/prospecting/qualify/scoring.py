@@ -1,7 +1,9 @@
 """Score step: P(book) from message, local-history and graph features, with its top factors.
 
 The model is a logistic regression on standardised features plus a calibration map (Platt
-sigmoid on out-of-fold scores, isotonic once there are enough outcomes). It is kept as plain
+sigmoid on out-of-fold scores; stored isotonic maps are still read). Platt keeps every
+distinct score distinct, so P(book) ranks an inbox; isotonic maps are step functions that put
+whole stretches of the inbox on one value. It is kept as plain
 JSON parameters — coefficients, scaling and calibration points — so a stored model is data,
 never code: no pickle is loaded from the database.
 """
@@ -50,20 +52,31 @@ HISTORY_FEATURES = (
     "unanswered_followups",
 )
 GRAPH_FEATURES = (
+    "graph_linked",
     "graph_present",
+    "graph_reports_log",
+    "graph_positive",
+    "graph_no_show",
+    "graph_not_booked",
+    "graph_blocked",
     "graph_booked_share",
-    "graph_no_show_share",
-    "graph_ghosted_share",
-    "graph_reachability_log",
-    "graph_days_to_outcome_log",
+    "graph_contacts_1d_log",
+    "graph_contacts_7d_log",
+    "graph_contacts_30d_log",
+    "graph_contacts_few",
+    "graph_flagged_log",
     "graph_dense",
 )
+"""What the network knows, as features. `graph_linked` = 0 is the empty network (no signal at
+all, a state of its own); linked with `graph_present` = 0 means too few other providers
+reported an outcome to show one. Outcome counts are the graph's unbiased report-class
+estimates (noisy, may be fractional). Contacts are distinct other providers in each window
+when at or above the floor; `graph_contacts_few` says the 30-day count is below it."""
 FEATURES = (*MESSAGE_FEATURES, *HISTORY_FEATURES, *GRAPH_FEATURES)
 LOCAL_FEATURES = (*MESSAGE_FEATURES, *HISTORY_FEATURES)
 CENTERED = frozenset({"intent_confidence", "log_length"})
 MIN_SAMPLES = 30
 MIN_PER_CLASS = 8
-ISOTONIC_FROM = 400
 MAX_FACTORS = 4
 MIN_FACTOR = 0.05
 
@@ -118,23 +131,39 @@ def history_features(history: History) -> dict[str, float]:
 
 
 def graph_features(graph: GraphFeatures | None) -> dict[str, float]:
-    """Absent signal is the all-zero state with ``graph_present = 0``, never an error."""
-    if graph is None or graph.degraded:
-        return {name: 0.0 for name in GRAPH_FEATURES}
-    dense = float(graph.network_state == "dense")
-    if graph.contributors is None:  # linked and asked, but too few contributors to show
-        return {name: 0.0 for name in GRAPH_FEATURES} | {"graph_dense": dense}
-    shares = graph.outcome_shares
-    booked = shares.get("booked", 0.0) + shares.get("rescheduled", 0.0)
-    return {
-        "graph_present": 1.0,
-        "graph_booked_share": _unit(booked),
-        "graph_no_show_share": _unit(shares.get("no_show", 0.0)),
-        "graph_ghosted_share": _unit(shares.get("ghosted", 0.0)),
-        "graph_reachability_log": math.log1p(max(graph.reachability or 0, 0)),
-        "graph_days_to_outcome_log": math.log1p(min(max(graph.days_to_outcome or 0.0, 0.0), 365)),
-        "graph_dense": dense,
+    """Absent signal is the all-zero state with ``graph_linked = 0``, never an error."""
+    features = {name: 0.0 for name in GRAPH_FEATURES}
+    if graph is None or graph.degraded or not graph.linked:
+        return features
+    contacts = graph.contacts
+    features |= {
+        "graph_linked": 1.0,
+        "graph_dense": float(graph.network_state == "dense"),
+        "graph_contacts_1d_log": math.log1p(contacts.get("1d") or 0),
+        "graph_contacts_7d_log": math.log1p(contacts.get("7d") or 0),
+        "graph_contacts_30d_log": math.log1p(contacts.get("30d") or 0),
+        "graph_contacts_few": float(contacts.get("30d") is None),
+        "graph_flagged_log": math.log1p(graph.flagged),
     }
+    if graph.contributors is None:  # linked and asked, but too few contributors to show
+        return features
+    n = max(graph.n_reports, 0)
+    counts = graph.outcome_counts
+    return features | {
+        "graph_present": 1.0,
+        "graph_reports_log": math.log1p(n),
+        "graph_positive": _bounded(counts.get("positive", 0.0), n),
+        "graph_no_show": _bounded(counts.get("no_show", 0.0), n),
+        "graph_not_booked": _bounded(counts.get("not_booked", 0.0), n),
+        "graph_blocked": _bounded(counts.get("blocked", 0.0), n),
+        "graph_booked_share": _unit(graph.outcome_shares.get("positive", 0.0)),
+    }
+
+
+def _bounded(count: float, n: int) -> float:
+    """An unbiased count kept within one report of its range, so one wild estimate cannot
+    dominate the score (the bias this adds is at most one report)."""
+    return min(max(float(count), -1.0), n + 1.0)
 
 
 def _unit(value: float) -> float:
@@ -227,9 +256,9 @@ class LogisticScorer:
             weight = self.coef[i] / self.scale[i]
             if name in CENTERED:
                 contribution = weight * (value - self.mean[i])
-            elif value == 0.0 and name != "graph_present":
+            elif value == 0.0 and name != "graph_linked":
                 continue
-            elif name == "graph_present" and value == 0.0:
+            elif name == "graph_linked" and value == 0.0:
                 contribution = -weight * self.mean[i]
             else:
                 contribution = weight * value
@@ -270,7 +299,8 @@ _PHRASES = {
     "prior_ghosted": "went quiet last time",
     "prior_declined": "declined last time",
     "prior_blocked": "was blocked before",
-    "graph_dense": "network: many consented peers know this person",
+    "graph_dense": "network: many consented peers in your area",
+    "graph_contacts_few": "network: has not contacted other providers lately",
 }
 
 
@@ -293,17 +323,34 @@ def describe(name: str, features: Mapping[str, float], contribution: float) -> s
     if name == "unanswered_followups":
         n = int(value)
         return f"no reply to last {n} follow-up{'s' if n != 1 else ''}"
+    if name == "graph_linked":
+        return "known to the network" if value else "empty network: no graph signal yet"
     if name == "graph_present":
-        return "network signal available" if value else "empty network: no graph signal yet"
-    if name == "graph_days_to_outcome_log":
-        return f"network: usually decides within {max(round(math.expm1(value)), 1)} days"
-    if name == "graph_reachability_log":
+        return "network outcomes available" if value else "too few providers reported outcomes"
+    if name == "graph_reports_log":
         n = round(math.expm1(value))
-        return f"network: booked with {n} other provider{'s' if n != 1 else ''}"
-    if name.startswith("graph_") and name.endswith("_share"):
-        outcome = name[len("graph_") : -len("_share")].replace("_", "-")
-        return f"network: {value:.0%} of outcomes elsewhere were {outcome}"
+        return f"network: {n} outcome report{'s' if n != 1 else ''} from other providers"
+    if name in _GRAPH_COUNTS:
+        return f"network: about {max(round(value), 0)} {_GRAPH_COUNTS[name]} elsewhere"
+    if name == "graph_booked_share":
+        return f"network: booked in about {value:.0%} of outcomes elsewhere"
+    if name.startswith("graph_contacts_") and name.endswith("_log"):
+        n = round(math.expm1(value))
+        window = name[len("graph_contacts_") : -len("_log")].replace("d", " days")
+        window = "the last day" if window == "1 days" else f"the last {window}"
+        return f"network: contacted {n} other providers in {window}"
+    if name == "graph_flagged_log":
+        n = round(math.expm1(value))
+        return f"network: flagged by {n} consenting peers"
     return name.replace("_", " ")
+
+
+_GRAPH_COUNTS = {
+    "graph_positive": "bookings",
+    "graph_no_show": "no-shows",
+    "graph_not_booked": "declines or silences",
+    "graph_blocked": "blocks",
+}
 
 
 @dataclass(frozen=True)
@@ -321,8 +368,7 @@ def fit(
     seed: int = 0,
 ) -> FitResult:
     """Fit a logistic model and calibrate it on out-of-fold scores (no training-set leakage)."""
-    from sklearn.isotonic import IsotonicRegression  # imported to fit only: scoring needs none
-    from sklearn.linear_model import LogisticRegression
+    from sklearn.linear_model import LogisticRegression  # imported to fit only
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
     y = np.asarray(labels, dtype=int)
@@ -344,21 +390,12 @@ def fit(
     )
     oof = cross_val_predict(model, z, y, cv=folds, method="decision_function")
     model.fit(z, y)
-    calibration: dict[str, Any]
-    if len(y) >= ISOTONIC_FROM:
-        iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(oof, y)
-        calibration = {
-            "method": "isotonic",
-            "x": [float(v) for v in iso.X_thresholds_],
-            "y": [float(v) for v in iso.y_thresholds_],
-        }
-    else:
-        platt = LogisticRegression(C=1e4, max_iter=1000).fit(oof.reshape(-1, 1), y)
-        calibration = {
-            "method": "sigmoid",
-            "a": float(platt.coef_[0][0]),
-            "b": float(platt.intercept_[0]),
-        }
+    platt = LogisticRegression(C=1e4, max_iter=1000).fit(oof.reshape(-1, 1), y)
+    calibration: dict[str, Any] = {
+        "method": "sigmoid",
+        "a": float(platt.coef_[0][0]),
+        "b": float(platt.intercept_[0]),
+    }
     scorer = LogisticScorer(
         version=version,
         features=names,
@@ -375,5 +412,65 @@ def fit(
         "brier_out_of_fold": round(float(np.mean((oof_p - y) ** 2)), 4),
         "calibration": calibration["method"],
         "features": len(names),
+    }
+    return FitResult(scorer, metrics)
+
+
+def extend(
+    base: LogisticScorer,
+    rows: Sequence[Mapping[str, float]],
+    labels: Sequence[int],
+    *,
+    extra: Sequence[str],
+    version: str,
+    l2: float = 1.0,
+) -> FitResult:
+    """Add `extra` features to a calibrated scorer without refitting it: the base's calibrated
+    log-odds is a fixed offset and only the new features' weights (standardised, L2-penalised)
+    and one intercept shift are fitted, so what the base knows about messages is kept whole
+    while the new features learn only what they add (used to teach the cold-start model the
+    graph from a simulated network whose messages are not real ones).
+
+    The result is one logistic scorer over the base's features plus `extra`, with an identity
+    calibration.
+    """
+    from scipy.optimize import minimize  # imported to fit only
+
+    y = np.asarray(labels, dtype=float)
+    if len(y) < MIN_SAMPLES or min(y.sum(), len(y) - y.sum()) < MIN_PER_CLASS:
+        raise ValueError(f"needs at least {MIN_SAMPLES} outcomes with {MIN_PER_CLASS} of each")
+    if base.calibration.get("method") != "sigmoid":
+        raise ValueError("the base scorer must use a sigmoid calibration")
+    a, b = float(base.calibration.get("a", 1.0)), float(base.calibration.get("b", 0.0))
+    offset = a * base.logit(matrix(rows, base.features)) + b
+    x = matrix(rows, extra)
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    z = (x - mean) / scale
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        eta = offset + w[0] + z @ w[1:]
+        p = 1.0 / (1.0 + np.exp(-eta))
+        nll = float(np.sum(np.logaddexp(0.0, eta) - y * eta)) + 0.5 * l2 * float(w[1:] @ w[1:])
+        grad = np.concatenate([[np.sum(p - y)], z.T @ (p - y) + l2 * w[1:]])
+        return nll, grad
+
+    found = minimize(loss, np.zeros(len(extra) + 1), jac=True, method="L-BFGS-B")
+    shift, weights = float(found.x[0]), found.x[1:]
+    scorer = LogisticScorer(
+        version=version,
+        features=(*base.features, *extra),
+        mean=(*base.mean, *(float(v) for v in mean)),
+        scale=(*base.scale, *(float(v) for v in scale)),
+        coef=(*(a * c for c in base.coef), *(float(v) for v in weights)),
+        intercept=a * base.intercept + b + shift,
+        calibration={"method": "sigmoid", "a": 1.0, "b": 0.0},
+    )
+    p = scorer.predict_many(rows)
+    metrics = {
+        "n_samples": len(y),
+        "positives": int(y.sum()),
+        "brier_in_sample": round(float(np.mean((p - y) ** 2)), 4),
+        "extra_weights": {n: round(float(w), 4) for n, w in zip(extra, weights, strict=True)},
     }
     return FitResult(scorer, metrics)

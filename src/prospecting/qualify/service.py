@@ -7,7 +7,7 @@ signal and `qualify_inbound` for every adapter (HTTP, MCP, CLI, demo). Services 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -62,10 +62,22 @@ class Review:
     suggested_action: str
 
 
-def review_decision(read: reader.Intent, screened: Triage, suggested_action: str) -> Review:
+def review_decision(
+    read: reader.Intent,
+    screened: Triage,
+    suggested_action: str,
+    *,
+    flags: Mapping[str, int] | None = None,
+) -> Review:
     """The one decision `qualify_inbound` makes about one-tap approval (also what
-    bench/triage_eval.py and the quality floor in tests/qualify/test_triage.py measure)."""
+    bench/triage_eval.py and the quality floor in tests/qualify/test_triage.py measure).
+
+    `flags` are the network's safety flags (code -> consenting peers behind it, each shown only
+    at or above the minimum-contributors floor): a flagged person is never one tap away; spam
+    flags alone suggest discarding, any other flag a review."""
     reasons = list(screened.reasons)
+    for code, peers in sorted((flags or {}).items()):
+        reasons.append(f"flagged by {peers} consenting peers: {code.replace('_', ' ')}")
     label = read.label.replace("_", " ")
     if read.label == "not_a_prospect" and read.confidence < NOT_PROSPECT_SURE:
         reasons.append(
@@ -77,7 +89,8 @@ def review_decision(read: reader.Intent, screened: Triage, suggested_action: str
             f"unclear what the message asks (read as {label}, confidence {read.confidence:.2f})"
         )
     if reasons:
-        return Review(True, tuple(reasons), "review")
+        spam_only = bool(flags) and set(flags or {}) == {"spam"} and not screened.reasons
+        return Review(True, tuple(reasons), "discard" if spam_only else "review")
     return Review(False, (), suggested_action)
 
 
@@ -158,7 +171,9 @@ def qualify_inbound(
         triage=screened,
         text=text,
     )
-    review = review_decision(read, screened, offline.suggested_action)
+    review = review_decision(
+        read, screened, offline.suggested_action, flags=graph.safety_flags if graph else None
+    )
     if screened.crisis:  # the crisis protocol is sent as the provider wrote it, never reworded
         body, source = offline.body, "offline"
     else:

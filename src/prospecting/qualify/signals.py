@@ -19,20 +19,25 @@ NETWORK_STATES = ("empty", "sparse", "growing", "dense")
 class GraphFeatures:
     """What the consented network says about the person behind one prospect; all optional.
 
-    ``outcome_shares`` is the noised outcomes histogram as shares (booked, no_show, ghosted, …),
-    ``contributors`` the distinct other providers behind it (None: nothing shown),
-    ``reachability`` the consented peers with a positive outcome, ``days_to_outcome`` the
-    network's mean days from first contact to an outcome (the velocity hint). ``network_state``
-    is the asker's category/region state when the graph gives it. ``budget_exhausted`` says
-    the graph's privacy budget for this person is spent (its figures will not refresh);
-    ``degraded`` that the graph was unreachable.
+    ``linked`` says the graph was asked about this person (a missing answer is then a state of
+    its own: nobody else knows them). ``outcome_counts`` are the unbiased report-class counts
+    (positive, no_show, not_booked, blocked; they may be fractional or slightly negative),
+    ``outcome_shares`` the same as shares clipped to [0, 1], both only when at least the
+    minimum number of other providers contributed (``contributors``). ``contacts`` maps a
+    window ("1d", "7d", "30d") to the distinct other providers the person contacted in it, or
+    None below the floor. ``safety_flags`` maps a flag code to the peers behind it.
+    ``budget_exhausted``: the person's privacy budget is spent (figures will not refresh);
+    ``degraded``: the graph was unreachable.
     """
 
     network_state: str | None = None
-    outcome_shares: dict[str, float] = field(default_factory=dict)
-    fingerprint: dict[str, float] = field(default_factory=dict)
+    linked: bool = False
     contributors: int | None = None
-    days_to_outcome: float | None = None
+    n_reports: int = 0
+    outcome_counts: dict[str, float] = field(default_factory=dict)
+    outcome_shares: dict[str, float] = field(default_factory=dict)
+    contacts: dict[str, int | None] = field(default_factory=dict)
+    safety_flags: dict[str, int] = field(default_factory=dict)
     reachability: int | None = None
     budget_exhausted: bool = False
     degraded: bool = False
@@ -55,22 +60,26 @@ class GraphFeatures:
         if signals.state in ("not_linked", "no_query_consent", "subject_opted_out"):
             return None
         state = signals.network.state if signals.network is not None else None
-        fingerprint = signals.fingerprint
+        hist = signals.histogram
         velocity = signals.velocity
         return cls(
             network_state=state if state in NETWORK_STATES else None,
+            linked=True,
+            contributors=signals.contributors,
+            n_reports=hist.n_reports if hist is not None else 0,
+            outcome_counts=dict(hist.raw_counts) if hist is not None else {},
             outcome_shares=dict(signals.outcome_shares),
-            fingerprint=(
-                {
-                    "booked": fingerprint.booked_share.estimate,
-                    "no_show": fingerprint.no_show_share.estimate,
-                    "ghosted": fingerprint.ghost_share.estimate,
-                }
-                if fingerprint is not None
+            contacts=(
+                {f"{w.days}d": w.providers for w in velocity.windows}
+                if velocity is not None
                 else {}
             ),
-            contributors=signals.contributors,
-            days_to_outcome=velocity.mean_days.estimate if velocity is not None else None,
+            safety_flags={flag.code: flag.peers for flag in signals.safety_flags},
             reachability=signals.peers_with_positive_outcome if signals.state == "ok" else None,
             budget_exhausted=signals.budget_exhausted,
         )
+
+    @property
+    def flagged(self) -> int:
+        """Peers behind the most-attested safety flag (0: none shown)."""
+        return max(self.safety_flags.values(), default=0)

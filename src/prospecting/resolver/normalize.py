@@ -15,11 +15,47 @@ from email_validator import EmailNotValidError, validate_email
 
 from prospecting.errors import InvalidInput
 
-EMAIL_SCHEME = "email-uid2-v1"
+EMAIL_SCHEME = "email-uid2-v2"
 PHONE_SCHEME = "phone-e164-v1"
 NAME_SCHEME = "name-nfkc-v1"
 
 _GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+SUBADDRESS_DOMAINS = frozenset(
+    {
+        # Microsoft consumer mail
+        "outlook.com",
+        "hotmail.com",
+        "hotmail.co.uk",
+        "hotmail.fr",
+        "hotmail.de",
+        "hotmail.es",
+        "hotmail.it",
+        "live.com",
+        "live.co.uk",
+        "msn.com",
+        # Apple iCloud
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        # Proton
+        "proton.me",
+        "protonmail.com",
+        "protonmail.ch",
+        "pm.me",
+        # Fastmail
+        "fastmail.com",
+        "fastmail.fm",
+        "fastmail.net",
+        # Zoho, Yandex, mailbox.org, GMX/Web.de (plus-addressing documented by each)
+        "zoho.com",
+        "zohomail.com",
+        "yandex.com",
+        "yandex.ru",
+        "mailbox.org",
+    }
+)
+"""Consumer mail domains that deliver ``local+tag@domain`` to ``local@domain`` (scheme v2); a
+tag is removed only here, since elsewhere ``+`` may be part of a real, different mailbox."""
 _MAX_PASSES = 4
 
 
@@ -35,7 +71,8 @@ def _fixed_point(once: Callable[[str], str], raw: str, *, field: str) -> str:
 
 
 def normalize_email(raw: str, *, field: str = "email") -> str:
-    """Trim, lowercase, validate, ASCII (IDNA) domain; Gmail dots and ``+tag`` removed (UID2)."""
+    """Trim, lowercase, validate, ASCII (IDNA) domain; Gmail dots and ``+tag`` removed (UID2),
+    and ``+tag`` removed for the other providers in SUBADDRESS_DOMAINS (scheme v2)."""
 
     def once(value: str) -> str:
         try:
@@ -47,8 +84,10 @@ def normalize_email(raw: str, *, field: str = "email") -> str:
         if domain in _GMAIL_DOMAINS:
             domain = "gmail.com"
             local = local.split("+", 1)[0].replace(".", "")
-            if not local:
-                raise InvalidInput(field, "not a valid email address (empty mailbox name)")
+        elif domain in SUBADDRESS_DOMAINS:
+            local = local.split("+", 1)[0]
+        if not local:
+            raise InvalidInput(field, "not a valid email address (empty mailbox name)")
         return f"{local}@{domain}"
 
     # One pass is already a fixed point (property-tested); a second validation would only

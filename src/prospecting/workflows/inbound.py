@@ -61,7 +61,13 @@ def receive(
             session=tenant, actor=actor, resolver=runtime.resolver, message=message
         )
         result = ingested.as_result()
-    signals = graph_signal(runtime, actor=actor, prospect_id=result.prospect.id, channel=channel)
+    signals = graph_signal(
+        runtime,
+        actor=actor,
+        prospect_id=result.prospect.id,
+        channel=channel,
+        contacted_at=result.touchpoint.occurred_at,
+    )
     with runtime.stores.tenant() as tenant:
         qualification, draft = _qualify(
             runtime,
@@ -158,13 +164,18 @@ def _qualify(
 
 
 def graph_signal(
-    runtime: Runtime, *, actor: Person, prospect_id: str, channel: Channel
+    runtime: Runtime,
+    *,
+    actor: Person,
+    prospect_id: str,
+    channel: Channel,
+    contacted_at: datetime | None = None,
 ) -> GraphSignals:
     """Step 2 in a graph transaction of its own. An outage, also one at commit (the audit row
     did not land, so the answer may not be used), is the degraded signal, never an error."""
     try:
         with runtime.stores.tenant_read() as tenant, runtime.stores.graph() as graph_session:
             ctx = Context(tenant, graph_session, actor, runtime.settings, runtime.resolver, channel)
-            return graph.inbound_signals(ctx, prospect_id)
+            return graph.inbound_signals(ctx, prospect_id, received_at=contacted_at)
     except GraphUnavailable:
         return GraphSignals(state="degraded", degraded=True)

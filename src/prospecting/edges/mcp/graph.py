@@ -66,15 +66,6 @@ OutcomeArg = Annotated[
         "or blocked."
     ),
 ]
-Days = Annotated[
-    float | None,
-    Field(
-        ge=0,
-        le=3650,
-        description="Days from first contact to this outcome; omitted, it is computed from "
-        "the recorded conversation.",
-    ),
-]
 
 
 def register(server: MCPServer, edge: McpEdge) -> None:
@@ -131,7 +122,6 @@ def register(server: MCPServer, edge: McpEdge) -> None:
                 description="1 for the first outcome; a higher version corrects an earlier one.",
             ),
         ] = 1,
-        days_to_outcome: Days = None,
     ) -> ContributionOut:
         """Contribute an outcome for one of your prospects (noised before storage). Needs
         contribute consent. Idempotent on (prospect_id, outcome_version). record_outcome does
@@ -144,7 +134,6 @@ def register(server: MCPServer, edge: McpEdge) -> None:
                     prospect_id=prospect_id,
                     outcome=outcome,
                     outcome_version=outcome_version,
-                    days_to_outcome=days_to_outcome,
                 ),
             ),
             hints={ConsentRequired: CONTRIBUTE_CONSENT, NotFound: PROSPECT_IDS},
@@ -296,7 +285,6 @@ def register(server: MCPServer, edge: McpEdge) -> None:
         prospect_id: ProspectId,
         outcome: OutcomeArg,
         ctx: Context,
-        days_to_outcome: Days = None,
     ) -> ContributionOut:
         """Correct a mislabelled outcome you contributed (e.g. rescheduled, not no-show): a new
         version supersedes your previous contribution for that prospect."""
@@ -304,9 +292,7 @@ def register(server: MCPServer, edge: McpEdge) -> None:
             ctx,
             lambda g: service.correct_outcome(
                 g,
-                MislabelIn(
-                    prospect_id=prospect_id, outcome=outcome, days_to_outcome=days_to_outcome
-                ),
+                MislabelIn(prospect_id=prospect_id, outcome=outcome),
             ),
             hints={ConsentRequired: CONTRIBUTE_CONSENT, NotFound: PROSPECT_IDS},
         )

@@ -1,0 +1,88 @@
+"""Velocity hints: how many other consented providers a person contacted recently.
+
+A provider's inbound contact is a contribution of its own (under contribute consent): one row
+per provider, prospect and day in `prospect_subject_contacts`. The hint is the number of
+*distinct other* providers in touch with the subject in the last 1, 7 and 30 days as of the
+asker's message, day granularity.
+
+What protects it (docs/privacy-model.md): no noise (a presence is not a value, and noising a
+count of providers at contribution time is not possible); the count is shown only at or above
+the minimum-contributors floor (`graph.masking`), the asker's own contacts never count, a
+provider whose consent is revoked never counts, and the providers are never named. The day of
+contact is kept only at day granularity and only for subjects linked in the graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from prospecting.db import new_id, utcnow
+from prospecting.graph.masking import mask
+from prospecting.graph.models import SubjectContact
+from prospecting.graph.schemas import Velocity, VelocityWindow
+
+WINDOWS_DAYS = (1, 7, 30)
+
+
+def record_contacts(graph: Session, rows: Sequence[tuple[str, str, str, date]]) -> None:
+    """Insert (subject_key, provider_id, prospect_id, day) contacts; a repeat of the same
+    provider, prospect and day is ignored."""
+    if not rows:
+        return
+    values: list[dict[str, object]] = [
+        {"subject_key": s, "provider_id": p, "prospect_id": q, "contacted_on": d}
+        for s, p, q, d in dict.fromkeys(rows)
+    ]
+    now = utcnow()
+    for value in values:
+        value["id"], value["created_at"] = new_id(), now
+    if graph.get_bind().dialect.name == "postgresql":
+        graph.execute(pg_insert(SubjectContact).on_conflict_do_nothing(), values)
+    else:
+        graph.execute(sqlite_insert(SubjectContact).on_conflict_do_nothing(), values)
+
+
+def contacts_by_window(
+    graph: Session,
+    subject_key: str,
+    *,
+    as_of: datetime,
+    exclude: str,
+) -> dict[int, set[str]]:
+    """Distinct providers (not `exclude`) per window, before any consent or scope filter."""
+    today = as_of.date()
+    since = today - timedelta(days=max(WINDOWS_DAYS) - 1)
+    rows = graph.execute(
+        select(SubjectContact.provider_id, SubjectContact.contacted_on).where(
+            SubjectContact.subject_key == subject_key,
+            SubjectContact.contacted_on >= since,
+            SubjectContact.contacted_on <= today,
+            SubjectContact.provider_id != exclude,
+        )
+    ).all()
+    return {
+        days: {pid for pid, on in rows if on > today - timedelta(days=days)}
+        for days in WINDOWS_DAYS
+    }
+
+
+def velocity(
+    windows: dict[int, set[str]], allowed: Iterable[str], *, as_of: datetime, floor: int
+) -> tuple[Velocity, set[str]]:
+    """The masked hint over the providers in `allowed`, and who stands behind what is shown."""
+    keep = set(allowed)
+    shown_by: set[str] = set()
+    out = []
+    for days in WINDOWS_DAYS:
+        providers = windows.get(days, set()) & keep
+        masked = mask(len(providers), floor)
+        if masked.value is not None:
+            shown_by |= providers
+        out.append(VelocityWindow(days=days, providers=masked.value, shown=masked.shown))
+    return Velocity(as_of=as_of.date(), windows=out), shown_by

@@ -181,18 +181,15 @@ def build(
                 "epsilon_units": 0,
                 "withheld": True,
             }
-            if limit - spent[s] >= 2 * units:
+            if limit - spent[s] >= units:
                 noised, params = dp.randomize_outcome(rng.choice(MIX), epsilon_units=units)
-                days, lp = dp.randomize_days(rng.uniform(0, 30), epsilon_units=units)
                 row |= {
                     "noised_outcome": noised,
                     "outcome_noise": asdict(params),
-                    "noised_days": days,
-                    "days_noise": asdict(lp),
-                    "epsilon_units": 2 * units,
+                    "epsilon_units": units,
                     "withheld": False,
                 }
-                spent[s] += 2 * units
+                spent[s] += units
             else:
                 withheld[s] += 1
             per_subject[s] += 1
@@ -320,9 +317,7 @@ def contribution_throughput(
         with stores.tenant() as tenant, stores.graph() as graph:
             actor = identity.get_person(session=tenant, person_id=asker_id)
             ctx = Context(tenant, graph, actor, settings, resolver)
-            service.contribute(
-                ctx, ContributionIn(prospect_id=pid, outcome="booked", days_to_outcome=2.0)
-            )
+            service.contribute(ctx, ContributionIn(prospect_id=pid, outcome="booked"))
     return n / (time.perf_counter() - t)
 
 

@@ -131,7 +131,7 @@ def seed(client: TestClient, runtime: Runtime) -> Asker:
 
     for _ in range(2):
         peer = provider("contribute_all", "query_on")
-        contribution = {"prospect_id": inbound(peer), "outcome": "booked", "days_to_outcome": 3}
+        contribution = {"prospect_id": inbound(peer), "outcome": "booked"}
         client.post(
             "/prospect-graph/contributions", json=contribution, headers=peer
         ).raise_for_status()

@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     seed_demo: bool = True
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     graph_min_contributors: int = Field(default=2, ge=1)
-    graph_contribution_epsilon_units: int = Field(default=2_000_000, ge=1)
+    graph_contribution_epsilon_units: int = Field(default=1_000_000, ge=1)
     graph_subject_budget_units: int = Field(default=10_000_000, ge=0)
     graph_confidence: float = Field(default=0.95, gt=0.0, lt=1.0)
     # Graph availability: a graph store slower than this is an outage (degraded answers).

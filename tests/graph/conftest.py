@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -25,8 +26,19 @@ class Net:
             self.consent(p, action)
         return p
 
-    def inbound(self, p: Provider, *, body: str = "Hello, any slots?", **sender: str) -> str:
-        message = {"channel": "sms", "body": body} | {f"sender_{k}": v for k, v in sender.items()}
+    def inbound(
+        self,
+        p: Provider,
+        *,
+        body: str = "Hello, any slots?",
+        at: datetime | None = None,
+        **sender: str,
+    ) -> str:
+        """One inbound message (received at `at`, default now); returns the prospect id."""
+        message: dict[str, Any] = {"channel": "sms", "body": body}
+        message |= {f"sender_{k}": v for k, v in sender.items()}
+        if at is not None:
+            message["received_at"] = at.isoformat()
         r = self.client.post("/prospects/inbound", json=message, headers=p.headers)
         assert r.status_code == 201, r.text
         return str(r.json()["prospect"]["id"])

@@ -84,7 +84,7 @@ def _peers(net: Net, n: int) -> list[tuple[Provider, str]]:
     for _ in range(n):
         p = net.provider("contribute_all", "query_on")
         pid = net.inbound(p, phone=PHONE, name="Jamie Clarke")
-        assert net.contribute(p, pid, "booked", days_to_outcome=2).status_code == 200
+        assert net.contribute(p, pid, "booked").status_code == 200
         peers.append((p, pid))
     return peers
 
@@ -121,7 +121,7 @@ def test_rows_from_before_a_revocation_are_not_replayed_by_a_split(net: Net, run
         p = net.provider("contribute_all", "query_on")
         pid = net.inbound(p, phone=PHONE, name=f"Other Person{i}")
         assert net.link(p, pid)["subject_key"] == key
-        assert net.contribute(p, pid, "ghosted", days_to_outcome=5).status_code == 200
+        assert net.contribute(p, pid, "ghosted").status_code == 200
         reporters.append((p, pid))
     flaky = reporters[0][0]
     net.consent(flaky, "contribute_none")
@@ -153,5 +153,5 @@ def test_opt_in_follows_local_merges_so_contribute_agrees(net: Net, runtime) -> 
         tenant.commit()
     state = net.consent(p, "opt_in_prospect", prospect_id=old)
     assert state["opted_in_prospects"] == [kept]
-    r = net.contribute(p, old, "booked", days_to_outcome=1)
+    r = net.contribute(p, old, "booked")
     assert r.status_code == 200, r.text

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from graph.conftest import PHONE, Net
-from prospecting.graph.models import Contribution, SubjectBudget, SubjectDimension
+from prospecting.graph import dp
+from prospecting.graph.models import (
+    Contribution,
+    Correction,
+    SubjectBudget,
+    SubjectDimension,
+    Supersession,
+)
 
 
 def test_collisions_downweight_then_split_at_three_reporters(net: Net, runtime) -> None:
@@ -17,7 +25,7 @@ def test_collisions_downweight_then_split_at_three_reporters(net: Net, runtime) 
         p = net.provider("contribute_all", "query_on")
         pid = net.inbound(p, phone=PHONE, name=f"Other Person{i}")
         assert net.link(p, pid)["subject_key"] == key
-        net.contribute(p, pid, "ghosted", days_to_outcome=5)
+        net.contribute(p, pid, "ghosted")
         reporters.append((p, pid))
     net.consent(reporters[2][0], "revoke_all")  # revoked: its rows are not replayed
     outs = []
@@ -88,21 +96,36 @@ def test_reports_count_again_only_after_the_last_split(net: Net) -> None:
     assert net.link(*others[3])["subject_key"] == key
 
 
-def test_mislabel_supersedes_and_recomputes_velocity(net: Net) -> None:
+def _live_estimate(runtime, subject_key: str) -> dict[str, float]:
+    """The estimate over the subject's live (not superseded) reports, read from the store."""
+    with runtime.stores.graph() as graph:
+        superseded = select(Supersession.superseded_id)
+        rows = graph.scalars(
+            select(Contribution).where(
+                Contribution.subject_key == subject_key, Contribution.id.not_in(superseded)
+            )
+        ).all()
+        reports = [(r.noised_outcome, dp.NoiseParams(**r.outcome_noise)) for r in rows]
+    return dp.estimate_histogram(reports).raw
+
+
+def test_mislabel_supersedes_and_the_answer_reads_only_the_live_version(net: Net, runtime) -> None:
     asker = net.provider("query_on")
     apid = net.inbound(asker, phone=PHONE)
+    key = net.link(asker, apid)["subject_key"]
     peers = []
     for _ in range(2):
         p = net.provider("contribute_all")
         pid = net.inbound(p, phone=PHONE)
-        net.contribute(p, pid, "no_show", days_to_outcome=90)
+        net.contribute(p, pid, "no_show")
         peers.append((p, pid))
     before = net.query(asker, prospect_id=apid)
     assert before["histogram"]["n_reports"] == 2
+    assert before["histogram"]["raw_counts"] == pytest.approx(_live_estimate(runtime, key))
     p, pid = peers[0]
     r = net.client.post(
         "/prospect-graph/corrections/outcomes",
-        json={"prospect_id": pid, "outcome": "rescheduled", "days_to_outcome": 0},
+        json={"prospect_id": pid, "outcome": "rescheduled"},
         headers=p.headers,
     )
     assert r.status_code == 200, r.text
@@ -110,5 +133,10 @@ def test_mislabel_supersedes_and_recomputes_velocity(net: Net) -> None:
     assert corrected["outcome_version"] == 2 and corrected["supersedes"]
     after = net.query(asker, prospect_id=apid)
     assert after["histogram"]["n_reports"] == 2  # superseded row no longer counts
-    assert after["velocity"]["n_reports"] == 2
-    assert after["velocity"]["mean_days"]["estimate"] != before["velocity"]["mean_days"]["estimate"]
+    assert after["histogram"]["raw_counts"] == pytest.approx(_live_estimate(runtime, key))
+    with runtime.stores.graph() as graph:
+        kinds = graph.scalars(select(Correction.kind).where(Correction.subject_key == key)).all()
+        gone = graph.scalar(
+            select(Supersession.reason).where(Supersession.superseded_id == corrected["supersedes"])
+        )
+    assert kinds == ["mislabel"] and gone == "new_version"

@@ -1,11 +1,14 @@
-"""Contribution-time DP: the claim holds empirically, estimates are unbiased, bands cover."""
+"""Contribution-time DP over report classes: the claim holds empirically, every estimate is
+exactly unbiased (also over old six-outcome reports), bands cover, shown values stay in range."""
 
 from __future__ import annotations
 
 import ast
 import importlib
 import inspect
+import itertools
 import math
+import random
 import statistics
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -14,12 +17,29 @@ import opendp.prelude as dp_lib
 import pytest
 from scipy.stats import beta
 
+from prospecting.config import Settings
 from prospecting.errors import InvalidInput
 from prospecting.graph import dp
-from prospecting.graph.dp import EPSILON_UNITS_PER_EPS, OUTCOMES, NoiseParams
+from prospecting.graph.dp import (
+    CLASS_OF,
+    EPSILON_UNITS_PER_EPS,
+    OUTCOMES,
+    REPORT_CLASSES,
+    NoiseParams,
+)
+from prospecting.graph.query import fingerprint_of
+from prospecting.prospects.schemas import POSITIVE_OUTCOMES, Outcome
 
 ALPHA = 1e-3
 UNITS_1 = EPSILON_UNITS_PER_EPS
+DEFAULT = dp.DEFAULT_CONTRIBUTION_EPSILON_UNITS
+
+
+def _legacy(units: int) -> NoiseParams:
+    """The parameters a six-outcome report (before migration 0003) was stored with."""
+    return NoiseParams(
+        dp.RANDOMIZED_RESPONSE, len(OUTCOMES), dp.truth_probability(units / 1e6, 6), units
+    )
 
 
 def _cp_lower(x: int, n: int, a: float) -> float:
@@ -39,9 +59,9 @@ def _largest_certain_log_ratio(a: Counter[str], b: Counter[str], n: int) -> floa
 
     Clopper-Pearson one-sided bounds, Bonferroni over all of them, so joint coverage is 1 - ALPHA.
     """
-    per_bound = ALPHA / (2 * 2 * len(OUTCOMES))
+    per_bound = ALPHA / (2 * 2 * len(REPORT_CLASSES))
     worst = -math.inf
-    for o in OUTCOMES:
+    for o in REPORT_CLASSES:
         for x, y in ((a, b), (b, a)):
             lo, hi = _cp_lower(x[o], n, per_bound), _cp_upper(y[o], n, per_bound)
             if lo > 0:
@@ -49,44 +69,75 @@ def _largest_certain_log_ratio(a: Counter[str], b: Counter[str], n: int) -> floa
     return worst
 
 
+def _mechanism(units: int) -> Callable[[str], str]:
+    def run(outcome: str) -> str:
+        return dp.randomize_outcome(outcome, epsilon_units=units)[0]
+
+    return run
+
+
+def test_every_outcome_has_one_report_class() -> None:
+    assert REPORT_CLASSES == ("positive", "no_show", "not_booked", "blocked")
+    assert set(CLASS_OF) == set(Outcome)
+    assert {o for o, c in CLASS_OF.items() if c == "positive"} == set(POSITIVE_OUTCOMES)
+    assert CLASS_OF[Outcome.NO_SHOW] == "no_show" and CLASS_OF[Outcome.BLOCKED] == "blocked"
+    assert CLASS_OF[Outcome.DECLINED] == CLASS_OF[Outcome.GHOSTED] == "not_booked"
+
+
 def test_randomized_response_shows_no_privacy_loss_beyond_its_claim() -> None:
     n = 15_000
-    claimed = dp.epsilon_of(UNITS_1)
-
-    def mechanism(v: str) -> str:
-        return dp.randomize_outcome(v, epsilon_units=UNITS_1)[0]
-
-    found = _largest_certain_log_ratio(
-        _sample(mechanism, "booked", n), _sample(mechanism, "ghosted", n), n
-    )
+    claimed = dp.epsilon_of(DEFAULT)
+    run = _mechanism(DEFAULT)
+    found = _largest_certain_log_ratio(_sample(run, "booked", n), _sample(run, "ghosted", n), n)
     assert found <= claimed
     assert found > 0.5 * claimed, "the test must have the power to see most of the true loss"
 
 
+def test_outcomes_of_one_class_are_indistinguishable() -> None:
+    """Booked and rescheduled report the same class: their outputs carry no loss at all."""
+    n = 6_000
+    run = _mechanism(DEFAULT)
+    booked, rescheduled = _sample(run, "booked", n), _sample(run, "rescheduled", n)
+    assert _largest_certain_log_ratio(booked, rescheduled, n) <= 0.0
+
+
 def test_the_empirical_check_catches_a_mechanism_leaking_more_than_claimed() -> None:
+    n = 10_000
+    leaky = dp_lib.m.make_randomized_response(
+        list(REPORT_CLASSES), dp.truth_probability(3.5, len(REPORT_CLASSES))
+    )
+    found = _largest_certain_log_ratio(
+        _sample(leaky, "positive", n), _sample(leaky, "not_booked", n), n
+    )
+    assert found > dp.epsilon_of(DEFAULT)
+
+
+def test_opendp_reports_with_the_stored_truth_probability() -> None:
+    """The simulations below draw reports from the stored parameters; this ties them to the
+    real mechanism: its truthful rate lies within a 99.9% Clopper-Pearson band of p_truth."""
     n = 8_000
-    leaky = dp_lib.m.make_randomized_response(list(OUTCOMES), dp.truth_probability(1.5, 6))
-    found = _largest_certain_log_ratio(_sample(leaky, "booked", n), _sample(leaky, "ghosted", n), n)
-    assert found > dp.epsilon_of(UNITS_1)
+    _, params = dp.outcome_measurement(DEFAULT)
+    counts = _sample(_mechanism(DEFAULT), "no_show", n)
+    assert _cp_lower(counts["no_show"], n, ALPHA / 2) <= params.p_truth
+    assert params.p_truth <= _cp_upper(counts["no_show"], n, ALPHA / 2)
 
 
-@pytest.mark.parametrize("units", [1, 250_000, UNITS_1, 3 * UNITS_1, 20 * UNITS_1])
+@pytest.mark.parametrize("units", [1, 250_000, UNITS_1, 2 * UNITS_1, 20 * UNITS_1])
 def test_opendp_certifies_each_epsilon_at_most_the_units_charged(units: int) -> None:
     meas, params = dp.outcome_measurement(units)
     assert meas.map(1) <= units / EPSILON_UNITS_PER_EPS
-    assert params == NoiseParams(dp.RANDOMIZED_RESPONSE, 6, params.p_truth, units)
-    assert params.p_truth == pytest.approx(dp.truth_probability(units / 1e6, 6), rel=1e-12)
-    laplace, lp = dp.days_measurement(units)
-    assert laplace.map(dp.DAYS_UPPER - dp.DAYS_LOWER) <= units / EPSILON_UNITS_PER_EPS
-    assert lp.scale == pytest.approx(90.0 * EPSILON_UNITS_PER_EPS / units, rel=1e-12)
+    assert params == NoiseParams(dp.RANDOMIZED_RESPONSE, 4, params.p_truth, units)
+    assert params.p_truth == pytest.approx(dp.truth_probability(units / 1e6, 4), rel=1e-12)
 
 
-def test_randomize_outcome_reports_a_category_and_rejects_unknown_ones() -> None:
-    reported, params = dp.randomize_outcome("no_show", epsilon_units=UNITS_1)
-    assert reported in OUTCOMES
-    assert params.epsilon_units == UNITS_1
-    with pytest.raises(InvalidInput):
-        dp.randomize_outcome("maybe", epsilon_units=UNITS_1)
+def test_randomize_outcome_reports_a_class_and_rejects_unknown_ones() -> None:
+    for outcome in OUTCOMES:
+        reported, params = dp.randomize_outcome(outcome, epsilon_units=DEFAULT)
+        assert reported in REPORT_CLASSES
+        assert params.epsilon_units == DEFAULT and params.k == len(REPORT_CLASSES)
+    for bad in ("maybe", "positive", "not_booked"):  # classes are reports, not outcomes
+        with pytest.raises(InvalidInput):
+            dp.randomize_outcome(bad, epsilon_units=DEFAULT)
     with pytest.raises(InvalidInput):
         dp.randomize_outcome("booked", epsilon_units=0)
 
@@ -103,118 +154,199 @@ def test_noise_comes_only_from_opendp(module: str) -> None:
         assert "opendp" in imported
 
 
+def _probability(reported: str, truth: str, params: NoiseParams) -> float:
+    """P(report | true outcome) for a report of either domain."""
+    if params.k == len(OUTCOMES):
+        return params.p_truth if reported == truth else params.q_other
+    return params.p_truth if reported == CLASS_OF[truth] else params.q_other
+
+
+def _domain(params: NoiseParams) -> tuple[str, ...]:
+    return OUTCOMES if params.k == len(OUTCOMES) else REPORT_CLASSES
+
+
 @pytest.mark.parametrize("units", [UNITS_1 // 2, UNITS_1, 2 * UNITS_1])
-def test_histogram_estimate_is_exactly_unbiased_for_every_true_outcome(units: int) -> None:
-    """Sum over reports r of P(r | truth) * estimate(r) must equal 1[c == truth]."""
-    _, params = dp.outcome_measurement(units)
+@pytest.mark.parametrize("legacy", [False, True], ids=["k4", "k6"])
+def test_histogram_estimate_is_exactly_unbiased_for_every_true_outcome(
+    units: int, legacy: bool
+) -> None:
+    """Sum over reports r of P(r | truth) * estimate(r) must equal 1[c == class of truth]."""
+    params = _legacy(units) if legacy else dp.outcome_measurement(units)[1]
     for truth in OUTCOMES:
-        expected = dict.fromkeys(OUTCOMES, 0.0)
-        for reported in OUTCOMES:
-            prob = params.p_truth if reported == truth else params.q_other
-            counts = dp.estimate_histogram([(reported, params)]).counts
-            for c in OUTCOMES:
-                expected[c] += prob * counts[c]
-        assert expected == {c: pytest.approx(float(c == truth), abs=1e-9) for c in OUTCOMES}
+        expected = dict.fromkeys(REPORT_CLASSES, 0.0)
+        for reported in _domain(params):
+            raw = dp.estimate_histogram([(reported, params)]).raw
+            for c in REPORT_CLASSES:
+                expected[c] += _probability(reported, truth, params) * raw[c]
+        want = {c: pytest.approx(float(c == CLASS_OF[truth]), abs=1e-9) for c in REPORT_CLASSES}
+        assert expected == want, truth
 
 
-def _simulate(truth: dict[str, int], units: Sequence[int]) -> list[tuple[str, NoiseParams]]:
-    outcomes = [o for o, count in truth.items() for _ in range(count)]
-    return [
-        dp.randomize_outcome(o, epsilon_units=units[i % len(units)]) for i, o in enumerate(outcomes)
-    ]
+def test_mixed_old_and_new_reports_are_exactly_unbiased() -> None:
+    """One k=6 and one k=4 report together: the exact expectation over both reports' joint
+    distribution is the true class count, for every pair of true outcomes."""
+    old, new = _legacy(UNITS_1), dp.outcome_measurement(DEFAULT)[1]
+    for first, second in itertools.product(OUTCOMES, repeat=2):
+        expected = dict.fromkeys(REPORT_CLASSES, 0.0)
+        for r_old, r_new in itertools.product(OUTCOMES, REPORT_CLASSES):
+            prob = _probability(r_old, first, old) * _probability(r_new, second, new)
+            raw = dp.estimate_histogram([(r_old, old), (r_new, new)]).raw
+            for c in REPORT_CLASSES:
+                expected[c] += prob * raw[c]
+        truth = Counter([CLASS_OF[first], CLASS_OF[second]])
+        assert expected == {c: pytest.approx(float(truth[c]), abs=1e-9) for c in REPORT_CLASSES}
 
 
-def test_histogram_bands_cover_the_truth_and_match_the_real_spread() -> None:
-    truth = {
-        "booked": 90,
-        "rescheduled": 30,
-        "no_show": 20,
-        "ghosted": 50,
-        "declined": 30,
-        "blocked": 20,
-    }
-    n = sum(truth.values())
-    units = [UNITS_1, UNITS_1 // 2, 2 * UNITS_1]
-    trials = 40
-    covered = 0
-    estimates: dict[str, list[float]] = {c: [] for c in OUTCOMES}
-    upper_halves: dict[str, list[float]] = {c: [] for c in OUTCOMES}
+def test_unknown_domains_and_reports_are_refused() -> None:
+    _, params = dp.outcome_measurement(DEFAULT)
+    with pytest.raises(InvalidInput):
+        dp.estimate_histogram([("booked", params)])  # an outcome is not a k=4 report
+    with pytest.raises(InvalidInput):
+        dp.estimate_histogram([("positive", _legacy(UNITS_1))])  # a class is not a k=6 report
+    with pytest.raises(InvalidInput):
+        dp.estimate_histogram([("positive", NoiseParams(dp.RANDOMIZED_RESPONSE, 5, 0.9, 1))])
+    with pytest.raises(InvalidInput):
+        dp.estimate_histogram([("positive", NoiseParams(dp.RANDOMIZED_RESPONSE, 4, 0.25, 1))])
+
+
+def _draw(rng: random.Random, truth: str, params: NoiseParams) -> str:
+    """One report drawn from the stored parameters (seeded; see the OpenDP tie above)."""
+    domain = _domain(params)
+    honest = truth if params.k == len(OUTCOMES) else CLASS_OF[truth]
+    if rng.random() < params.p_truth:
+        return honest
+    return rng.choice([c for c in domain if c != honest])
+
+
+TRUTH = {
+    "booked": 60,
+    "rescheduled": 20,
+    "no_show": 25,
+    "ghosted": 40,
+    "declined": 15,
+    "blocked": 8,
+}
+
+
+MIXES = {
+    "default": (DEFAULT,),
+    "mixed": (2 * UNITS_1, UNITS_1, UNITS_1 // 2, -UNITS_1),  # negative: an old k=6 report
+}
+
+
+@pytest.mark.parametrize("mix", sorted(MIXES))
+def test_bands_cover_the_truth_at_the_nominal_rate_and_track_the_real_spread(mix: str) -> None:
+    """Seeded Monte Carlo: reports at the default epsilon, and a mix of three epsilons with old
+    k=6 reports. The 95% bands cover at least at about the nominal rate (the plug-in variance
+    uses the pooled share, so at a high epsilon they are somewhat conservative), their width
+    follows the estimate's real spread, and the estimates average to the truth."""
+    rng = random.Random(20261201)
+    outcomes = [o for o, n in TRUTH.items() for _ in range(n)]
+    params = [_legacy(-u) if u < 0 else dp.outcome_measurement(u)[1] for u in MIXES[mix]]
+    truth = Counter(CLASS_OF[o] for o in outcomes)
+    trials = 300
+    covered = Counter[str]()
+    estimates: dict[str, list[float]] = {c: [] for c in REPORT_CLASSES}
+    halves: dict[str, list[float]] = {c: [] for c in REPORT_CLASSES}
     for _ in range(trials):
-        est = dp.estimate_histogram(_simulate(truth, units))
-        assert est.n_reports == n and not est.widened
-        assert math.fsum(est.counts.values()) == pytest.approx(n)
-        for c in OUTCOMES:
-            covered += est.lower[c] <= truth[c] <= est.upper[c]
-            estimates[c].append(est.counts[c])
-            upper_halves[c].append(est.upper[c] - est.counts[c])
-    assert covered / (trials * len(OUTCOMES)) >= 0.9
+        reports = [
+            (_draw(rng, o, params[i % len(params)]), params[i % len(params)])
+            for i, o in enumerate(outcomes)
+        ]
+        est = dp.estimate_histogram(reports)
+        assert est.n_reports == len(outcomes) and not est.widened
+        assert math.fsum(est.raw.values()) == pytest.approx(len(outcomes))
+        for c in REPORT_CLASSES:
+            covered[c] += est.lower[c] <= truth[c] <= est.upper[c]
+            estimates[c].append(est.raw[c])
+            halves[c].append(est.upper[c] - est.raw[c])
+    for c in REPORT_CLASSES:
+        assert 0.93 <= covered[c] / trials <= 0.995, (c, covered)
     z = statistics.NormalDist().inv_cdf(0.975)
-    width_ratio = statistics.fmean(
-        statistics.fmean(upper_halves[c]) / (z * statistics.stdev(estimates[c])) for c in OUTCOMES
-    )
-    assert 0.7 <= width_ratio <= 1.4, "the band must track the estimate's real spread"
-    for c in OUTCOMES:
+    for c in REPORT_CLASSES:
+        ratio = statistics.fmean(halves[c]) / (z * statistics.stdev(estimates[c]))
+        assert 0.85 <= ratio <= 1.4, (c, ratio)
         se = statistics.stdev(estimates[c]) / math.sqrt(trials)
-        assert abs(statistics.fmean(estimates[c]) - truth[c]) <= 4 * se
+        assert abs(statistics.fmean(estimates[c]) - truth[c]) <= 4 * se, c
 
 
 def test_budget_spends_what_remains_and_then_nothing() -> None:
-    assert dp.widen_for_budget(dp.DEFAULT_SUBJECT_BUDGET_UNITS) == dp.BudgetSpend(UNITS_1, False)
+    assert Settings.model_fields["graph_contribution_epsilon_units"].default == DEFAULT
+    assert dp.widen_for_budget(dp.DEFAULT_SUBJECT_BUDGET_UNITS) == dp.BudgetSpend(DEFAULT, False)
     assert dp.widen_for_budget(700_000) == dp.BudgetSpend(700_000, False)
     assert dp.widen_for_budget(dp.MIN_CONTRIBUTION_EPSILON_UNITS - 1) == dp.BudgetSpend(0, True)
     assert dp.widen_for_budget(0) == dp.BudgetSpend(0, True)
-    assert dp.DEFAULT_SUBJECT_BUDGET_UNITS // UNITS_1 == 10
+    assert dp.DEFAULT_SUBJECT_BUDGET_UNITS == 10 * UNITS_1
     with pytest.raises(InvalidInput):
         dp.widen_for_budget(-1)
 
 
 def test_withheld_contributions_widen_the_band_without_moving_the_estimate() -> None:
-    _, params = dp.outcome_measurement(UNITS_1)
-    reports = [(o, params) for o in OUTCOMES for _ in range(20)]
+    _, params = dp.outcome_measurement(DEFAULT)
+    reports = [(c, params) for c in REPORT_CLASSES for _ in range(20)]
     full = dp.estimate_histogram(reports)
     widened = dp.estimate_histogram(reports, withheld=15)
-    assert widened.widened and widened.n_total == 135
-    assert widened.counts == full.counts
-    for c in OUTCOMES:
+    assert widened.widened and widened.n_total == 95
+    assert widened.raw == full.raw and widened.counts == full.counts
+    for c in REPORT_CLASSES:
         assert widened.lower[c] == full.lower[c]
         assert widened.upper[c] == pytest.approx(full.upper[c] + 15)
-        assert widened.share_upper[c] > full.share_upper[c]
+        assert widened.share([c])[2] > full.share([c])[2]
+        assert widened.share([c])[3] == full.share([c])[3]
 
 
-def test_bands_are_clipped_for_display_but_estimates_are_not() -> None:
-    _, params = dp.outcome_measurement(UNITS_1)
-    est = dp.estimate_histogram([("booked", params)] * 3)
-    assert est.counts["ghosted"] < 0 < est.upper["ghosted"]
-    assert est.lower["ghosted"] == 0.0
-    assert est.counts["booked"] > 3 == est.upper["booked"]
+def test_shown_values_stay_in_range_when_the_raw_estimate_does_not() -> None:
+    _, params = dp.outcome_measurement(DEFAULT)
+    est = dp.estimate_histogram([("positive", params)] * 3)
+    assert est.raw["positive"] > 3 and est.raw["blocked"] < 0  # unbiased, out of range
+    assert est.counts["positive"] == 3.0 and est.counts["blocked"] == 0.0
+    assert est.lower["blocked"] == 0.0 and est.upper["positive"] == 3.0
+    shown, lower, upper, raw = est.share(["positive"])
+    assert raw > 1.0 and shown == upper == 1.0 and 0.0 <= lower <= shown
+    band = fingerprint_of(est).booked_share
+    assert band.estimate == 1.0 and band.raw == pytest.approx(raw)
     empty = dp.estimate_histogram([])
-    assert empty.counts == dict.fromkeys(OUTCOMES, 0.0) and empty.shares["booked"] == 0.0
+    assert empty.counts == dict.fromkeys(REPORT_CLASSES, 0.0)
+    assert empty.share(["positive"]) == (0.0, 0.0, 1.0, 0.0)
 
 
-def test_days_are_clamped_before_noise() -> None:
-    units = 10 * UNITS_1
-    values = [dp.randomize_days(400.0, epsilon_units=units)[0] for _ in range(500)]
-    assert statistics.fmean(values) == pytest.approx(dp.DAYS_UPPER, abs=4.0)
-    with pytest.raises(InvalidInput):
-        dp.randomize_days(math.nan, epsilon_units=units)
+GROUPS: tuple[tuple[str, ...], ...] = (
+    *((c,) for c in REPORT_CLASSES),
+    ("no_show", "not_booked"),
+    REPORT_CLASSES,
+)
 
 
-def test_mean_days_estimate_is_unbiased_and_its_band_covers() -> None:
-    true_days = [float(d) for d in range(0, 90, 3)] * 2
-    truth = statistics.fmean(true_days)
-    trials = 40
-    means: list[float] = []
-    covered = 0
-    for _ in range(trials):
-        reports = [dp.randomize_days(d, epsilon_units=UNITS_1) for d in true_days]
-        est = dp.estimate_mean_days(reports)
-        assert est is not None
-        means.append(est.mean)
-        covered += est.lower <= truth <= est.upper
-    assert covered / trials >= 0.8
-    se = statistics.stdev(means) / math.sqrt(trials)
-    assert abs(statistics.fmean(means) - truth) <= 4 * se
-    assert dp.estimate_mean_days([]) is None
-    _, params = dp.days_measurement(10 * UNITS_1)
-    single = dp.estimate_mean_days([(45.0, params)])
-    assert single is not None and (single.lower, single.upper) == (0.0, 90.0)
+@pytest.mark.parametrize("withheld", [0, 2])
+def test_every_small_histogram_shows_counts_shares_and_bands_in_range(withheld: int) -> None:
+    """Exhaustively, for every combination of up to three reports (k=4 at two epsilons and
+    k=6): counts lie in [0, n_reports], shares and their bands in [0, 1] with the shown share
+    inside its band, and the fingerprint's bands likewise."""
+    current, low = dp.outcome_measurement(DEFAULT)[1], dp.outcome_measurement(UNITS_1 // 2)[1]
+    options = [(c, current) for c in REPORT_CLASSES] + [(c, low) for c in REPORT_CLASSES]
+    options += [(o, _legacy(UNITS_1)) for o in OUTCOMES]
+    seen_outside = False
+    for n in range(4):
+        for reports in itertools.combinations_with_replacement(options, n):
+            est = dp.estimate_histogram(list(reports), withheld=withheld)
+            seen_outside |= any(v < 0 or v > n for v in est.raw.values())
+            for c in REPORT_CLASSES:
+                assert 0.0 <= est.counts[c] <= n
+                assert 0.0 <= est.lower[c] <= est.upper[c] <= n + withheld
+            for group in GROUPS:
+                shown, lower, upper, _ = est.share(group)
+                assert 0.0 <= lower <= shown <= upper <= 1.0, (reports, group)
+            fp = fingerprint_of(est)
+            for band in (fp.booked_share, fp.no_show_share, fp.not_booked_share, fp.blocked_share):
+                assert 0.0 <= band.lower <= band.estimate <= band.upper <= 1.0
+    assert seen_outside, "the check must include raw estimates outside the range"
+
+
+def _share_sum(est: dp.HistogramEstimate, groups: Sequence[tuple[str, ...]]) -> float:
+    return math.fsum(est.share(g)[3] for g in groups)
+
+
+def test_raw_shares_of_the_classes_add_up_to_one() -> None:
+    _, params = dp.outcome_measurement(DEFAULT)
+    est = dp.estimate_histogram([("positive", params), ("blocked", params), ("no_show", params)])
+    assert _share_sum(est, [(c,) for c in REPORT_CLASSES]) == pytest.approx(1.0)

@@ -42,7 +42,7 @@ def _contributors(net: Net, n: int, *, phone: str = PHONE, attribute: bool = Fal
     for _ in range(n):
         p = net.provider("contribute_all", "query_on")
         pid = net.inbound(p, phone=phone)
-        net.contribute(p, pid, "booked", days_to_outcome=3)
+        net.contribute(p, pid, "booked")
         if attribute:
             net.consent(p, "attribute_subject", subject_key=net.link(p, pid)["subject_key"])
         out.append((p, pid))

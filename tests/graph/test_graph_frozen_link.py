@@ -115,7 +115,7 @@ def _peers_know(net: Net, phone: str) -> None:
     for _ in range(2):
         peer = net.provider("contribute_all", "query_on")
         pid = net.inbound(peer, phone=phone)
-        contributed = net.contribute(peer, pid, "booked", days_to_outcome=3)
+        contributed = net.contribute(peer, pid, "booked")
         assert contributed.status_code in (200, 201), contributed.text
 
 

@@ -65,3 +65,38 @@ def test_bad_input_is_rejected() -> None:
         link_score({"phone"}, {"phone"}, downweights={"phone": 2.0})
     with pytest.raises(InvalidInput):
         collision_downweight(-1)
+
+
+FULL = {"phone", "email", "name", "name_phone", "name_email"}
+
+
+def test_a_shared_phone_anchors_the_link_whatever_else_disagrees() -> None:
+    """The issue's case: same phone, a different email and a differently written name."""
+    result = link_score({"phone"}, FULL)
+    assert result.anchored and decide(result)
+    assert result.confidence == pytest.approx(0.73, abs=0.01)
+    assert result.confidence < LINK_THRESHOLD  # the confidence reports it; it does not decide
+    email_only = link_score({"email"}, FULL)
+    assert email_only.anchored and decide(email_only)
+
+
+def test_a_collision_report_on_the_anchor_stops_it() -> None:
+    phone = {"phone": collision_downweight(1)}
+    corrected = link_score({"phone"}, FULL, downweights=phone)
+    assert not corrected.anchored and not decide(corrected)
+    alone = link_score({"phone"}, {"phone"}, downweights=phone)
+    assert not alone.anchored and decide(alone)  # on its score alone it still reaches the bar
+    other = link_score({"email"}, FULL, downweights=phone)
+    assert other.anchored and decide(other)  # a report on the phone leaves the email alone
+
+
+@pytest.mark.parametrize(
+    ("agreeing", "compared"),
+    [
+        ({"name"}, {"name"}),
+        ({"name"}, FULL),
+        (set(), {"phone", "email"}),
+    ],
+)
+def test_no_anchor_without_a_shared_phone_or_email(agreeing: set[str], compared: set[str]) -> None:
+    assert not link_score(agreeing, compared).anchored

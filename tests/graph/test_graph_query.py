@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import anyio
@@ -16,7 +17,7 @@ def _network(net: Net, n: int, outcome: str = "booked") -> tuple[list[Any], list
     for _ in range(n):
         p = net.provider("contribute_all", "query_on")
         pid = net.inbound(p, phone=PHONE, name="Jamie Clarke")
-        r = net.contribute(p, pid, outcome, days_to_outcome=3)
+        r = net.contribute(p, pid, outcome)
         assert r.status_code == 200, r.text
         peers.append(p)
         prospects.append(pid)
@@ -30,13 +31,15 @@ def test_query_needs_min_contributors_excluding_the_asker(net: Net) -> None:
     assert only_b["histogram"] is None and only_b["contributors"] is None
     c = net.provider("contribute_all", "query_on")
     pc = net.inbound(c, phone=PHONE)
-    net.contribute(c, pc, "ghosted", days_to_outcome=10)
+    net.contribute(c, pc, "ghosted")
     answer = net.query(a, prospect_id=pa)
     assert answer["state"] == "ok"
     assert answer["contributors"] == 2
     assert answer["histogram"]["n_reports"] == 2
     assert answer["fingerprint"]["profile"] in {"books", "unreliable", "mixed", "blocked_by_peers"}
-    assert answer["velocity"]["n_reports"] == 2
+    # velocity counts the other consented providers in touch lately: b and c (a asked)
+    windows = {w["days"]: (w["providers"], w["shown"]) for w in answer["velocity"]["windows"]}
+    assert windows[7] == windows[30] == (2, "2")
     assert answer["network"]["state"] == "sparse"
     assert answer["attribution"] == []
     assert answer["audit_id"]
@@ -62,7 +65,7 @@ def test_no_free_text_from_another_tenant_in_any_graph_answer(net: Net) -> None:
     for _ in range(3):
         p = net.provider("contribute_all", "query_on")
         pid = net.inbound(p, phone=PHONE, name="Jamie Clarke", body=secret)
-        net.contribute(p, pid, "booked", days_to_outcome=2)
+        net.contribute(p, pid, "booked")
         peers.append((p, pid))
     asker = net.provider("query_on")
     pid = net.inbound(asker, phone=PHONE, body="hi")
@@ -160,8 +163,8 @@ def test_reachability_reads_the_debiased_histogram_not_raw_reports(net: Net) -> 
     body = _reach(net, asker, pid)
     assert set(body) == {"state", "reachable", "peers_with_positive_outcome", "degraded"}
     hist = net.query(asker, prospect_id=pid)["histogram"]  # the same rows, the same estimate
-    estimate = sum(hist["counts"][c] for c in ("booked", "rescheduled"))
-    lower = sum(hist["lower"][c] for c in ("booked", "rescheduled"))
+    assert set(hist["counts"]) == {"positive", "no_show", "not_booked", "blocked"}
+    estimate, lower = hist["counts"]["positive"], hist["lower"]["positive"]
     assert body["state"] == "ok"
     assert body["peers_with_positive_outcome"] == min(max(round(estimate), 0), 4)
     assert body["reachable"] == (lower > 0)
@@ -188,15 +191,40 @@ def test_safety_flags_need_min_contributors_and_enough_consenting_attesters(net:
     asker = net.provider("query_on")
     pid = net.inbound(asker, phone=PHONE)
     early = net.query(asker, prospect_id=pid)
-    assert early["state"] == "insufficient_contributors" and early["safety_flags"] == []
-    net.contribute(a, pa, "booked", days_to_outcome=1)
-    net.contribute(b, pb, "booked", days_to_outcome=1)
+    # flags show from two consenting attesters, even before two outcomes could show
+    assert early["state"] == "insufficient_contributors" and early["histogram"] is None
+    assert early["safety_flags"] == [{"code": "harassment", "peers": 2}]
+    net.contribute(a, pa, "booked")
+    net.contribute(b, pb, "booked")
     _attest(net, a, pa, "impersonation")  # one peer alone never shows
     answer = net.query(asker, prospect_id=pid)
     assert answer["state"] == "ok"
     assert answer["safety_flags"] == [{"code": "harassment", "peers": 2}]
     net.consent(b, "contribute_none")  # a revoked attester no longer counts
     assert net.query(asker, prospect_id=pid)["safety_flags"] == []
+
+
+def test_the_audit_names_the_attesters_behind_a_shown_flag(net: Net) -> None:
+    peers, _ = _network(net, 2)
+    long_ago = datetime.now(UTC) - timedelta(days=90)  # outside every velocity window
+    attesters = []
+    for _ in range(2):
+        p = net.provider("contribute_all")
+        _attest(net, p, net.inbound(p, phone=PHONE, at=long_ago), "spam")
+        attesters.append(p)
+    lone = net.provider("contribute_all")
+    _attest(net, lone, net.inbound(lone, phone=PHONE, at=long_ago), "harassment")
+    asker = net.provider("query_on")
+    answer = net.query(asker, prospect_id=net.inbound(asker, phone=PHONE))
+    assert answer["state"] == "ok" and answer["contributors"] == 2
+    assert answer["safety_flags"] == [{"code": "spam", "peers": 2}]
+    for p in [*peers, *attesters]:
+        entries = net.client.get("/prospect-graph/audit", headers=p.headers).json()
+        mine = [e for e in entries if e["id"] == answer["audit_id"]]
+        assert [e["role"] for e in mine] == ["contributor"]
+        assert mine[0]["contributor_count"] == 4
+    entries = net.client.get("/prospect-graph/audit", headers=lone.headers).json()
+    assert answer["audit_id"] not in {e["id"] for e in entries}  # its flag did not show
 
 
 def test_metrics_hide_segments_below_the_minimum(net: Net) -> None:

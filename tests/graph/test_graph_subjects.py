@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
+from conftest import Provider
 from graph.conftest import EMAIL, PHONE, Net
+from prospecting.graph.models import SubjectKey
 
 
 def test_same_person_at_three_providers_gets_one_key_and_namesakes_do_not(net: Net) -> None:
@@ -51,7 +53,7 @@ def test_graph_store_never_holds_unhashed_pii(net: Net, db_urls) -> None:
             name="Zebulon Quux",
             body="Zebulon here, call 07911 123456",
         )
-        net.contribute(p, pid, "booked", days_to_outcome=4)
+        net.contribute(p, pid, "booked")
         net.query(p, prospect_id=pid)
     engine = create_engine(db_urls.graph.replace("postgresql://", "postgresql+psycopg://"))
     with engine.connect() as conn:
@@ -102,3 +104,112 @@ def test_append_only_tables_refuse_update_delete_and_truncate(net: Net, runtime,
                 conn.execute(text(sql))
         with engine.connect() as conn:
             assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() > 0, table  # noqa: S608
+
+
+def test_a_shared_phone_links_across_a_different_email_and_name_format(net: Net) -> None:
+    """The issue's case: the same mobile written another way, a work email, a shortened name:
+    linked (the phone anchors it), with the lower confidence the disagreements give."""
+    a, b = net.provider("query_on"), net.provider("query_on")
+    key = net.link(a, net.inbound(a, phone=PHONE, email=EMAIL, name="Jamie Clarke"))
+    pb = net.inbound(b, phone="+44 7911 123456", email="jc@work.example.com", name="J. Clarke")
+    linked = net.link(b, pb)
+    assert linked["subject_key"] == key["subject_key"]
+    assert linked["confidence"] == pytest.approx(0.73, abs=0.01)
+    assert "phone" in linked["matched_on"]
+    prospect = net.client.get(f"/prospects/{pb}", headers=b.headers).json()
+    assert prospect["link_confidence"] == pytest.approx(linked["confidence"])
+
+
+def _collision(net: Net, p, pid: str, dimension: str) -> dict[str, object]:
+    r = net.client.post(
+        "/prospect-graph/corrections/collisions",
+        json={"prospect_id": pid, "dimension": dimension},
+        headers=p.headers,
+    )
+    assert r.status_code == 200, r.text
+    return dict(r.json())
+
+
+def _reported(net: Net) -> tuple[str, tuple[Provider, str]]:
+    """A subject whose phone one provider reported as a collision; returns (key, reporter)."""
+    a, b = net.provider("query_on"), net.provider("query_on")
+    key = net.link(a, net.inbound(a, phone=PHONE, email=EMAIL, name="Jamie Clarke"))["subject_key"]
+    pb = net.inbound(b, phone=PHONE, email="jc@work.example.com", name="J. Clarke")
+    assert net.link(b, pb)["subject_key"] == key
+    assert _collision(net, b, pb, "phone")["distinct_reporters"] == 1
+    return key, (b, pb)
+
+
+def test_a_collision_report_on_the_phone_stops_it_anchoring(net: Net) -> None:
+    key, _ = _reported(net)
+    d = net.provider("query_on")
+    alone = net.link(d, net.inbound(d, phone=PHONE))  # nothing disagrees: the score still links
+    assert alone["subject_key"] == key and alone["confidence"] >= 0.9
+    c = net.provider("query_on")
+    apart = net.link(c, net.inbound(c, phone=PHONE, email="c@other.example", name="Chris Other"))
+    assert apart["subject_key"] != key  # the phone no longer anchors, the rest disagrees
+    assert apart["confidence"] == pytest.approx(1 - 0.58, abs=0.01)  # 1 - the best posterior
+    e = net.provider("query_on")
+    by_email = net.link(e, net.inbound(e, email=EMAIL, name="Someone Else"))
+    assert by_email["subject_key"] == key  # a report on the phone leaves the email anchoring
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="subjects.link_prospect merges every candidate that clears the bar, not only "
+    "anchored ones: a phone-only contact merges the reported key back into the key minted "
+    "because of the collision, undoing the report",
+)
+def test_a_collided_phone_does_not_merge_the_keys_it_separated(net: Net, runtime) -> None:
+    key, (b, pb) = _reported(net)
+    c = net.provider("query_on")
+    apart = net.link(c, net.inbound(c, phone=PHONE, email="c@other.example", name="Chris Other"))
+    assert apart["subject_key"] != key
+    d = net.provider("query_on")
+    net.link(d, net.inbound(d, phone=PHONE))  # shares only the reported phone with both keys
+    with runtime.stores.graph() as graph:
+        status = graph.scalar(select(SubjectKey.status).where(SubjectKey.subject_key == key))
+    assert status == "active"
+    assert net.link(b, pb)["subject_key"] != apart["subject_key"]
+
+
+def test_a_name_alone_never_links_or_moves_the_confidence(net: Net) -> None:
+    first = net.provider("query_on")
+    solo = net.link(first, net.inbound(first, name="Sam Lee", phone="07400 111111"))
+    assert solo["confidence"] == 1.0
+    namesake = net.provider("query_on")
+    other = net.link(namesake, net.inbound(namesake, name="Sam Lee", phone="07400 222222"))
+    assert other["subject_key"] != solo["subject_key"]
+    assert other["confidence"] == solo["confidence"] == 1.0  # the namesake changed nothing
+    name_only = net.provider("query_on")
+    bare = net.link(name_only, net.inbound(name_only, name="Sam Lee"))
+    assert bare["confidence"] == 1.0
+    assert bare["subject_key"] not in {solo["subject_key"], other["subject_key"]}
+    # linked by a phone, with or without a namesake elsewhere: the same confidence
+    seen: list[float] = []
+    for phone, with_namesake in (("07400 333333", False), ("07400 444444", True)):
+        founder, later = net.provider("query_on"), net.provider("query_on")
+        net.link(founder, net.inbound(founder, phone=phone))
+        if with_namesake:
+            stranger = net.provider("query_on")
+            net.link(stranger, net.inbound(stranger, name="Alex Kim", phone="07400 555555"))
+        seen.append(net.link(later, net.inbound(later, phone=phone, name="Alex Kim"))["confidence"])
+    assert seen[0] == seen[1]
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same"),
+    [
+        ("jamie+work@outlook.com", "Jamie@Outlook.com", True),
+        ("jamie+shop@icloud.com", "jamie+other@icloud.com", True),
+        ("j.amie+x@gmail.com", "jamie@googlemail.com", True),
+        ("jamie+work@example.com", "jamie@example.com", False),
+    ],
+)
+def test_subaddresses_link_only_where_the_mail_provider_ignores_them(
+    net: Net, first: str, second: str, same: bool
+) -> None:
+    a, b = net.provider("query_on"), net.provider("query_on")
+    ka = net.link(a, net.inbound(a, email=first))["subject_key"]
+    kb = net.link(b, net.inbound(b, email=second))["subject_key"]
+    assert (ka == kb) is same

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import anyio
 from mcp import Client
+from sqlalchemy import select
 
 from graph.conftest import GRAPH_TOOLS, PHONE, Net
 from mcp_helpers import http_client, running_app
 from prospecting.edges.mcp.server import build_server
+from prospecting.graph import dp
+from prospecting.graph.models import Contribution
 from prospecting.identity.models import Role
 
 
 def test_in_memory_session_consents_contributes_and_queries(runtime, net: Net) -> None:
     peers = [net.provider("contribute_all") for _ in range(2)]
     for p in peers:
-        net.contribute(p, net.inbound(p, phone=PHONE), "booked", days_to_outcome=2)
+        net.contribute(p, net.inbound(p, phone=PHONE), "booked")
     me = net.provider()
     pid = net.inbound(me, phone=PHONE)
 
@@ -103,3 +106,31 @@ def test_http_session_uses_each_callers_token(runtime, net: Net) -> None:
     assert again.structured_content["id"] == made.structured_content["id"]
     assert erased.structured_content["contributions_removed"] == 1
     assert foreign.is_error and "not_found" in foreign.content[0].text
+
+
+def test_contribute_and_correct_tools_no_longer_offer_days(runtime, net: Net) -> None:
+    me = net.provider("contribute_all")
+    pid = net.inbound(me, phone=PHONE)
+
+    async def scenario():
+        async with Client(build_server(runtime, bound_token=me.token)) as client:
+            tools = {t.name: t for t in (await client.list_tools()).tools}
+            made = await client.call_tool(
+                "graph_contribute", {"prospect_id": pid, "outcome": "no_show"}
+            )
+            fixed = await client.call_tool(
+                "correct_outcome", {"prospect_id": pid, "outcome": "rescheduled"}
+            )
+        return tools, made, fixed
+
+    tools, made, fixed = anyio.run(scenario)
+    for name in ("graph_contribute", "correct_outcome"):
+        properties = tools[name].input_schema["properties"]
+        assert "days_to_outcome" not in properties and "outcome" in properties, name
+    assert not made.is_error and not fixed.is_error
+    assert fixed.structured_content["supersedes"] == made.structured_content["id"]
+    with runtime.stores.graph() as graph:
+        rows = list(graph.scalars(select(Contribution)))
+    assert len(rows) == 2
+    assert all(r.noised_days is None and r.days_noise is None for r in rows)
+    assert all(r.noised_outcome in dp.REPORT_CLASSES for r in rows)

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from prospecting.qualify import intent
-from qualify.qualify_factories import PROFILE
+from prospecting.qualify import intent, training
+from prospecting.qualify.scoring import LogisticScorer
+from qualify.qualify_factories import PROFILE, scorer_under_test
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -26,3 +27,13 @@ def provider_with_profile(client, make_provider) -> Callable[..., Any]:
         return provider
 
     return make
+
+
+@pytest.fixture
+def cold_start_model(monkeypatch: pytest.MonkeyPatch) -> LogisticScorer:
+    """What a Person without a trained model is scored by in these tests: the packaged model
+    once it matches the feature set again, a fitted stand-in until then (see
+    `qualify_factories.scorer_under_test`)."""
+    scorer = scorer_under_test()
+    monkeypatch.setattr(training, "cold_start_scorer", lambda: scorer)
+    return scorer

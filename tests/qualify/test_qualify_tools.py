@@ -24,7 +24,7 @@ TOOLS = {
 }
 
 
-def test_in_memory_inbound_to_approved_touchpoint(runtime, make_provider):
+def test_in_memory_inbound_to_approved_touchpoint(runtime, make_provider, cold_start_model):
     provider = make_provider()
 
     async def scenario():

@@ -213,3 +213,36 @@ def test_review_decision_holds_unsure_reads_and_never_suggests_discarding_them()
     held = review_decision(_intent("booking_request", 0.99), screened, "approve")
     assert held.needs_review and held.suggested_action == "review"
     assert held.reasons == screened.reasons
+
+
+def test_a_person_flagged_by_consenting_peers_is_never_one_tap() -> None:
+    ordinary = Triage()
+    sure = _intent("booking_request", 0.95)
+    flagged = review_decision(sure, ordinary, "approve", flags={"harassment": 2})
+    assert flagged.needs_review and flagged.suggested_action == "review"
+    assert flagged.reasons == ("flagged by 2 consenting peers: harassment",)
+    several = review_decision(
+        sure, ordinary, "approve", flags={"safety_concern": 3, "payment_dispute": 2}
+    )
+    assert several.needs_review and several.suggested_action == "review"
+    assert several.reasons == (
+        "flagged by 2 consenting peers: payment dispute",
+        "flagged by 3 consenting peers: safety concern",
+    )
+    unflagged = review_decision(sure, ordinary, "approve", flags={})
+    assert unflagged == review_decision(sure, ordinary, "approve")
+    assert not unflagged.needs_review
+
+
+def test_spam_flags_alone_suggest_discarding() -> None:
+    ordinary = Triage()
+    sure = _intent("booking_request", 0.95)
+    spam = review_decision(sure, ordinary, "approve", flags={"spam": 2})
+    assert spam.needs_review and spam.suggested_action == "discard"
+    assert spam.reasons == ("flagged by 2 consenting peers: spam",)
+    mixed = review_decision(sure, ordinary, "approve", flags={"spam": 2, "harassment": 2})
+    assert mixed.needs_review and mixed.suggested_action == "review"
+    screened = triage("I want a full refund", language="en")
+    sensitive = review_decision(sure, screened, "approve", flags={"spam": 4})
+    assert sensitive.needs_review and sensitive.suggested_action == "review"  # triage first
+    assert sensitive.reasons[: len(screened.reasons)] == screened.reasons

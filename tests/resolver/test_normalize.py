@@ -10,7 +10,13 @@ from hypothesis import assume, given, reject
 from hypothesis import strategies as st
 
 from prospecting.errors import InvalidInput
-from prospecting.resolver.normalize import normalize_email, normalize_name, normalize_phone
+from prospecting.resolver.normalize import (
+    EMAIL_SCHEME,
+    SUBADDRESS_DOMAINS,
+    normalize_email,
+    normalize_name,
+    normalize_phone,
+)
 
 REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
 NUMBER_TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE)
@@ -90,6 +96,59 @@ def test_gmail_mailbox_has_no_dots_or_tag(raw: str) -> None:
     assert "." not in mailbox
     assert "+" not in mailbox
     assert normalize_email(f"{local}@googlemail.com") == once
+
+
+DOCUMENTED = (
+    "outlook.com",
+    "hotmail.co.uk",
+    "live.com",
+    "msn.com",
+    "icloud.com",
+    "me.com",
+    "mac.com",
+    "proton.me",
+    "protonmail.com",
+    "pm.me",
+    "fastmail.com",
+    "zoho.com",
+    "yandex.ru",
+    "mailbox.org",
+)
+"""The consumer domains the scheme names (Outlook/Hotmail/Live/MSN, iCloud, Proton, Fastmail,
+Zoho, Yandex, mailbox.org): a sample each, so a dropped domain fails here."""
+
+
+def test_the_email_scheme_is_v2() -> None:
+    assert EMAIL_SCHEME == "email-uid2-v2"
+    assert set(DOCUMENTED) <= SUBADDRESS_DOMAINS
+    assert not {"gmail.com", "googlemail.com", "example.com", "yahoo.com"} & SUBADDRESS_DOMAINS
+
+
+@pytest.mark.parametrize("domain", sorted(SUBADDRESS_DOMAINS))
+def test_subaddress_tags_are_removed_where_the_provider_ignores_them(domain: str) -> None:
+    assert normalize_email(f"Jamie.Clarke+Shop-2024@{domain.upper()}") == f"jamie.clarke@{domain}"
+    assert normalize_email(f"jamie.clarke+a+b@{domain}") == f"jamie.clarke@{domain}"
+    assert normalize_email(f"jamie.clarke@{domain}") == f"jamie.clarke@{domain}"  # dots stay
+    with pytest.raises(InvalidInput):
+        normalize_email(f"+tag@{domain}")  # nothing left of the mailbox
+
+
+@pytest.mark.parametrize("domain", ["example.com", "yahoo.com", "outlook.example.com", "gmx.de"])
+def test_subaddress_tags_are_kept_elsewhere(domain: str) -> None:
+    assert normalize_email(f"Jamie+Shop@{domain}") == f"jamie+shop@{domain}"
+
+
+@given(
+    st.from_regex(r"[a-z0-9]{1,10}(\.[a-z0-9]{1,10})?", fullmatch=True),
+    st.from_regex(r"[a-z0-9]{1,10}", fullmatch=True),
+    st.sampled_from(sorted(SUBADDRESS_DOMAINS)),
+)
+def test_any_tag_on_a_subaddress_domain_normalises_to_the_untagged_mailbox(
+    local: str, tag: str, domain: str
+) -> None:
+    untagged = _normalized_or_reject(normalize_email, f"{local}@{domain}")
+    assert normalize_email(f"{local}+{tag}@{domain}") == untagged
+    assert normalize_email(untagged) == untagged
 
 
 @given(

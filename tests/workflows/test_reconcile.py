@@ -16,7 +16,7 @@ def test_reconcile_qualifies_what_a_crash_left_and_only_that(client, make_provid
     net = Net(client, make_provider)
     for _ in range(2):
         peer = net.provider("contribute_all", "query_on")
-        net.contribute(peer, net.inbound(peer, phone=PHONE), "booked", days_to_outcome=2)
+        net.contribute(peer, net.inbound(peer, phone=PHONE), "booked")
     asker = net.provider("query_on")
     done = net.inbound(asker, phone="07400 111222")  # fully qualified by the workflow
     with runtime.stores.tenant() as tenant:  # step 1 committed, then the process died

@@ -62,16 +62,39 @@ def synthetic_examples(
     return examples
 
 
-def build_cold_start(seed: int = COLD_START_SEED, *, per_provider: int = 150) -> dict[str, Any]:
-    """Fit the global cold-start model on a synthetic history (scored by a base-rate prior)."""
-    from prospecting.qualify.scoring import fit
+def build_cold_start(
+    seed: int = COLD_START_SEED, *, per_provider: int = 150, sim_people: int = 1000
+) -> dict[str, Any]:
+    """Fit the global cold-start model in two parts.
+
+    1. Message and history features on a synthetic history (scored by a base-rate prior).
+    2. The graph features on a simulated network replayed through the real workflows and the
+       real graph (`demo.simulation`, once with revealing and once with neutral wording), with
+       the part-1 log-odds as a fixed offset (`scoring.extend`): the graph learns only what it
+       adds to the message, from noised reports, contact counts and flags as they really are.
+    """
+    from prospecting.demo.simulation import ReplayConfig, generate, replay
+    from prospecting.prospects.schemas import POSITIVE_OUTCOMES
+    from prospecting.qualify.scoring import GRAPH_FEATURES, LOCAL_FEATURES, extend, fit
     from prospecting.qualify.training import prior_scorer
 
     examples = synthetic_examples(seed, per_provider=per_provider, scorer=prior_scorer())
-    result = fit(
+    base = fit(
         [e.features for e in examples],
         [e.booked for e in examples],
         version="cold-start",
+        features=LOCAL_FEATURES,
         seed=seed,
     )
-    return {"version": 1, "seed": seed, **result.scorer.params(), "metrics": result.metrics}
+    rows: list[dict[str, float]] = []
+    labels: list[int] = []
+    for signal in ("high", "low"):
+        network = generate(
+            providers=60, people=sim_people, seed=seed, days=120, message_signal=signal
+        )
+        replayed = replay(network, ReplayConfig(graph=True))
+        rows += [served.features for served in replayed.served]
+        labels += [int(c.outcome in POSITIVE_OUTCOMES) for c in network.contacts]
+    result = extend(base.scorer, rows, labels, extra=GRAPH_FEATURES, version="cold-start")
+    metrics = {"message_history": base.metrics, "graph": result.metrics}
+    return {"version": 2, "seed": seed, **result.scorer.params(), "metrics": metrics}

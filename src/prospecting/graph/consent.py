@@ -187,6 +187,11 @@ def _opted_in(graph: Session, provider_id: str, prospect_id: str) -> bool:
     )
 
 
+def contribute_policy(ctx: Context) -> ContributePolicy:
+    """The caller's effective contribute policy alone (no opt-in lists: cheap on hot paths)."""
+    return effective(ctx).contribute
+
+
 def state(ctx: Context) -> ConsentState:
     eff = effective(ctx)
     pid = ctx.actor.id

@@ -213,7 +213,7 @@ def _rebuild_dimensions(ctx: Context, subject_key: str) -> None:
 
 
 def correct_outcome(ctx: Context, data: MislabelIn) -> ContributionOut:
-    """Contribute the corrected outcome as the next version; velocity follows the live rows."""
+    """Contribute the corrected outcome as the next version; the live rows follow it."""
     prospect_id = own_prospect(ctx, data.prospect_id)
     version = contribute.next_version(ctx, prospect_id)
     out = contribute.contribute(

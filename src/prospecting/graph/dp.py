@@ -4,7 +4,7 @@ Every contributed value is randomized by an OpenDP measurement before it is stor
 store never holds a true value. The value is the outcome's *report class*: four classes that map
 to what a provider decides (`positive`: booked or rescheduled; `no_show`; `not_booked`:
 declined or went quiet; `blocked`), reported by k-ary randomized response at
-`graph_contribution_epsilon_units` (default 2, chosen from the measured utility curve in
+`graph_contribution_epsilon_units` (default 1, chosen from the measured utility curve in
 docs/privacy-model.md). Days-to-outcome are no longer shared: at any epsilon the budget allows,
 Laplace noise over a range wide enough to hold real decisions swamps the 0-6 day signal (the
 velocity hint is now contact counts, `graph.velocity`). Reports stored in the older six-outcome
@@ -50,7 +50,7 @@ DOMAINS: dict[int, tuple[str, ...]] = {len(REPORT_CLASSES): REPORT_CLASSES, len(
 the six outcomes reported before migration 0003."""
 
 EPSILON_UNITS_PER_EPS = 1_000_000
-DEFAULT_CONTRIBUTION_EPSILON_UNITS = 2 * EPSILON_UNITS_PER_EPS
+DEFAULT_CONTRIBUTION_EPSILON_UNITS = 1 * EPSILON_UNITS_PER_EPS
 MIN_CONTRIBUTION_EPSILON_UNITS = EPSILON_UNITS_PER_EPS // 2
 DEFAULT_SUBJECT_BUDGET_UNITS = 10 * EPSILON_UNITS_PER_EPS
 

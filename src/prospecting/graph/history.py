@@ -24,7 +24,7 @@ from datetime import date
 from sqlalchemy import insert, select, update
 
 from prospecting.db import new_id, utcnow
-from prospecting.errors import ConsentRequired, NotFound, SubjectOptedOut
+from prospecting.errors import Conflict, ConsentRequired, NotFound, SubjectOptedOut
 from prospecting.graph import consent, dp, linkage
 from prospecting.graph.contribute import contribute, fingerprint
 from prospecting.graph.models import (
@@ -240,7 +240,7 @@ def _link(ctx: Context, batch: _Batch, prospect_id: str, chain: list[Digest]) ->
         if linkage.decide(result):
             decided.append((-result.confidence, subject_key, result, agree))
     decided.sort(key=lambda row: (row[0], row[1]))
-    if len(decided) > 1:
+    if sum(1 for _, _, r, _ in decided if r.anchored) > 1:
         _write(ctx, batch)
         survivor = _one_at_a_time(ctx, prospect_id)
         for _, other, _, _ in decided:
@@ -342,7 +342,12 @@ def _outcome(
     )
     if stored is not None or subject_key not in batch.limits:  # supersession or merged key
         _write(ctx, batch)
-        out = contribute(ctx, data)
+        try:
+            with ctx.graph.begin_nested():
+                out = contribute(ctx, data)
+        except Conflict:  # another payload under this version: the stored one stands
+            result.conflicts += 1
+            return
         result.withheld += out.budget_exhausted
         result.contributed += not out.budget_exhausted
         return

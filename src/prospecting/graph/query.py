@@ -150,6 +150,7 @@ def snapshot(
         if not consent.effective(snap).query:
             raise ConsentRequired("graph query consent is off")
         subject = own_subject(snap, subject_key)
+        subject_key = subject.subject_key  # a merged key answers as its survivor
         if subject.status == SubjectStatus.TOMBSTONED:
             return Snapshot(subject_key, _sentinel(ctx, subject_key, "erased"))
         return _read(snap, subject_key, data, network_scope or data.scope, as_of)
@@ -347,8 +348,8 @@ def finish(ctx: Context, result: Snapshot, kind: str, data: GraphQueryIn) -> Gra
         reason = _recheck(ctx, result)
         if reason is not None:
             answer = _sentinel(ctx, result.subject_key, reason)
-    if answer.state == "ok":
-        contributors = result.contributors
+    if answer.state in ("ok", "insufficient_contributors"):
+        contributors = result.contributors  # behind what was shown (velocity, flags)
     row = audit.record(
         ctx.graph,
         consumer_id=ctx.actor.id,

@@ -388,4 +388,7 @@ class HistoryResult(BaseModel):
     withheld: int = Field(default=0, description="Outcomes not stored: the budget was spent.")
     not_consented: int = Field(default=0, description="Prospects outside contribute consent.")
     not_found: int = Field(default=0, description="Not the caller's prospects, or no identifiers.")
+    conflicts: int = Field(
+        default=0, description="Outcome versions already stored with another outcome (kept)."
+    )
     opted_out: int = Field(default=0, description="Prospects whose person left the graph.")

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from prospecting.graph.audit import entries as list_audit
 from prospecting.graph.consent import change as change_consent
+from prospecting.graph.consent import contribute_policy, set_org_policy
 from prospecting.graph.consent import history as consent_history
-from prospecting.graph.consent import set_org_policy
 from prospecting.graph.consent import state as consent_state
 from prospecting.graph.contribute import contribute
 from prospecting.graph.corrections import correct_outcome, report_collision
@@ -27,6 +27,7 @@ __all__ = [
     "consent_state",
     "contribute",
     "contribute_history",
+    "contribute_policy",
     "correct_outcome",
     "inbound_signals",
     "link",

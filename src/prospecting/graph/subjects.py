@@ -181,13 +181,14 @@ def link_prospect(ctx: Context, prospect_id: str) -> tuple[ProspectLink, bool]:
         subject_key, confidence = best.subject_key, best.result.confidence
         matched = sorted(best.agreeing & best.result.scored) or sorted(best.agreeing)
         created = False
-        for other in linked[1:]:  # this contact shows these keys are one person
-            lineage.merge(
-                ctx,
-                survivor=subject_key,
-                absorbed=other.subject_key,
-                bridge=(ctx.actor.id, prospect_id),
-            )
+        for other in linked[1:]:  # anchored on both: this contact shows they are one person
+            if best.result.anchored and other.result.anchored:
+                lineage.merge(
+                    ctx,
+                    survivor=subject_key,
+                    absorbed=other.subject_key,
+                    bridge=(ctx.actor.id, prospect_id),
+                )
     else:
         subject_key = new_subject(ctx).subject_key
         confidence = 1.0 - (best.result.confidence if best else 0.0)

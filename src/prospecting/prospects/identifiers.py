@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from prospecting.errors import InvalidInput
 from prospecting.prospects.models import ProspectIdentifier, Touchpoint
 from prospecting.resolver.chain import Identifiers
 from prospecting.resolver.keys import (
@@ -18,6 +19,7 @@ from prospecting.resolver.keys import (
     STRONG_DIMENSIONS,
     Digest,
 )
+from prospecting.resolver.normalize import normalize_email
 from prospecting.resolver.service import Resolver
 
 STRONG_PRIORITY = (PHONE, EMAIL, NAME_PHONE, NAME_EMAIL)
@@ -106,7 +108,7 @@ def rehash_all(*, session: Session, resolver: Resolver) -> int:
     )
     seen: set[str] = set()
     for prospect_id, person_id, phone, email, name in senders:
-        ids = Identifiers(phone=phone, email=email, name=name)
+        ids = Identifiers(phone=phone, email=_current_email(email), name=name)
         store_chain(
             session=session,
             person_id=person_id,
@@ -116,6 +118,17 @@ def rehash_all(*, session: Session, resolver: Resolver) -> int:
         seen.add(prospect_id)
     session.flush()
     return len(seen)
+
+
+def _current_email(stored: str | None) -> str | None:
+    """A stored (already normalised) email under the current scheme: v2 also drops `+tags`
+    for more providers, so a rehash carries v1 prospects over."""
+    if stored is None:
+        return None
+    try:
+        return normalize_email(stored)
+    except InvalidInput:
+        return stored
 
 
 def prospect_chains(

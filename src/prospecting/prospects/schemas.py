@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -170,3 +170,69 @@ class ProspectPage(BaseModel):
     total: int
     limit: int
     offset: int
+
+
+class DateOrder(enum.StrEnum):
+    """How an import reads an all-numeric date such as 03/05/2024."""
+
+    DMY = "dmy"
+    MDY = "mdy"
+
+
+class ImportIssue(BaseModel):
+    """One rejected row, or one value an accepted row was stored without. Never the raw
+    identifier: the reason says what is wrong with it."""
+
+    row: int = Field(description="The row as a spreadsheet numbers it (the header is row 1).")
+    field: str = Field(description="phone, email, name, date, time, status or file.")
+    reason: str
+
+
+class ImportNetwork(BaseModel):
+    """What the import gave the network graph: counts only, never who."""
+
+    requested: bool = Field(description="False when the import was kept local as asked.")
+    linked: int = 0
+    contacts: int = Field(default=0, description="Contact days recorded for linked prospects.")
+    contributed: int = Field(default=0, description="Latest outcomes contributed (noised).")
+    withheld: int = Field(default=0, description="Outcomes not stored: the budget was spent.")
+    not_consented: int = Field(default=0, description="Prospects outside contribute consent.")
+    opted_out: int = Field(default=0, description="Prospects whose person left the graph.")
+    rows_not_shared: int = Field(
+        default=0,
+        description="Imported rows whose chunk the graph refused or could not take (see "
+        "`error`); importing the same file again shares them and stores nothing twice.",
+    )
+    error: str | None = Field(default=None, description="`code: detail` of the first failure.")
+
+
+class ImportReport(BaseModel):
+    """What a CSV import stored, skipped and rejected; importing the same file again stores
+    nothing new (every row is then a duplicate)."""
+
+    rows: int = Field(description="Data rows read (blank lines are not counted).")
+    imported: int = Field(description="Rows accepted (stored, or duplicates of stored ones).")
+    rejected_total: int
+    rejected: list[ImportIssue] = Field(description="The first rejected rows, with reasons.")
+    warnings_total: int
+    warnings: list[ImportIssue] = Field(
+        description="Values an accepted row was stored without (e.g. an invalid phone next to "
+        "a valid email), and statuses not recorded."
+    )
+    clients_created: int
+    clients_matched: int = Field(description="Your existing prospects the file's clients matched.")
+    appointments: int = Field(description="New appointment touchpoints.")
+    future_appointments: int = Field(
+        description="Of those, appointments after the import: stored, never contributed."
+    )
+    outcomes: int = Field(description="New outcome touchpoints (each a new outcome_version).")
+    duplicates: int = Field(description="Accepted rows that stored nothing new.")
+    merge_suggestions: int = Field(
+        description="New suggestions: a client's phone and email matched two prospects."
+    )
+    columns: dict[str, str] = Field(description="Each field read, with the header it came from.")
+    ignored_columns: list[str]
+    date_order: DateOrder
+    date_order_from: Literal["option", "file", "phone_region"]
+    network: ImportNetwork
+    seconds: float

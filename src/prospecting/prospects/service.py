@@ -162,23 +162,6 @@ def recorded_outcomes(
     return list(session.scalars(query.order_by(Touchpoint.outcome_version, Touchpoint.occurred_at)))
 
 
-def days_to_outcome(*, session: Session, prospect_id: str, outcome_version: int) -> float | None:
-    """Days from the first inbound to the recorded outcome of this version, when both exist."""
-    outcome_at = session.scalar(
-        select(Touchpoint.occurred_at).where(
-            Touchpoint.prospect_id == prospect_id, Touchpoint.outcome_version == outcome_version
-        )
-    )
-    first_at = session.scalar(
-        select(func.min(Touchpoint.occurred_at)).where(
-            Touchpoint.prospect_id == prospect_id, Touchpoint.direction == "inbound"
-        )
-    )
-    if outcome_at is None or first_at is None:
-        return None
-    return max((outcome_at - first_at).total_seconds() / 86400.0, 0.0)
-
-
 def record_reply(
     *,
     session: Session,

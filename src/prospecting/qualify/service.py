@@ -47,6 +47,9 @@ NEUTRAL_INTENTS = frozenset({"other"})
 """Intents whose draft commits to nothing ("thanks, I'll get back to you"): a misread costs
 nothing, so an unsure read of one is not held for review."""
 
+FLAG_REASON = "flagged by "
+"""How a review reason from the network's safety flags begins (an erasure strips them)."""
+
 NOT_PROSPECT_SURE = 0.60
 """A "not a prospect" read below this confidence is never suggested for discarding: on the
 intent eval set every such read at 0.60 or above was right, the two wrong ones were at 0.43 and
@@ -77,7 +80,7 @@ def review_decision(
     flags alone suggest discarding, any other flag a review."""
     reasons = list(screened.reasons)
     for code, peers in sorted((flags or {}).items()):
-        reasons.append(f"flagged by {peers} consenting peers: {code.replace('_', ' ')}")
+        reasons.append(f"{FLAG_REASON}{peers} consenting peers: {code.replace('_', ' ')}")
     label = read.label.replace("_", " ")
     if read.label == "not_a_prospect" and read.confidence < NOT_PROSPECT_SURE:
         reasons.append(
@@ -286,5 +289,9 @@ def strip_graph_features(*, session: Session, prospect_ids: Iterable[str]) -> in
         row.factors = [f for f in row.factors if f.get("feature") not in GRAPH_FEATURE_KEYS]
         row.graph_state = "erased"
         touched += 1
+    for draft in session.scalars(select(Draft).where(Draft.prospect_id.in_(ids))):
+        kept = [r for r in draft.review_reasons or [] if not r.startswith(FLAG_REASON)]
+        if kept != list(draft.review_reasons or []):
+            draft.review_reasons = kept  # still held: erasure does not make a draft one-tap
     session.flush()
     return touched

@@ -46,7 +46,7 @@ SUBADDRESS_DOMAINS = frozenset(
         "fastmail.com",
         "fastmail.fm",
         "fastmail.net",
-        # Zoho, Yandex, mailbox.org, GMX/Web.de (plus-addressing documented by each)
+        # Zoho, Yandex, mailbox.org (plus-addressing documented by each)
         "zoho.com",
         "zohomail.com",
         "yandex.com",

@@ -56,9 +56,7 @@ def record(
     try:
         with runtime.stores.tenant_read() as tenant, runtime.stores.graph() as graph_session:
             ctx = Context(tenant, graph_session, actor, runtime.settings, runtime.resolver, channel)
-            recorded.per_prospect_consent = (
-                graph.consent_state(ctx).contribute_policy == "per_prospect"
-            )
+            recorded.per_prospect_consent = graph.contribute_policy(ctx) == "per_prospect"
             try:
                 recorded.contribution = graph.contribute(ctx, contribution)
             except ConsentRequired as refusal:

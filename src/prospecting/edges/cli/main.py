@@ -13,7 +13,9 @@ from sqlalchemy import select
 
 from prospecting.config import load_settings
 from prospecting.edges.cli.common import build_runtime, console, edge, err_console, in_tenant
+from prospecting.edges.cli.prospects import prospects_app
 from prospecting.edges.cli.qualify import qualify_app
+from prospecting.edges.cli.simulate import simulate
 from prospecting.identity import service as identity
 from prospecting.identity.models import Person, Role
 from prospecting.identity.schemas import MembershipCreate, OrgCreate, PersonCreate
@@ -30,6 +32,8 @@ app.add_typer(orgs_app, name="orgs")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(keys_app, name="keys")
 app.add_typer(qualify_app, name="qualify")
+app.add_typer(prospects_app, name="prospects")
+app.command("simulate")(simulate)
 log = logging.getLogger("prospecting")
 
 

@@ -1,15 +1,20 @@
-"""HTTP routes for prospects: ingest, list, read, update, outcomes, merge suggestions."""
+"""HTTP routes for prospects: ingest, import, list, read, update, outcomes, merge suggestions."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
-from prospecting.edges.http.deps import Actor, CurrentPerson, TenantSession, get_runtime
+from prospecting.edges.http.deps import Actor, CurrentPerson, TenantSession, get_runtime, problem
 from prospecting.prospects import service
+from prospecting.prospects.importing import MAX_IMPORT_BYTES, decode_csv
 from prospecting.prospects.models import Prospect
 from prospecting.prospects.schemas import (
+    DateOrder,
+    ImportReport,
     InboundMessage,
     IngestResult,
     MergeSuggestionOut,
@@ -21,7 +26,7 @@ from prospecting.prospects.schemas import (
     TouchpointOut,
 )
 from prospecting.runtime import Runtime
-from prospecting.workflows import inbound
+from prospecting.workflows import importing, inbound
 
 router = APIRouter(prefix="/prospects", tags=["prospects"])
 
@@ -39,6 +44,78 @@ def ingest_inbound(
 ) -> IngestResult:
     """Ingest, then auto-qualify (intent, P(book), reply draft) before anyone looks."""
     return inbound.receive(runtime, actor=actor, message=message, channel="http").ingest
+
+
+CSV_TYPES = ("text/csv", "text/plain", "application/csv", "application/vnd.ms-excel")
+IMPORT_BODY = {
+    "required": True,
+    "content": {media: {"schema": {"type": "string"}} for media in CSV_TYPES[:1]},
+    "description": f"A booking tool's CSV export, header row first; at most "
+    f"{MAX_IMPORT_BYTES // (1024 * 1024)} MiB (larger files: `prospecting prospects import`).",
+}
+
+
+@router.post(
+    "/import",
+    response_model=ImportReport,
+    openapi_extra={"requestBody": IMPORT_BODY},
+    responses={413: {"description": "The CSV is larger than the limit."}},
+)
+async def import_history(
+    request: Request,
+    actor: Actor,
+    runtime: Annotated[Runtime, Depends(get_runtime)],
+    contribute: Annotated[
+        bool, Query(description="false keeps the import local: nothing reaches the network.")
+    ] = True,
+    date_order: Annotated[
+        DateOrder | None,
+        Query(description="How to read 03/05/2024 when the file does not tell (dmy or mdy)."),
+    ] = None,
+) -> ImportReport | JSONResponse:
+    """Import existing clients and past appointments from a CSV export (`text/csv`): one
+    prospect per client, matched to yours by phone or email, appointments and outcomes, and
+    (with contribute consent) their history in the network. Re-importing stores nothing twice.
+    The report lists rejected rows with reasons."""
+    media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media not in CSV_TYPES:
+        return problem(
+            415,
+            "unsupported_media_type",
+            f"send the CSV as the request body with Content-Type: text/csv (got {media or 'none'})",
+        )
+    data = await _body_within(request, MAX_IMPORT_BYTES)
+    if data is None:
+        return problem(
+            413,
+            "payload_too_large",
+            f"the CSV is larger than {MAX_IMPORT_BYTES} bytes",
+            hint="split the file, or import it with `prospecting prospects import FILE`",
+        )
+    return await run_in_threadpool(
+        importing.import_history,
+        runtime,
+        actor=actor,
+        text=decode_csv(data),
+        contribute=contribute,
+        date_order=date_order,
+        channel="http",
+        field_name="body",
+    )
+
+
+async def _body_within(request: Request, limit: int) -> bytes | None:
+    """The request body, or None as soon as it is longer than `limit` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 @router.get("", response_model=ProspectPage)

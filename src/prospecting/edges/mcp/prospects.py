@@ -1,6 +1,7 @@
 """MCP tools for prospects: list and read them with their conversation, update status and notes,
-record outcomes (contributed to the network in the same call when consent allows) and decide
-merge suggestions. Thin wrappers over prospects.service and the outcomes workflow.
+record outcomes (contributed to the network in the same call when consent allows), decide
+merge suggestions and import past clients from a CSV export. Thin wrappers over
+prospects.service and the outcomes and import workflows.
 
 A new message is not recorded here: `qualify_inbound` (qualify.py) records, qualifies and drafts
 it in one call. The earlier `ingest_inbound` tool is gone; a client that still calls it is told
@@ -35,11 +36,13 @@ from prospecting.edges.mcp.shapes import (
     ProspectListPage,
     suggestion_view,
 )
-from prospecting.errors import Conflict, ConsentRequired, NotFound
+from prospecting.errors import Conflict, ConsentRequired, InvalidInput, NotFound
 from prospecting.identity.models import Person
 from prospecting.prospects import service
 from prospecting.prospects.schemas import (
     OUTCOME_STATUS,
+    DateOrder,
+    ImportReport,
     MergeSuggestionOut,
     Outcome,
     OutcomeIn,
@@ -49,7 +52,7 @@ from prospecting.prospects.schemas import (
     SuggestionStatus,
     TouchpointOut,
 )
-from prospecting.workflows import outcomes
+from prospecting.workflows import importing, outcomes
 
 SETTABLE_STATUSES = tuple(s.value for s in ProspectStatus if s is not ProspectStatus.MERGED)
 OutcomeArg = Annotated[
@@ -62,6 +65,13 @@ OutcomeArg = Annotated[
 PROSPECT_NOT_FOUND = "prospect ids come from list_prospects, or from qualify_inbound's answer"
 MERGED = (
     "this prospect was merged into another: call get_prospect and use its merged_into_id instead"
+)
+MAX_CSV_CHARS = 2_000_000
+"""import_history's CSV argument (about 20k rows); a larger export goes through HTTP
+`POST /prospects/import` or `prospecting prospects import FILE`."""
+CSV_HELP = (
+    "the csv argument's first line must be the header row, naming a phone (or mobile) or an "
+    "email column; name, first/last name, date, time and status are optional"
 )
 
 
@@ -188,6 +198,53 @@ def register(server: MCPServer, edge: McpEdge) -> None:
             hints={Conflict: MERGED, NotFound: PROSPECT_NOT_FOUND},
         )
         return _recorded(recorded, prospect_id, outcome, contribute)
+
+    @server.tool(title="Import past clients from a CSV export", annotations=WRITE_IDEMPOTENT)
+    async def import_history(
+        csv: Annotated[
+            str,
+            Field(
+                min_length=1,
+                max_length=MAX_CSV_CHARS,
+                description="The CSV text of a booking tool's export, header row first: name "
+                "(or first and last name), phone, email, appointment date (and time), status. "
+                "Square, Acuity, Calendly, Fresha, Vagaro and Google Contacts headers are "
+                f"recognised. At most {MAX_CSV_CHARS:,} characters.",
+            ),
+        ],
+        ctx: Context,
+        contribute: Annotated[
+            bool,
+            Field(
+                description="Also give the imported history to the network graph where your "
+                "contribute consent allows it (noised before storage). false keeps it local."
+            ),
+        ] = True,
+        date_order: Annotated[
+            DateOrder | None,
+            Field(
+                description="How to read an all-numeric date such as 03/05/2024 when the file "
+                "does not tell: dmy or mdy. Default: from your phone region."
+            ),
+        ] = None,
+    ) -> ImportReport:
+        """Import the provider's existing clients and past appointments: one prospect per
+        client (matched to existing prospects by phone or email), each appointment and its
+        status as an outcome. Importing the same file again stores nothing twice. The answer
+        counts what was stored and lists rejected rows (row, field, reason)."""
+        return await edge.run_workflow(
+            ctx,
+            lambda actor: importing.import_history(
+                edge.runtime,
+                actor=actor,
+                text=csv,
+                contribute=contribute,
+                date_order=date_order,
+                channel="mcp",
+                field_name="csv",
+            ),
+            hints={InvalidInput: CSV_HELP},
+        )
 
     @server.tool(title="List merge suggestions", annotations=READ)
     async def list_merge_suggestions(

@@ -163,11 +163,6 @@ def test_after_a_merge_every_side_sees_one_person(net: Net, runtime: Runtime) ->
     assert r.status_code == 404  # the old key still cannot be probed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="graph.query.snapshot resolves the absorbed key with own_subject but then reads "
-    "(and audits) the absorbed key itself, whose rows were all replayed away",
-)
 def test_querying_by_the_absorbed_key_answers_as_the_survivor(net: Net, runtime: Runtime) -> None:
     m = _bridged(net, runtime)
     p, pid = m.phone_side[0]

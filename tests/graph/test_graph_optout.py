@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from sqlalchemy import func, or_, select
 
 from graph.conftest import EMAIL, PHONE, Net
@@ -190,11 +189,6 @@ def test_opt_out_holds_the_linking_lock(net: Net, monkeypatch) -> None:
     assert len(calls) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="workflows.erasure strips graph features and factors from qualifications but not "
-    "the 'flagged by N consenting peers' review reasons the graph's safety flags put on drafts",
-)
 def test_opt_out_strips_the_peers_flags_from_the_drafts_they_held(net: Net, runtime) -> None:
     key, peers = _subject(net)
     for p, pid in peers[:2]:

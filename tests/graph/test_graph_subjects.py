@@ -154,12 +154,6 @@ def test_a_collision_report_on_the_phone_stops_it_anchoring(net: Net) -> None:
     assert by_email["subject_key"] == key  # a report on the phone leaves the email anchoring
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="subjects.link_prospect merges every candidate that clears the bar, not only "
-    "anchored ones: a phone-only contact merges the reported key back into the key minted "
-    "because of the collision, undoing the report",
-)
 def test_a_collided_phone_does_not_merge_the_keys_it_separated(net: Net, runtime) -> None:
     key, (b, pb) = _reported(net)
     c = net.provider("query_on")

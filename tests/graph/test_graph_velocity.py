@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from conftest import Provider, person
@@ -178,11 +177,6 @@ def test_the_audit_names_the_providers_behind_a_shown_window(net: Net, runtime: 
         assert mine[0]["contributor_count"] == 5
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="graph.query.finish records contributors only for state 'ok': a velocity window "
-    "shown with too few outcome contributors leaves its providers out of the audit row",
-)
 def test_the_audit_names_the_providers_behind_a_window_shown_without_outcomes(
     net: Net, runtime: Runtime
 ) -> None:
@@ -194,8 +188,8 @@ def test_the_audit_names_the_providers_behind_a_window_shown_without_outcomes(
     answer = _ask(runtime, asker, apid)
     assert answer.state == "insufficient_contributors"
     assert _windows(answer)[7] == (2, "2")
-    for p in contacts:
-        assert [e["id"] for e in _audit(net, p)] == [answer.audit_id]
+    for p in contacts:  # the asker's inbound read (auto_qualify) is audited as well
+        assert answer.audit_id in [e["id"] for e in _audit(net, p)]
 
 
 def test_a_split_moves_the_reporters_contacts_and_erasure_deletes_them(

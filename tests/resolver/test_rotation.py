@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import delete, select, update
 
 from conftest import TEST_KEY
@@ -98,12 +97,6 @@ def test_v2_tags_are_dropped_for_new_senders_only_on_listed_domains(runtime, mak
     assert created and created_other and kept != other
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rehash_all hashes the stored (v1-normalised) sender as it is: after the email "
-    "scheme moved to v2, a prospect stored with a +tag on a subaddress domain never matches "
-    "the same sender again, even after `keys rehash`",
-)
 def test_a_rehash_carries_v1_prospects_over_to_the_v2_email_scheme(runtime, make_provider):
     alice = make_provider()
     old, _ = _ingest(runtime, runtime.resolver, alice.id, sender_email="sam+work@outlook.com")

@@ -37,7 +37,7 @@ from prospecting.graph.models import (
     SubjectStatus,
 )
 from prospecting.graph.schemas import ContributionIn, HistoryItem, HistoryResult
-from prospecting.graph.subjects import link_prospect, lock_linking
+from prospecting.graph.subjects import link_prospect, lock_linking, score
 from prospecting.graph.velocity import record_contacts
 from prospecting.prospects.identifiers import prospect_chains
 from prospecting.resolver.keys import STRONG_DIMENSIONS, Digest
@@ -230,13 +230,7 @@ def _link(ctx: Context, batch: _Batch, prospect_id: str, chain: list[Digest]) ->
     for subject_key, agree in agreeing.items():
         if not agree & STRONG_DIMENSIONS:
             continue  # a name alone is no candidate
-        compared = (batch.present[subject_key] & mine) | agree
-        weights = {
-            dim: linkage.collision_downweight(n)
-            for (key, dim), n in batch.reports.items()
-            if key == subject_key
-        }
-        result = linkage.link_score(agree, compared, downweights=weights)
+        result = score(subject_key, agree, mine, batch.present[subject_key], batch.reports)
         if linkage.decide(result):
             decided.append((-result.confidence, subject_key, result, agree))
     decided.sort(key=lambda row: (row[0], row[1]))
@@ -314,9 +308,7 @@ def _one_at_a_time(ctx: Context, prospect_id: str) -> str | None:
     try:
         with ctx.graph.begin_nested():
             link, _ = link_prospect(ctx, prospect_id)
-    except SubjectOptedOut:
-        return None
-    except (NotFound, ConsentRequired):
+    except (SubjectOptedOut, NotFound, ConsentRequired):
         return None
     return link.subject_key
 

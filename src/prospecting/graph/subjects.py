@@ -101,16 +101,27 @@ def candidates(graph: Session, chain: list[Digest]) -> list[Candidate]:
     mine = {d.dimension for d in chain}
     found = []
     for subject_key, agree in agreeing.items():
-        compared = (present[subject_key] & mine) | agree
-        weights = {
-            dim: linkage.collision_downweight(n)
-            for (key, dim), n in reports.items()
-            if key == subject_key and n
-        }
-        result = linkage.link_score(agree, compared, downweights=weights)
+        result = score(subject_key, agree, mine, present[subject_key], reports)
         found.append(Candidate(subject_key, result, frozenset(agree)))
     found.sort(key=lambda c: (-c.result.confidence, c.subject_key))
     return found
+
+
+def score(
+    subject_key: str,
+    agree: set[str],
+    mine: set[str],
+    present: set[str],
+    reports: dict[tuple[str, str], int],
+) -> linkage.LinkResult:
+    """Score one candidate: the dimensions both sides carry, the agreeing ones, and the
+    subject's collision reports (`reports` keyed by (subject, dimension)) as down-weights."""
+    weights = {
+        dim: linkage.collision_downweight(n)
+        for (key, dim), n in reports.items()
+        if key == subject_key and n
+    }
+    return linkage.link_score(agree, (present & mine) | agree, downweights=weights)
 
 
 def new_subject(ctx: Context, *, split_from: str | None = None) -> SubjectKey:

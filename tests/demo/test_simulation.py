@@ -189,6 +189,33 @@ def test_truth_history_counts_only_other_providers_before_the_message() -> None:
     assert truth[4]["true_providers_30d"] == 0
 
 
+def test_bound_history_shows_only_what_enough_other_providers_stand_behind() -> None:
+    contacts = [
+        _contact(0, 1, 0, 0.0, Outcome.BOOKED, lag=0.5),
+        _contact(1, 1, 1, 1.0, Outcome.NO_SHOW, lag=0.5),
+        _contact(2, 1, 2, 2.0, Outcome.BOOKED),  # two others: both their outcomes show
+        _contact(3, 1, 0, 2.1, Outcome.BOOKED),  # provider 2's outcome is still to come
+        _contact(4, 2, 3, 5.0, Outcome.BOOKED),
+    ]
+    bound = metrics.bound_history(contacts, min_contributors=2)
+    truth = metrics.truth_history(contacts, min_flaggers=2)
+    assert bound[1]["bound_present"] == 0
+    assert bound[1]["bound_elsewhere_booked"] == 0  # truth knows it, the rule hides it
+    assert truth[1]["true_elsewhere_booked"] == pytest.approx(np.log1p(1))
+    assert bound[1]["bound_providers_30d"] == 0
+    assert bound[1]["bound_few"] == 1
+    assert bound[2]["bound_present"] == 1
+    assert bound[2]["bound_elsewhere_booked"] == pytest.approx(np.log1p(1))
+    assert bound[2]["bound_elsewhere_no_show"] == pytest.approx(np.log1p(1))
+    assert bound[2]["bound_providers_30d"] == pytest.approx(np.log1p(2))
+    assert bound[2]["bound_providers_1d"] == 0  # one other within a day: below the floor
+    assert bound[2]["bound_few"] == 0
+    assert bound[3]["bound_present"] == 0  # one other provider has reported so far
+    assert bound[3]["bound_elsewhere_no_show"] == 0
+    assert bound[3]["bound_providers_30d"] == pytest.approx(np.log1p(2))  # both were in touch
+    assert bound[4]["bound_few"] == 1 and bound[4]["bound_present"] == 0
+
+
 def test_auc_report_on_perfect_useless_and_inverted_scores() -> None:
     y = np.array([0, 0, 1, 1, 0, 1, 0, 1])
     scores = {

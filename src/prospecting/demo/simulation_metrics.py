@@ -8,8 +8,9 @@ product stored with that truth, so a change to linkage, noise or scoring shows u
    connectable through a shared true phone or email, transitively);
 2. the share of inbound messages that got any graph signal (`graph_present`);
 3. PR-AUC and ROC-AUC of P(book) on the later half of the stream, with bootstrap intervals:
-   served, refits on local features, on all features, and a ceiling with the person's true
-   history elsewhere; and the share of the ceiling's lift the graph captures;
+   served, refits on local features, on all features, a ceiling with the person's true
+   history elsewhere, and the bound: that truth as the minimum-contributors rule would show it
+   (no noise, perfect links); and the share of the ceiling's and the bound's lift captured;
 4. safety: repeat abusive or spam people flagged at a contact, before that provider's outcome;
 5. provider minutes per booking under stated assumptions (graph on against off);
 6. replay speed.
@@ -59,6 +60,17 @@ TRUTH_FEATURES = (
     "true_flagged_by_peers",
 )
 """The ceiling's extra features: the person's true, un-noised history at other providers."""
+BOUND_FEATURES = (
+    *(
+        f"bound_elsewhere_{name}"
+        for name in ("booked", "no_show", "ghosted", "declined", "blocked")
+    ),
+    "bound_present",
+    *(f"bound_providers_{d}d" for d in WINDOWS_DAYS),
+    "bound_few",
+    "bound_flagged_by_peers",
+)
+"""The bound's features: the same truth, shown only as the minimum-contributors rule allows."""
 
 MINUTES = {
     "review_by_hand": 3.0,
@@ -243,6 +255,43 @@ def _truth_of(contact: Contact, history: Sequence[Contact], min_flaggers: int) -
     return row
 
 
+def bound_history(
+    contacts: Sequence[Contact], *, min_contributors: int = 2
+) -> list[dict[str, float]]:
+    """The truth as the minimum-contributors rule lets any provider see it, with perfect links
+    and no noise: outcome counts only once `min_contributors` other providers had an outcome
+    with the person, each contact window's count only once that many other providers were in
+    touch in it (below that, the one "few" state). What the graph could show at best."""
+    by_person: dict[int, list[Contact]] = defaultdict(list)
+    for contact in contacts:
+        by_person[contact.person].append(contact)
+    out: list[dict[str, float]] = [{} for _ in contacts]
+    for contact in contacts:
+        out[contact.index] = _bound_of(contact, by_person[contact.person], min_contributors)
+    return out
+
+
+def _bound_of(contact: Contact, history: Sequence[Contact], floor: int) -> dict[str, float]:
+    truth = _truth_of(contact, history, floor)
+    elsewhere = [c for c in history if c.provider != contact.provider]
+    reporters = {c.provider for c in elsewhere if c.outcome_at < contact.at}
+    shown = len(reporters) >= floor
+    row = {
+        f"bound_elsewhere_{name}": truth[f"true_elsewhere_{name}"] if shown else 0.0
+        for name in ("booked", "no_show", "ghosted", "declined", "blocked")
+    }
+    row["bound_present"] = float(shown)
+    few = True
+    for days in WINDOWS_DAYS:
+        count = truth[f"true_providers_{days}d"]
+        visible = math.expm1(count) >= floor - 1e-9
+        row[f"bound_providers_{days}d"] = count if visible else 0.0
+        few = few and not visible
+    row["bound_few"] = float(few)
+    row["bound_flagged_by_peers"] = truth["true_flagged_by_peers"]
+    return row
+
+
 def labels_of(contacts: Sequence[Contact]) -> np.ndarray:
     return np.array([int(c.outcome in POSITIVE_OUTCOMES) for c in contacts], dtype=int)
 
@@ -294,11 +343,14 @@ def auc_report(
     *,
     baseline: str,
     ceiling: str,
+    bound: str | None = None,
     resamples: int = BOOTSTRAP_RESAMPLES,
     seed: int = BOOTSTRAP_SEED,
 ) -> dict[str, Any]:
     """PR-AUC and ROC-AUC per variant with 95 % bootstrap intervals (paired resamples), and the
-    share of the ceiling's lift over the baseline each other variant captures."""
+    share of the ceiling's lift over the baseline each other variant captures; with `bound`,
+    also the share of that variant's lift (the best the product's rules allow)."""
+    tops = {"ceiling": ceiling} | ({"bound": bound} if bound else {})
     present = {name: s for name, s in scores.items() if s is not None}
     names = list(present)
     point: dict[str, dict[str, float]] = {"pr_auc": {}, "roc_auc": {}}
@@ -321,27 +373,34 @@ def auc_report(
         for metric, values in drawn.items():
             for name in names:
                 samples[(metric, name)].append(values[name])
-                share = _lift(values, name, baseline, ceiling)
-                if share is not None and name not in (baseline, ceiling):
-                    samples[(f"lift_{metric}", name)].append(share)
+                for top, top_name in tops.items():
+                    share = _lift(values, name, baseline, top_name)
+                    if share is not None and name not in (baseline, top_name):
+                        samples[(f"{top}_{metric}", name)].append(share)
     variants = {
         name: {m: _interval(samples[(m, name)], point[m].get(name)) for m in point}
         for name in scores
     }
-    lift = {
-        name: {
-            m: _interval(samples[(f"lift_{m}", name)], _lift(point[m], name, baseline, ceiling))
-            for m in point
+    shares = {
+        top: {
+            name: {
+                m: _interval(
+                    samples[(f"{top}_{m}", name)], _lift(point[m], name, baseline, top_name)
+                )
+                for m in point
+            }
+            for name in names
+            if name not in (baseline, top_name)
         }
-        for name in names
-        if name not in (baseline, ceiling)
+        for top, top_name in tops.items()
     }
     return {
         "test_messages": n,
         "test_positives": int(labels.sum()),
         "resamples": resamples,
         "variants": variants,
-        "lift_share_of_ceiling": lift,
+        "lift_share_of_ceiling": shares["ceiling"],
+        "lift_share_of_bound": shares.get("bound", {}),
     }
 
 
@@ -352,9 +411,11 @@ def p_book_report(replay_: Replay) -> dict[str, Any]:
     served = replay_.served
     labels = labels_of(contacts)
     truth = truth_history(contacts, min_flaggers=replay_.min_contributors)
+    bound = bound_history(contacts, min_contributors=replay_.min_contributors)
     half = len(contacts) // 2
     rows = [s.features for s in served]
     ceiling_rows = [s.features | t for s, t in zip(served, truth, strict=True)]
+    bound_rows = [s.features | b for s, b in zip(served, bound, strict=True)]
     train_y = labels[:half].tolist()
 
     def refit(data: Sequence[Mapping[str, float]], features: Sequence[str]) -> np.ndarray | None:
@@ -364,9 +425,16 @@ def p_book_report(replay_: Replay) -> dict[str, Any]:
         "served": np.array([s.p_book for s in served[half:]], dtype=float),
         "refit_local": refit(rows, LOCAL_FEATURES),
         "refit_all": refit(rows, FEATURES),
+        "bound_min_contributors": refit(bound_rows, (*LOCAL_FEATURES, *BOUND_FEATURES)),
         "ceiling_truth": refit(ceiling_rows, (*LOCAL_FEATURES, *TRUTH_FEATURES)),
     }
-    report = auc_report(labels[half:], scores, baseline="refit_local", ceiling="ceiling_truth")
+    report = auc_report(
+        labels[half:],
+        scores,
+        baseline="refit_local",
+        ceiling="ceiling_truth",
+        bound="bound_min_contributors",
+    )
     report["train_messages"] = half
     report["split_at"] = contacts[half].at.isoformat() if half < len(contacts) else None
     return report
@@ -724,23 +792,27 @@ def _p_book_table(report: Mapping[str, Any]) -> Table:
         f"{p['test_positives']} booked; 95 % bootstrap, {p['resamples']} resamples)",
         title_justify="left",
     )
-    for column in ("variant", "PR-AUC", "ROC-AUC", "lift share PR", "lift share ROC"):
+    columns = ("variant", "PR-AUC", "ROC-AUC", "of ceiling PR", "of ceiling ROC")
+    for column in (*columns, "of bound PR", "of bound ROC"):
         table.add_column(column, justify="right" if column != "variant" else "left")
     labels = {
         "served": "(a) served P(book)",
         "refit_local": "(b) refit, message + history",
         "refit_all": "(c) refit, all features (graph on)",
-        "ceiling_truth": "(d) ceiling: + true history elsewhere",
+        "bound_min_contributors": "(d) bound: true history, as the rule shows it",
+        "ceiling_truth": "(e) ceiling: + true history elsewhere",
     }
     for name, cell in p["variants"].items():
-        lift = p["lift_share_of_ceiling"].get(name, {})
-        table.add_row(
-            labels.get(name, name),
-            _ci(cell["pr_auc"]),
-            _ci(cell["roc_auc"]),
-            _ci(lift["pr_auc"]) if lift else "",
-            _ci(lift["roc_auc"]) if lift else "",
-        )
+        cells = [_ci(cell["pr_auc"]), _ci(cell["roc_auc"])]
+        for shares in (p["lift_share_of_ceiling"], p.get("lift_share_of_bound", {})):
+            lift = shares.get(name, {})
+            cells += [_ci(lift["pr_auc"]), _ci(lift["roc_auc"])] if lift else ["", ""]
+        table.add_row(labels.get(name, name), *cells)
+    table.caption = (
+        "lift share: (variant - b) / (top - b). The bound is the most any graph can show under "
+        "the minimum-contributors rule: no noise, perfect links, counts only from enough "
+        "other providers; what lies between bound and ceiling is what the rule hides"
+    )
     return table
 
 

@@ -306,3 +306,13 @@ def test_graph_off_replay_shares_nothing() -> None:
     assert replay.counters.contributions == 0
     assert replay.counters.contributions_refused == len(network.contacts)
     assert not any(metrics.graph_present(s) for s in replay.served)
+
+
+def test_p_book_report_puts_graph_on_and_off_side_by_side() -> None:
+    network = sim.generate(providers=4, people=30, seed=9)
+    off = sim.replay(network, sim.ReplayConfig(graph=False))
+    on = sim.replay(network, sim.ReplayConfig(graph=True))
+    report = metrics.p_book_report(on, other=off)
+    assert {"served", "served_graph_off", "bound_min_contributors"} <= report["variants"].keys()
+    assert "served_graph_off" in report["lift_share_of_bound"]
+    assert "served_graph_on" in metrics.p_book_report(off, other=on)["variants"]

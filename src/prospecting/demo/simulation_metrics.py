@@ -404,9 +404,10 @@ def auc_report(
     }
 
 
-def p_book_report(replay_: Replay) -> dict[str, Any]:
+def p_book_report(replay_: Replay, *, other: Replay | None = None) -> dict[str, Any]:
     """Served P(book) and three refits, trained on the first half of the stream in time and
-    scored on the second half."""
+    scored on the second half; with `other` (the same network replayed with the graph the
+    other way), its served P(book) too, as `served_graph_on` / `served_graph_off`."""
     contacts = replay_.network.contacts
     served = replay_.served
     labels = labels_of(contacts)
@@ -423,6 +424,15 @@ def p_book_report(replay_: Replay) -> dict[str, Any]:
 
     scores = {
         "served": np.array([s.p_book for s in served[half:]], dtype=float),
+        **(
+            {
+                f"served_graph_{'on' if other.config.graph else 'off'}": np.array(
+                    [s.p_book for s in other.served[half:]], dtype=float
+                )
+            }
+            if other is not None
+            else {}
+        ),
         "refit_local": refit(rows, LOCAL_FEATURES),
         "refit_all": refit(rows, FEATURES),
         "bound_min_contributors": refit(bound_rows, (*LOCAL_FEATURES, *BOUND_FEATURES)),
@@ -668,11 +678,13 @@ def run(
         household_share=household_share,
     )
     config = ReplayConfig(graph=graph, epsilon=epsilon, tenant_url=tenant_url, graph_url=graph_url)
-    report = evaluate(replay(network, config))
+    first = replay(network, config)
+    report = evaluate(first)
     report["minutes"]["assumptions"] = {"minutes": dict(MINUTES), "rules": list(MINUTE_RULES)}
     if compare:
-        other = ReplayConfig(graph=not graph, epsilon=epsilon)
-        report["compare"] = evaluate(replay(network, other))
+        second = replay(network, ReplayConfig(graph=not graph, epsilon=epsilon))
+        report["compare"] = evaluate(second)
+        report["p_book"] = p_book_report(first, other=second)
     return report
 
 
@@ -797,6 +809,8 @@ def _p_book_table(report: Mapping[str, Any]) -> Table:
         table.add_column(column, justify="right" if column != "variant" else "left")
     labels = {
         "served": "(a) served P(book)",
+        "served_graph_off": "(a') served P(book), same network, graph off",
+        "served_graph_on": "(a') served P(book), same network, graph on",
         "refit_local": "(b) refit, message + history",
         "refit_all": "(c) refit, all features (graph on)",
         "bound_min_contributors": "(d) bound: true history, as the rule shows it",

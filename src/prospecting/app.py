@@ -11,16 +11,19 @@ from dataclasses import replace
 from typing import Annotated, Any
 
 import anyio
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request, Response
 from mcp.server import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from starlette.applications import Starlette
 
 from prospecting.config import Settings, load_settings
 from prospecting.edges.http.deps import get_runtime, install_error_handlers
 from prospecting.edges.http.graph import router as graph_router
 from prospecting.edges.http.identity import router as identity_router
+from prospecting.edges.http.overload import AdmissionLimit, overloaded_body
 from prospecting.edges.http.prospects import router as prospects_router
 from prospecting.edges.http.qualify import router as qualify_router
 from prospecting.edges.mcp.server import build_server
@@ -36,6 +39,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Threads sized with the admission limit and the pools (config.Settings.worker_threads).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = (
+            runtime.settings.worker_threads
+        )
         if runtime.settings.mode != "test":  # tests read with the full models, deterministically
             await anyio.to_thread.run_sync(_prepare_reader)
             threading.Thread(
@@ -48,6 +55,15 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app = FastAPI(title=API_TITLE, version="0.1.0", lifespan=lifespan)
     app.state.runtime = runtime
     install_error_handlers(app)
+    app.add_exception_handler(SATimeoutError, _store_overloaded)
+    app.add_exception_handler(OperationalError, _store_overloaded)
+    app.add_middleware(
+        AdmissionLimit,
+        limit=runtime.settings.max_concurrent_requests,
+        queue=runtime.settings.admission_queue,
+        wait=runtime.settings.admission_wait_seconds,
+        retry_after=runtime.settings.overload_retry_after_seconds,
+    )
     app.include_router(identity_router)
     app.include_router(prospects_router)
     app.include_router(graph_router)
@@ -55,6 +71,17 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.add_api_route("/health", health, methods=["GET"], tags=["health"])
     app.mount("/", _mcp_app(mcp, runtime))
     return app
+
+
+async def _store_overloaded(request: Request, exc: Exception) -> Response:
+    """A pool checkout that timed out, or SQLite still locked after its busy timeout: the store
+    is at capacity, nothing was committed; 503 with Retry-After. Any other store error is a
+    real fault and stays a 500."""
+    busy = isinstance(exc, SATimeoutError) or "database is locked" in str(getattr(exc, "orig", exc))
+    if not busy:
+        raise exc
+    body, headers = overloaded_body(request.app.state.runtime.settings.overload_retry_after_seconds)
+    return Response(body, status_code=503, headers={k.decode(): v.decode() for k, v in headers})
 
 
 FULL_LANGUAGE_MODELS_AFTER = 5.0

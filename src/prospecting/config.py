@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     graph_connect_timeout_seconds: int = Field(default=3, ge=1, le=60)
     graph_statement_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
     graph_retry_after_seconds: float = Field(default=5.0, ge=0, le=300)
+    # Overload: requests running at once (<= worker threads and tenant connections), how many
+    # may wait and for how long; beyond that, 503 with Retry-After.
+    max_concurrent_requests: int = Field(default=12, ge=1, le=1000)
+    admission_queue: int = Field(default=200, ge=0, le=100_000)
+    admission_wait_seconds: float = Field(default=10.0, gt=0, le=300)
+    overload_retry_after_seconds: float = Field(default=1.0, ge=0, le=300)
     # Optional OpenAI-compatible endpoint that polishes offline reply drafts (auto-qualify).
     llm_base_url: str | None = None
     llm_model: str | None = None
@@ -52,6 +58,16 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite", "postgresql")):
             raise ValueError("must be a sqlite:// or postgresql:// URL")
         return value
+
+    @property
+    def worker_threads(self) -> int:
+        """anyio's thread limiter: every admitted request has a thread, plus a few for MCP."""
+        return self.max_concurrent_requests + 8
+
+    @property
+    def pool_size(self) -> int:
+        """Connections per store: every worker thread can hold one (no checkout waits)."""
+        return self.worker_threads
 
     @cached_property
     def resolved_tenant_url(self) -> str:

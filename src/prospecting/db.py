@@ -14,6 +14,7 @@ import enum
 import functools
 import itertools
 import logging
+import os
 import socket
 import sqlite3
 import threading
@@ -158,7 +159,7 @@ def make_engine(
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            _private_file(Path(parsed.database))
         busy = statement_timeout if statement_timeout is not None else SQLITE_BUSY_SECONDS
         engine = create_engine(url, connect_args={"timeout": busy}, hide_parameters=True, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -181,6 +182,14 @@ def make_engine(
     if statement_timeout is not None:
         _Watchdog(statement_timeout + 1.0).install(engine)
     return engine
+
+
+def _private_file(path: Path) -> None:
+    """Create a SQLite store owner-only (0600): it holds tenant PII. SQLite gives its -wal and
+    -shm files the main file's mode, so they are 0600 too."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -385,9 +394,17 @@ class Stores:
             settings.resolved_graph_url,
             connect_timeout=settings.graph_connect_timeout_seconds,
             statement_timeout=settings.graph_statement_timeout_seconds,
+            pool_size=settings.pool_size,
+            max_overflow=0,
         )
         availability = GraphAvailability(retry_after=settings.graph_retry_after_seconds)
-        return cls(make_engine(settings.resolved_tenant_url), graph, availability)
+        tenant = make_engine(
+            settings.resolved_tenant_url,
+            pool_size=settings.pool_size,
+            max_overflow=0,
+            pool_timeout=settings.admission_wait_seconds,
+        )
+        return cls(tenant, graph, availability)
 
     @contextmanager
     def tenant(self) -> Iterator[Session]:

@@ -132,7 +132,15 @@ def _mcp_app(mcp: MCPServer, runtime: Runtime) -> Starlette:
         allowed_hosts=[f"{host}:*", "127.0.0.1:*", "localhost:*", "[::1]:*", "testserver"],
         allowed_origins=[f"http://{host}:*", "http://127.0.0.1:*", "http://localhost:*"],
     )
-    return mcp.streamable_http_app(streamable_http_path="/mcp", transport_security=security)
+    # Several workers: a client's requests may land on different processes, so no session
+    # lives in one of them (stateless, plain JSON answers).
+    several = runtime.settings.workers > 1
+    return mcp.streamable_http_app(
+        streamable_http_path="/mcp",
+        transport_security=security,
+        stateless_http=several,
+        json_response=several,
+    )
 
 
 def health(runtime: Annotated[Runtime, Depends(get_runtime)]) -> dict[str, Any]:

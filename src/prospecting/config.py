@@ -6,7 +6,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from prospecting.errors import ConfigError
@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     graph_connect_timeout_seconds: int = Field(default=3, ge=1, le=60)
     graph_statement_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
     graph_retry_after_seconds: float = Field(default=5.0, ge=0, le=300)
+    # Worker processes of `prospecting serve --workers` (PostgreSQL only; MCP then stateless).
+    workers: int = Field(default=1, ge=1, le=64)
     # Overload: requests running at once (<= worker threads and tenant connections), how many
     # may wait and for how long; beyond that, 503 with Retry-After.
     max_concurrent_requests: int = Field(default=12, ge=1, le=1000)
@@ -58,6 +60,19 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite", "postgresql")):
             raise ValueError("must be a sqlite:// or postgresql:// URL")
         return value
+
+    @model_validator(mode="after")
+    def _workers_need_postgresql(self) -> Settings:
+        if self.workers > 1 and not all(
+            url.startswith("postgresql")
+            for url in (self.resolved_tenant_url, self.resolved_graph_url)
+        ):
+            raise ValueError(
+                "several workers need PostgreSQL for both stores (SQLite allows one writer "
+                "process); set PROSPECTING_TENANT_DATABASE_URL and PROSPECTING_GRAPH_DATABASE_URL"
+                " to postgresql:// URLs or serve with --workers 1"
+            )
+        return self
 
     @property
     def worker_threads(self) -> int:

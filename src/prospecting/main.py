@@ -25,6 +25,9 @@ app = cli
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 3060)")] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Worker processes (PostgreSQL only; MCP runs stateless)")
+    ] = 1,
 ) -> None:
     """Migrate, seed the demo network when empty (development), finish inbound messages a
     crash left unqualified, and serve platform.api."""
@@ -35,7 +38,7 @@ def serve(
     from prospecting.workflows.inbound import reconcile
 
     with edge():
-        settings = load_settings()
+        settings = load_settings(workers=workers)
         logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s %(message)s")
         upgrade_all(settings.resolved_tenant_url, settings.resolved_graph_url)
         runtime = Runtime.build(settings)
@@ -43,7 +46,13 @@ def serve(
             _seed_if_empty(runtime)
         if finished := reconcile(runtime):
             console.print(f"qualified {finished} inbound message(s) a crash had left unqualified")
-    uvicorn.run(create_app(runtime=runtime), host=host or settings.host, port=port or settings.port)
+    bind = {"host": host or settings.host, "port": port or settings.port}
+    if workers == 1:
+        uvicorn.run(create_app(runtime=runtime), **bind)  # type: ignore[arg-type]
+        return
+    runtime.stores.dispose()  # each worker builds its own from the same environment
+    os.environ["PROSPECTING_WORKERS"] = str(workers)
+    uvicorn.run("prospecting.app:create_app", factory=True, workers=workers, **bind)  # type: ignore[arg-type]
 
 
 def _seed_if_empty(runtime: Runtime) -> None:

@@ -17,3 +17,10 @@ def mask(count: int, floor: int) -> Masked:
     if count >= floor:
         return Masked(count, str(count))
     return Masked(None, f"<{floor}")
+
+
+def shown(count: int, floor: int) -> int | str:
+    """What a provider sees for a graph count: the exact number at or above `floor`, else
+    "<floor". Every provider-visible count from the graph goes through here."""
+    m = mask(count, floor)
+    return m.value if m.value is not None else m.shown

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from prospecting.db import utcnow
 from prospecting.graph import consent
+from prospecting.graph.masking import shown
 from prospecting.graph.models import ContributePolicy, Contribution
 from prospecting.graph.schemas import (
     GraphMetrics,
@@ -58,7 +59,12 @@ def consented_ids(ctx: Context, person_ids: list[str]) -> set[str]:
 def network_state(ctx: Context, scope: GraphScope) -> NetworkState:
     people = [pid for pid in persons_in_scope(ctx, scope) if pid != ctx.actor.id]
     peers = len(consented_ids(ctx, people))
-    return NetworkState(state=state_for(peers), consented_peers=peers, scope=scope)
+    floor = ctx.settings.graph_min_contributors
+    return NetworkState(
+        state=state_for(peers) if peers >= floor else "empty",
+        consented_peers=shown(peers, floor),
+        scope=scope,
+    )
 
 
 def metrics(ctx: Context, *, weeks: int = 4, now: datetime | None = None) -> GraphMetrics:
@@ -99,9 +105,12 @@ def metrics(ctx: Context, *, weeks: int = 4, now: datetime | None = None) -> Gra
     return GraphMetrics(
         weekly=weekly,
         segments=[
-            SegmentState(category=c, region=r, consented_peers=n, state=state_for(n))
-            if n >= floor
-            else SegmentState(category=c, region=r, consented_peers=f"<{floor}", state="empty")
+            SegmentState(
+                category=c,
+                region=r,
+                consented_peers=shown(n, floor),
+                state=state_for(n) if n >= floor else "empty",
+            )
             for (c, r), n in sorted(segments.items())
         ],
     )

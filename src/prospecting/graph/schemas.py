@@ -183,7 +183,7 @@ class Velocity(BaseModel):
 
 class NetworkState(BaseModel):
     state: Literal["empty", "sparse", "growing", "dense"]
-    consented_peers: int
+    consented_peers: int | str  # "<N" below graph_min_contributors (graph.masking.shown)
     scope: GraphScope
 
 

@@ -127,7 +127,9 @@ class Server:
 
     def start(self) -> None:
         cmd = [PROSPECTING, "serve", "--port", str(self.port), "--workers", str(self.workers)]
-        self.proc = subprocess.Popen(cmd, env=self.env, stdout=subprocess.DEVNULL)  # noqa: S603
+        self.proc = subprocess.Popen(  # noqa: S603 (this venv's own command)
+            cmd, env=self.env, stdout=subprocess.DEVNULL, start_new_session=True
+        )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -142,7 +144,7 @@ class Server:
 
     def kill(self) -> None:
         assert self.proc is not None
-        os.killpg(self.proc.pid, signal.SIGKILL) if self.workers > 1 else self.proc.kill()
+        os.killpg(self.proc.pid, signal.SIGKILL)  # the server and any workers, at once
         self.proc.wait()
 
     def stop(self) -> None:

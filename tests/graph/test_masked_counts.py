@@ -26,6 +26,8 @@ def test_graph_query_network_count_below_the_floor_is_masked_over_http(net: Net)
     assert answer["network"]["state"] == "empty"
     metrics = net.client.get("/prospect-graph/metrics", headers=me.headers).json()
     assert {s["consented_peers"] for s in metrics["segments"]} <= {"<2"}
+    for week in metrics["weekly"]:  # 2 consented providers (me, peer) but 1 contributed
+        assert week["contributing_providers"] in {"<2", 0} or week["contributing_providers"] >= 2
 
 
 def test_graph_query_network_count_below_the_floor_is_masked_over_mcp(runtime, net: Net) -> None:

@@ -82,6 +82,7 @@ def metrics(ctx: Context, *, weeks: int = 4, now: datetime | None = None) -> Gra
             Contribution.created_at >= start, Contribution.generation == 0
         )
     ).all()
+    floor = ctx.settings.graph_min_contributors
     weekly = []
     for i in range(weeks):
         lo = start + timedelta(weeks=i)
@@ -91,9 +92,9 @@ def metrics(ctx: Context, *, weeks: int = 4, now: datetime | None = None) -> Gra
         weekly.append(
             WeeklyRate(
                 week_start=lo,
-                consented_providers=n,
-                contributing_providers=len(active),
-                rate=round(len(active) / n, 4) if n else 0.0,
+                consented_providers=shown(n, floor),
+                contributing_providers=shown(len(active), floor),
+                rate=round(len(active) / n, 4) if n >= floor else None,
             )
         )
     segments: Counter[tuple[str, str]] = Counter()
@@ -101,7 +102,6 @@ def metrics(ctx: Context, *, weeks: int = 4, now: datetime | None = None) -> Gra
         if pid in consented:
             for category in categories:
                 segments[(category, region or "unknown")] += 1
-    floor = ctx.settings.graph_min_contributors
     return GraphMetrics(
         weekly=weekly,
         segments=[

@@ -322,9 +322,9 @@ class Reachability(BaseModel):
 
 class WeeklyRate(BaseModel):
     week_start: datetime
-    consented_providers: int
-    contributing_providers: int
-    rate: float
+    consented_providers: int | str  # "<N" below graph_min_contributors (graph.masking.shown)
+    contributing_providers: int | str
+    rate: float | None  # None while consented_providers is masked
 
 
 class SegmentState(BaseModel):

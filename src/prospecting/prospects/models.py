@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from prospecting.db import ID, TenantBase, new_id, status_type, utcnow
@@ -22,6 +22,8 @@ class Prospect(TenantBase):
     person_id: Mapped[str] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
     display_name: Mapped[str | None] = mapped_column(String(200))
     phone_e164: Mapped[str | None] = mapped_column(String(32))
+    # An inbound's phone failed validation: kept raw on the touchpoint, never hashed.
+    phone_unverified: Mapped[bool] = mapped_column(default=False, server_default=false())
     email: Mapped[str | None] = mapped_column(String(320))
     normalized_name: Mapped[str | None] = mapped_column(String(200))
     name_block: Mapped[str | None] = mapped_column(String(100))
@@ -73,6 +75,7 @@ class Touchpoint(TenantBase):
     channel: Mapped[str | None] = mapped_column(String(16))
     body: Mapped[str | None] = mapped_column(Text)
     sender_phone: Mapped[str | None] = mapped_column(String(32))
+    sender_phone_raw: Mapped[str | None] = mapped_column(String(64))
     sender_email: Mapped[str | None] = mapped_column(String(320))
     sender_name: Mapped[str | None] = mapped_column(String(200))
     outcome: Mapped[str | None] = mapped_column(String(16))

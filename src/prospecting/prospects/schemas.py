@@ -121,6 +121,10 @@ class ProspectOut(BaseModel):
     id: str
     display_name: str | None
     phone_e164: str | None
+    phone_unverified: bool = Field(
+        default=False,
+        description="An inbound's phone failed validation: kept raw, not hashed or linked.",
+    )
     email: str | None
     status: ProspectStatus
     notes: str | None
@@ -163,6 +167,10 @@ class IngestResult(BaseModel):
     created: bool = Field(description="True when the inbound started a new prospect.")
     matched_on: str | None = Field(description="The strong dimension that attached it, if any.")
     merge_suggestions: list[MergeSuggestionOut]
+    phone_unverified: bool = Field(
+        default=False,
+        description="This inbound's phone failed validation; the message was kept, unhashed.",
+    )
 
 
 class ProspectPage(BaseModel):

@@ -57,6 +57,7 @@ class Ingested:
             created=self.created,
             matched_on=self.matched_on,
             merge_suggestions=[MergeSuggestionOut.model_validate(s) for s in self.suggestions],
+            phone_unverified=self.touchpoint.sender_phone_raw is not None,
         )
 
 
@@ -212,6 +213,7 @@ def ingest(
         email=message.sender_email,
         name=message.sender_name,
         default_region=actor.default_phone_region,
+        lenient_phone=True,
     )
     digests = resolver.chains(ids)
     matches = strong_matches(
@@ -243,6 +245,7 @@ def ingest(
         channel=message.channel.value,
         body=message.body,
         sender_phone=ids.phone,
+        sender_phone_raw=message.sender_phone if ids.phone_unverified else None,
         sender_email=ids.email,
         sender_name=ids.name,
         occurred_at=received_at,
@@ -269,6 +272,10 @@ def _live_targets(session: Session, matches: list[tuple[str, str]]) -> list[tupl
 def _fill_missing(prospect: Prospect, ids: Identifiers, raw_name: str | None) -> None:
     if prospect.phone_e164 is None and ids.phone:
         prospect.phone_e164 = ids.phone
+    if prospect.phone_e164 is None and ids.phone_unverified:
+        prospect.phone_unverified = True
+    elif prospect.phone_e164 is not None:
+        prospect.phone_unverified = False
     if prospect.email is None and ids.email:
         prospect.email = ids.email
     if prospect.normalized_name is None and ids.name:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from prospecting.errors import InvalidInput
 from prospecting.resolver.keys import EMAIL, NAME, NAME_EMAIL, NAME_PHONE, PHONE, Digest, Hasher
 from prospecting.resolver.normalize import (
     EMAIL_SCHEME,
@@ -26,10 +27,13 @@ class Identifiers:
     phone: str | None
     email: str | None
     name: str | None
+    phone_unverified: bool = False
 
     def __repr__(self) -> str:
         shown = ", ".join(
-            f"{name}={'<set>' if value is not None else None}" for name, value in vars(self).items()
+            f"{name}={'<set>' if value is not None else None}"
+            for name, value in vars(self).items()
+            if name != "phone_unverified"
         )
         return f"Identifiers({shown})"
 
@@ -39,16 +43,32 @@ def _present(value: str | None) -> str | None:
 
 
 def normalize_identifiers(
-    *, phone: str | None, email: str | None, name: str | None, default_region: str | None
+    *,
+    phone: str | None,
+    email: str | None,
+    name: str | None,
+    default_region: str | None,
+    lenient_phone: bool = False,
 ) -> Identifiers:
-    """Normalise the sender's identifiers; errors name the API field (``sender_*``)."""
+    """Normalise the sender's identifiers; errors name the API field (``sender_*``).
+
+    With ``lenient_phone`` a phone that fails validation is not an error: the dimension is
+    skipped (never hashed) and ``phone_unverified`` is set, so an inbound is never lost.
+    """
     raw_phone, raw_email, raw_name = _present(phone), _present(email), _present(name)
+    normalized_phone, unverified = None, False
+    if raw_phone is not None:
+        try:
+            normalized_phone = normalize_phone(
+                raw_phone, default_region=default_region, field="sender_phone"
+            )
+        except InvalidInput:
+            if not lenient_phone:
+                raise
+            unverified = True
     return Identifiers(
-        phone=(
-            normalize_phone(raw_phone, default_region=default_region, field="sender_phone")
-            if raw_phone is not None
-            else None
-        ),
+        phone=normalized_phone,
+        phone_unverified=unverified,
         email=normalize_email(raw_email, field="sender_email") if raw_email is not None else None,
         name=normalize_name(raw_name, field="sender_name") if raw_name is not None else None,
     )

@@ -1,0 +1,53 @@
+"""Issue 10 finding 8: an inbound whose phone fails validation is kept, flagged and qualified."""
+
+from __future__ import annotations
+
+import anyio
+from mcp import Client
+from sqlalchemy import func, select
+
+from prospecting.edges.mcp.server import build_server
+from prospecting.prospects.models import ProspectIdentifier, Touchpoint
+
+RESERVED = "07700 900001"  # Ofcom's drama range: well formed, never a valid number
+
+
+def test_http_inbound_with_a_reserved_phone_is_kept_flagged_and_drafted(
+    client, make_provider, runtime
+):
+    alice = make_provider(default_phone_region="GB")
+    response = client.post(
+        "/prospects/inbound",
+        json={"channel": "sms", "body": "Hi, any slots Friday?", "sender_phone": RESERVED},
+        headers=alice.headers,
+    )
+    assert response.status_code == 201, response.text
+    answer = response.json()
+    ingest = answer.get("ingest", answer)
+    assert ingest["phone_unverified"] is True
+    assert ingest["prospect"]["phone_unverified"] is True
+    assert ingest["prospect"]["phone_e164"] is None
+    pid = ingest["prospect"]["id"]
+    shown = client.get(f"/prospects/{pid}", headers=alice.headers).json()
+    assert shown["phone_unverified"] is True
+    with runtime.stores.tenant() as tenant:
+        touchpoint = tenant.scalars(select(Touchpoint).where(Touchpoint.prospect_id == pid)).one()
+        assert touchpoint.sender_phone_raw == RESERVED and touchpoint.sender_phone is None
+        assert touchpoint.body == "Hi, any slots Friday?"
+        hashed = tenant.scalar(select(func.count()).where(ProspectIdentifier.prospect_id == pid))
+        assert hashed == 0  # the unverified dimension is never hashed
+
+
+def test_mcp_inbound_with_a_reserved_phone_is_qualified(runtime, make_provider):
+    provider = make_provider(default_phone_region="GB")
+    message = {"channel": "sms", "sender_phone": RESERVED, "body": "Any slots on Friday?"}
+
+    async def scenario():
+        async with Client(build_server(runtime, bound_token=provider.token)) as client:
+            return await client.call_tool("qualify_inbound", message)
+
+    result = anyio.run(scenario)
+    assert not result.is_error, result
+    content = result.structured_content
+    assert content["ingest"]["phone_unverified"] is True
+    assert content["qualification"] is not None and content["draft"] is not None

@@ -124,7 +124,7 @@ def list_prospects(
     session: TenantSession,
     status_filter: Annotated[ProspectStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> ProspectPage:
     rows, total = service.list_prospects(
         session=session, actor=actor, status=status_filter, limit=limit, offset=offset

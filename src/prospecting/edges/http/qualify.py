@@ -64,7 +64,7 @@ def list_drafts(
     session: TenantSession,
     status_filter: Annotated[DraftStatus | None, Query(alias="status")] = DraftStatus.PENDING,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
     needs_review: Annotated[
         bool | None,
         Query(description="true: only drafts held back for review; false: only one-tap ones"),

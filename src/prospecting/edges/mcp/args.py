@@ -165,7 +165,7 @@ def offset_of(position: dict[str, Any] | None) -> int:
     if position is None:
         return 0
     value = position.get("offset")
-    if not isinstance(value, int) or value < 0:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 1_000_000_000:
         raise InvalidInput(
             "cursor", "not a cursor this server issued", hint="omit cursor to start again"
         )

@@ -48,9 +48,13 @@ def test_blank_values_count_as_absent() -> None:
     ],
 )
 def test_errors_name_the_api_field(kwargs: dict[str, str], field: str) -> None:
-    values: dict[str, str | None] = {"phone": None, "email": None, "name": None, **kwargs}
     with pytest.raises(InvalidInput) as caught:
-        normalize_identifiers(**values, default_region=None)
+        normalize_identifiers(
+            phone=kwargs.get("phone"),
+            email=kwargs.get("email"),
+            name=kwargs.get("name"),
+            default_region=None,
+        )
     assert caught.value.field == field
 
 

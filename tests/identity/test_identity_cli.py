@@ -50,3 +50,17 @@ def test_cli_refuses_production_without_key(tmp_path):
     result = runner.invoke(app, ["persons", "list"], env=env)
     assert result.exit_code == 2
     assert "NETWORK_KEY" in result.output
+
+
+def test_cli_invites_and_the_person_accepts_over_http(cli_env, client, make_provider):
+    admin, bob = make_provider(), make_provider()
+    org = runner.invoke(app, ["orgs", "create", "--name", "Gym", "--admin", admin.id], env=cli_env)
+    org_id = org.output.strip()
+    for person_id in (bob.id, "0" * 32):
+        invited = runner.invoke(app, ["orgs", "invite", org_id, person_id], env=cli_env)
+        assert invited.exit_code == 0, invited.output
+        assert invited.output.strip() == "invitation sent if the person exists"
+    listed = runner.invoke(app, ["orgs", "invitations", bob.id], env=cli_env)
+    assert listed.exit_code == 0 and org_id in listed.output
+    accepted = client.post(f"/orgs/{org_id}/invitation/accept", headers=bob.headers)
+    assert accepted.status_code == 200 and accepted.json()["status"] == "active"

@@ -214,12 +214,14 @@ def seed(*, session: Session, resolver: Resolver) -> DemoNetwork:
     clinic = identity.create_org(
         session=session, data=OrgCreate(name="Harbour Wellness Clinic"), admin=providers[0]
     )
-    identity.add_member(
+    # Joining is the Person's choice: the clinic's admin invites, the demo Person accepts.
+    identity.invite_member(
         session=session,
-        actor=None,
+        actor=providers[0],
         org_id=clinic.id,
         data=MembershipCreate(person_id=providers[3].id),
     )
+    identity.accept_invitation(session=session, actor=providers[3], org_id=clinic.id)
     for i, (who, channel, phone, email, name, body, outcome) in enumerate(MESSAGES):
         actor = providers[who]
         received = BASE_TIME + timedelta(days=i, hours=who)

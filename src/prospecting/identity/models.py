@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from prospecting.db import ID, TenantBase, new_id, utcnow
+from prospecting.db import ID, TenantBase, new_id, status_type, utcnow
 
 
 class Role(enum.StrEnum):
@@ -16,6 +16,13 @@ class Role(enum.StrEnum):
     ORG_ADMIN = "org_admin"
     PRIVACY_OFFICER = "privacy_officer"
     PLATFORM_ADMIN = "platform_admin"
+
+
+class MembershipStatus(enum.StrEnum):
+    """An Org membership is the Person's choice: an invitation until they accept it."""
+
+    INVITED = "invited"
+    ACTIVE = "active"
 
 
 class Person(TenantBase):
@@ -63,6 +70,10 @@ class Org(TenantBase):
 
 
 class OrgMembership(TenantBase):
+    """A Person's place in an Org. Only an `active` row counts (Org policy, org_admin rights);
+    an `invited` row is an offer the Person accepts or declines. `created_at` is when it was
+    offered (the founder's row is active from the start)."""
+
     __tablename__ = "org_memberships"
     __table_args__ = (UniqueConstraint("org_id", "person_id"),)
 
@@ -70,7 +81,14 @@ class OrgMembership(TenantBase):
     org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"))
     person_id: Mapped[str] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(32), default="member")
+    status: Mapped[MembershipStatus] = mapped_column(
+        status_type(MembershipStatus), default=MembershipStatus.INVITED
+    )
+    invited_by: Mapped[str | None] = mapped_column(
+        ForeignKey("persons.id", ondelete="SET NULL"), default=None
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    joined_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class ApiToken(TenantBase):

@@ -9,7 +9,7 @@ from zoneinfo import available_timezones
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from prospecting.identity.models import Role
+from prospecting.identity.models import MembershipStatus, Role
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
@@ -95,6 +95,23 @@ class MembershipOut(BaseModel):
     org_id: str
     person_id: str
     role: str
+    status: MembershipStatus
+    joined_at: datetime | None
+
+
+class InvitationSent(BaseModel):
+    """The one answer to an invitation: it does not say whether the Person exists."""
+
+    status: Literal["invitation sent if the person exists"] = "invitation sent if the person exists"
+
+
+class InvitationOut(BaseModel):
+    """A pending invitation, as the invited Person sees it."""
+
+    org_id: str
+    org_name: str
+    role: str
+    invited_at: datetime
 
 
 class TokenCreate(BaseModel):

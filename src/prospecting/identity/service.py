@@ -1,4 +1,4 @@
-"""Identity logic: persons, orgs, memberships and bearer tokens."""
+"""Identity logic: persons, orgs, invitations and memberships, and bearer tokens."""
 
 from __future__ import annotations
 
@@ -6,12 +6,21 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from prospecting.db import owned, utcnow
 from prospecting.errors import Conflict, NotFound, PermissionDenied, Unauthenticated
-from prospecting.identity.models import ApiToken, Org, OrgMembership, Person, PersonRole, Role
+from prospecting.identity.models import (
+    ApiToken,
+    MembershipStatus,
+    Org,
+    OrgMembership,
+    Person,
+    PersonRole,
+    Role,
+)
 from prospecting.identity.schemas import (
     MembershipCreate,
     OrgCreate,
@@ -78,13 +87,27 @@ def create_org(*, session: Session, data: OrgCreate, admin: Person | None = None
     session.add(org)
     session.flush()
     if admin is not None:
-        session.add(OrgMembership(org_id=org.id, person_id=admin.id, role="org_admin"))
+        session.add(
+            OrgMembership(
+                org_id=org.id,
+                person_id=admin.id,
+                role="org_admin",
+                status=MembershipStatus.ACTIVE,
+                joined_at=utcnow(),
+            )
+        )
         session.flush()
     return org
 
 
+_ACTIVE = OrgMembership.status == MembershipStatus.ACTIVE
+
+
 def org_ids_for(*, session: Session, person: Person) -> list[str]:
-    rows = session.scalars(select(OrgMembership.org_id).where(OrgMembership.person_id == person.id))
+    """The Orgs the Person has joined (a pending invitation is not a membership)."""
+    rows = session.scalars(
+        select(OrgMembership.org_id).where(OrgMembership.person_id == person.id, _ACTIVE)
+    )
     return list(rows)
 
 
@@ -116,14 +139,15 @@ def segments(*, session: Session) -> list[tuple[str, list[str], str | None]]:
 
 
 def org_ids_by_person(*, session: Session, person_ids: Iterable[str]) -> dict[str, list[str]]:
-    """The Orgs each Person belongs to (for Org default policies)."""
+    """The Orgs each Person has joined (for Org default policies): an Org's policy applies to
+    a Person only after they accepted its invitation."""
     ids = sorted(set(person_ids))
     if not ids:
         return {}
     out: dict[str, list[str]] = {}
     rows = session.execute(
         select(OrgMembership.person_id, OrgMembership.org_id).where(
-            OrgMembership.person_id.in_(ids)
+            OrgMembership.person_id.in_(ids), _ACTIVE
         )
     )
     for person_id, org_id in rows:
@@ -138,33 +162,106 @@ def require_org_admin(*, session: Session, actor: Person, org_id: str) -> None:
         raise NotFound("org")
 
 
-def add_member(
+def invite_member(
     *, session: Session, actor: Person | None, org_id: str, data: MembershipCreate
-) -> OrgMembership:
-    """Add a Person to an Org. `actor=None` is the operator CLI; otherwise an admin is needed."""
+) -> None:
+    """Offer a Person a place in an Org; they join only by accepting it. `actor=None` is the
+    operator CLI; otherwise the Org's admin or a platform admin. The answer is the same whether
+    the Person exists, is invited already or is a member, so it reveals none of these."""
     org = session.get(Org, org_id)
     if org is None:
         raise NotFound("org")
     if actor is not None and not actor.has_role(Role.PLATFORM_ADMIN):
         require_org_admin(session=session, actor=actor, org_id=org_id)
-    get_person(session=session, person_id=data.person_id)
-    existing = session.scalar(
+    if session.get(Person, data.person_id) is None:
+        return
+    if _membership(session, org_id, data.person_id) is not None:
+        return
+    invitation = OrgMembership(
+        org_id=org_id,
+        person_id=data.person_id,
+        role=data.role,
+        status=MembershipStatus.INVITED,
+        invited_by=actor.id if actor is not None else None,
+    )
+    try:
+        with session.begin_nested():
+            session.add(invitation)
+    except IntegrityError:
+        pass  # a concurrent invitation won; the answer stays the same
+
+
+def list_invitations(*, session: Session, actor: Person) -> list[tuple[OrgMembership, Org]]:
+    """The acting Person's pending invitations, oldest first, with their Orgs."""
+    rows = session.execute(
+        select(OrgMembership, Org)
+        .join(Org, Org.id == OrgMembership.org_id)
+        .where(
+            OrgMembership.person_id == actor.id,
+            OrgMembership.status == MembershipStatus.INVITED,
+        )
+        .order_by(OrgMembership.created_at)
+    )
+    return [(membership, org) for membership, org in rows]
+
+
+def accept_invitation(*, session: Session, actor: Person, org_id: str) -> OrgMembership:
+    """The acting Person joins the Org; from now on its default policy applies to them (their
+    own consent choices still win)."""
+    membership = _invitation(session, actor, org_id)
+    membership.status = MembershipStatus.ACTIVE
+    membership.joined_at = utcnow()
+    session.flush()
+    return membership
+
+
+def decline_invitation(*, session: Session, actor: Person, org_id: str) -> None:
+    """The acting Person refuses the invitation; nothing of it is kept."""
+    session.delete(_invitation(session, actor, org_id))
+    session.flush()
+
+
+def leave_org(*, session: Session, actor: Person, org_id: str) -> None:
+    """The acting Person leaves an Org they joined; its policy stops applying to them. The
+    last org_admin cannot leave, or nobody could manage the Org."""
+    membership = _membership(session, org_id, actor.id)
+    if membership is None or membership.status is not MembershipStatus.ACTIVE:
+        raise NotFound("membership")
+    if membership.role == "org_admin":
+        admins = session.scalar(
+            select(func.count())
+            .select_from(OrgMembership)
+            .where(OrgMembership.org_id == org_id, OrgMembership.role == "org_admin", _ACTIVE)
+        )
+        if (admins or 0) <= 1:
+            raise Conflict(
+                "the last org_admin cannot leave the org",
+                hint="invite another Person as org_admin; once they accept, leave again",
+            )
+    session.delete(membership)
+    session.flush()
+
+
+def _membership(session: Session, org_id: str, person_id: str) -> OrgMembership | None:
+    return session.scalar(
         select(OrgMembership).where(
-            OrgMembership.org_id == org_id, OrgMembership.person_id == data.person_id
+            OrgMembership.org_id == org_id, OrgMembership.person_id == person_id
         )
     )
-    if existing is not None:
-        raise Conflict("person is already a member of this org")
-    membership = OrgMembership(org_id=org_id, person_id=data.person_id, role=data.role)
-    session.add(membership)
-    session.flush()
+
+
+def _invitation(session: Session, actor: Person, org_id: str) -> OrgMembership:
+    """The acting Person's own pending invitation; anything else answers as missing."""
+    membership = _membership(session, org_id, actor.id)
+    if membership is None or membership.status is not MembershipStatus.INVITED:
+        raise NotFound("invitation")
     return membership
 
 
 def _is_org_admin(session: Session, actor: Person, org_id: str) -> bool:
     role = session.scalar(
         select(OrgMembership.role).where(
-            OrgMembership.org_id == org_id, OrgMembership.person_id == actor.id
+            OrgMembership.org_id == org_id, OrgMembership.person_id == actor.id, _ACTIVE
         )
     )
     return role == "org_admin"

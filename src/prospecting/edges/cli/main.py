@@ -18,13 +18,18 @@ from prospecting.edges.cli.qualify import qualify_app
 from prospecting.edges.cli.simulate import simulate
 from prospecting.identity import service as identity
 from prospecting.identity.models import Person, Role
-from prospecting.identity.schemas import MembershipCreate, OrgCreate, PersonCreate
+from prospecting.identity.schemas import (
+    InvitationSent,
+    MembershipCreate,
+    OrgCreate,
+    PersonCreate,
+)
 from prospecting.prospects.identifiers import rehash_all
 from prospecting.runtime import Runtime
 
 app = typer.Typer(help="prospecting: prospect work off independent providers' plates.")
 persons_app = typer.Typer(help="Create and list Persons (providers).")
-orgs_app = typer.Typer(help="Create Orgs and add members.")
+orgs_app = typer.Typer(help="Create Orgs and invite members (a Person joins by accepting).")
 tokens_app = typer.Typer(help="Issue and revoke API tokens.")
 keys_app = typer.Typer(help="Network key rotation.")
 app.add_typer(persons_app, name="persons")
@@ -118,20 +123,36 @@ def create_org(
     console.print(in_tenant(work))
 
 
-@orgs_app.command("add-member")
-def add_member(
+@orgs_app.command("invite")
+def invite_member(
     org_id: str,
     person_id: str,
     role: Annotated[str, typer.Option(help="member or org_admin")] = "member",
 ) -> None:
-    """Add a Person to an Org (operator action)."""
+    """Invite a Person into an Org (operator action). They join only by accepting it
+    (`POST /orgs/{org_id}/invitation/accept` with their own token)."""
 
     def work(_runtime: Runtime, session: Any) -> None:
         data = MembershipCreate.model_validate({"person_id": person_id, "role": role})
-        identity.add_member(session=session, actor=None, org_id=org_id, data=data)
+        identity.invite_member(session=session, actor=None, org_id=org_id, data=data)
 
     in_tenant(work)
-    console.print("added")
+    console.print(InvitationSent().status)
+
+
+@orgs_app.command("invitations")
+def list_invitations(person_id: str) -> None:
+    """List a Person's pending Org invitations."""
+
+    def work(_runtime: Runtime, session: Any) -> list[tuple[str, str, str]]:
+        person = identity.get_person(session=session, person_id=person_id)
+        rows = identity.list_invitations(session=session, actor=person)
+        return [(org.id, org.name, membership.role) for membership, org in rows]
+
+    table = Table("org id", "org", "role")
+    for row in in_tenant(work):
+        table.add_row(*row)
+    console.print(table)
 
 
 @tokens_app.command("create")

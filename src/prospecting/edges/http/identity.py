@@ -1,13 +1,15 @@
-"""HTTP routes for identity: the acting Person, profile, tokens, orgs."""
+"""HTTP routes for identity: the acting Person, profile, tokens, orgs and their invitations."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from prospecting.edges.http.deps import CurrentPerson, TenantSession
 from prospecting.identity import service
 from prospecting.identity.models import Role
 from prospecting.identity.schemas import (
+    InvitationOut,
+    InvitationSent,
     MembershipCreate,
     MembershipOut,
     OrgCreate,
@@ -67,10 +69,42 @@ def create_org(data: OrgCreate, actor: CurrentPerson, session: TenantSession) ->
 
 
 @router.post(
-    "/orgs/{org_id}/members", response_model=MembershipOut, status_code=status.HTTP_201_CREATED
+    "/orgs/{org_id}/members", response_model=InvitationSent, status_code=status.HTTP_202_ACCEPTED
 )
-def add_member(
+def invite_member(
     org_id: str, data: MembershipCreate, actor: CurrentPerson, session: TenantSession
-) -> MembershipOut:
-    membership = service.add_member(session=session, actor=actor, org_id=org_id, data=data)
+) -> InvitationSent:
+    """Invite a Person into the Org (its org_admin or a platform admin). The Person joins only
+    by accepting; the answer is the same whether or not they exist or are already in."""
+    service.invite_member(session=session, actor=actor, org_id=org_id, data=data)
+    return InvitationSent()
+
+
+@router.get("/me/org-invitations", response_model=list[InvitationOut])
+def list_invitations(actor: CurrentPerson, session: TenantSession) -> list[InvitationOut]:
+    return [
+        InvitationOut(
+            org_id=org.id, org_name=org.name, role=membership.role, invited_at=membership.created_at
+        )
+        for membership, org in service.list_invitations(session=session, actor=actor)
+    ]
+
+
+@router.post("/orgs/{org_id}/invitation/accept", response_model=MembershipOut)
+def accept_invitation(org_id: str, actor: CurrentPerson, session: TenantSession) -> MembershipOut:
+    """Join the Org: from now on its default graph policy applies where you have not chosen."""
+    membership = service.accept_invitation(session=session, actor=actor, org_id=org_id)
     return MembershipOut.model_validate(membership)
+
+
+@router.post("/orgs/{org_id}/invitation/decline", status_code=status.HTTP_204_NO_CONTENT)
+def decline_invitation(org_id: str, actor: CurrentPerson, session: TenantSession) -> Response:
+    service.decline_invitation(session=session, actor=actor, org_id=org_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.delete("/orgs/{org_id}/members/me", status_code=status.HTTP_204_NO_CONTENT)
+def leave_org(org_id: str, actor: CurrentPerson, session: TenantSession) -> Response:
+    """Leave an Org you joined; its policy stops applying to you."""
+    service.leave_org(session=session, actor=actor, org_id=org_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

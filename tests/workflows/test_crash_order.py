@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from conftest import Provider
 from graph.conftest import PHONE, Net
+from prospecting.graph import audit as graph_audit
 from prospecting.graph.models import (
     ProspectLink,
     QueryAudit,
@@ -211,15 +212,14 @@ def test_the_check_flags_a_graph_link_for_a_missing_prospect(runtime, scene) -> 
                 confidence=1.0,
             )
         )
-        audit = QueryAudit(
+        audit = graph_audit.record(  # chained: the ledger refuses a row that is not
+            graph,
             consumer_id=scene.asker.id,
             subject_key=subject.subject_key,
             kind="auto_qualify",
             scope={},
             result_state="ok",
         )
-        graph.add(audit)
-        graph.flush()
         orphan = (subject.subject_key, audit.id)
     found = dangling(runtime)
     assert found.links == ["f" * 32]

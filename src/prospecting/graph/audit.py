@@ -2,6 +2,8 @@
 
 A contributor sees that an answer used their rows (subject, time, state) but not who asked:
 naming the consumer would tell one provider that another is in contact with the same person.
+Every row is hash-chained (`graph.ledger`), its contributors included; an erasure appends an
+`erasure` row (opt-out id and counts removed) instead of rewriting any.
 """
 
 from __future__ import annotations
@@ -9,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from prospecting.db import new_id, utcnow
+from prospecting.graph import ledger
 from prospecting.graph.models import QueryAudit, QueryAuditContributor
 from prospecting.graph.schemas import AuditEntry
 from prospecting.runtime import Context
@@ -29,21 +33,32 @@ def record(
     result_state: str,
     contributor_ids: Iterable[str] = (),
 ) -> QueryAudit:
-    """Append one audit row (in the caller's graph transaction, with the answer)."""
+    """Append one chained audit row (in the caller's graph transaction, with the answer)."""
     contributors = sorted(set(contributor_ids))
     row = QueryAudit(
+        id=new_id(),
         consumer_id=consumer_id,
         subject_key=subject_key,
         kind=kind,
         scope=scope,
         result_state=result_state,
         contributor_count=len(contributors),
+        created_at=utcnow(),
     )
+    ledger.stamp(graph, ledger.QUERY_AUDIT, row, ledger.audit_content(row, contributors))
     graph.add(row)
     graph.flush()
     graph.add_all(QueryAuditContributor(audit_id=row.id, provider_id=p) for p in contributors)
     graph.flush()
     return row
+
+
+def verify(graph: Session) -> ledger.Verification:
+    """Recompute both hash chains (query audit with its contributors, consent history) in one
+    snapshot; the answer names every row that does not match."""
+    if graph.get_bind().dialect.name == "postgresql":
+        graph.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+    return ledger.verify(graph)
 
 
 def entries(ctx: Context, *, limit: int = 50) -> list[AuditEntry]:

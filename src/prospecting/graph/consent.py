@@ -21,8 +21,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from prospecting.db import utcnow
+from prospecting.db import new_id, utcnow
 from prospecting.errors import InvalidInput, NotFound, PermissionDenied
+from prospecting.graph import ledger
 from prospecting.graph.local import own_prospect
 from prospecting.graph.models import (
     ConsentEvent,
@@ -307,18 +308,20 @@ def _append_event(
     after: dict[str, Any],
     org_id: str | None = None,
 ) -> None:
-    ctx.graph.add(
-        ConsentEvent(
-            provider_id=None if org_id else ctx.actor.id,
-            org_id=org_id,
-            actor_id=ctx.actor.id,
-            channel=ctx.channel,
-            action=action,
-            target=target,
-            before=before,
-            after=after,
-        )
+    event = ConsentEvent(
+        id=new_id(),
+        provider_id=None if org_id else ctx.actor.id,
+        org_id=org_id,
+        actor_id=ctx.actor.id,
+        channel=ctx.channel,
+        action=action,
+        target=target,
+        before=before,
+        after=after,
+        created_at=utcnow(),
     )
+    ledger.stamp(ctx.graph, ledger.CONSENT, event, ledger.consent_content(event))
+    ctx.graph.add(event)
     ctx.graph.flush()
 
 

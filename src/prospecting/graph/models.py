@@ -8,11 +8,10 @@ guarded by database triggers on both backends (see the 0002 migration): UPDATE i
 refused, TRUNCATE is refused on PostgreSQL, and DELETE is refused except for the erasure path.
 
 Erasure choice: a DSR opt-out must remove a subject's contribution rows from every surface, so
-DELETE of a contribution or supersession row is allowed only when a `subject_opt_outs` row
-exists for its subject key, or an `ErasureGrant` names the row (the erased person's rows under
-a parent key, replayed into the erased key by a split) (on PostgreSQL the transaction must also set
-`prospecting.erasure = 'on'`, which only `optout.erase_contributions` does). Audit rows and consent
-history are never deleted; they carry ids only.
+DELETE of a contribution, supersession, contact-day or budget row is allowed only while an open
+`ErasureGrant` covers it (its subject key, or its row id for split lineage); only the erasure
+path opens grants and it consumes them before it commits (0005 migration). Audit rows and consent
+history are never deleted; they carry ids only, and are hash-chained (`graph.ledger`).
 """
 
 from __future__ import annotations
@@ -211,6 +210,10 @@ class ConsentEvent(GraphBase):
     before: Mapped[dict[str, Any]] = mapped_column(JSON)
     after: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # the hash chain (graph.ledger): position, the previous row's hash, this row's hash
+    chain_seq: Mapped[int | None] = mapped_column(BigInteger, unique=True, default=None)
+    prev_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    row_hash: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class ProspectOptIn(GraphBase):
@@ -267,13 +270,19 @@ class SubjectOptOut(GraphBase):
 
 
 class ErasureGrant(GraphBase):
-    """One append-only row outside the erased key that an opt-out may delete (split lineage)."""
+    """A single-use licence for the erasure path to delete guarded rows: every row under
+    `subject_key`, or the one row `row_id` names (the person's rows under a parent key, split
+    lineage). Open (`consumed_at` NULL) only inside the erasure's own transaction: the triggers
+    allow a guarded DELETE only while an open grant covers the row, the erasure consumes every
+    grant before it commits, and a consumed grant is never reopened nor deleted."""
 
     __tablename__ = "graph_erasure_grants"
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
     opt_out_id: Mapped[str] = mapped_column(ForeignKey("subject_opt_outs.id"))
-    row_id: Mapped[str] = mapped_column(ID, index=True)
+    row_id: Mapped[str | None] = mapped_column(ID, index=True, default=None)
+    subject_key: Mapped[str | None] = mapped_column(ID, index=True, default=None)
+    consumed_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class BlockedDigest(GraphBase):
@@ -333,6 +342,10 @@ class QueryAudit(GraphBase):
     result_state: Mapped[str] = mapped_column(String(32))
     contributor_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # the hash chain (graph.ledger): position, the previous row's hash, this row's hash
+    chain_seq: Mapped[int | None] = mapped_column(BigInteger, unique=True, default=None)
+    prev_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    row_hash: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class QueryAuditContributor(GraphBase):
@@ -347,3 +360,13 @@ class QueryAuditContributor(GraphBase):
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
     audit_id: Mapped[str] = mapped_column(ForeignKey("graph_query_audit.id"))
     provider_id: Mapped[str] = mapped_column(ID)
+
+
+class ChainHead(GraphBase):
+    """The newest row of one hash chain (graph.ledger); advanced only by the insert trigger."""
+
+    __tablename__ = "graph_chain_heads"
+
+    chain: Mapped[str] = mapped_column(String(32), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    head_hash: Mapped[str] = mapped_column(String(64))

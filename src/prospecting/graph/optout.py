@@ -8,19 +8,21 @@ every key merged into it. The graph-derived features of tenant qualifications of
 every prospect linked to the key are stripped by the erasure workflow, which calls this first.
 The linking lock is held throughout, so a concurrent link cannot bind to the dying subject.
 
-Contribution rows are append-only; the database triggers allow DELETE only for a subject with
-an opt-out row on file, or for a row an `ErasureGrant` of an opt-out names (split lineage), and
-on PostgreSQL only inside a transaction that set `prospecting.erasure = 'on'`, which happens
-here and nowhere else. Idempotent on request id.
+Guarded rows (contributions, supersessions, contact days, budgets, link chains) may be deleted
+or emptied only while an open `ErasureGrant` covers them: this path opens one grant per erased
+key (and one per lineage row), deletes, appends a chained `erasure` audit row (the opt-out id
+and the counts removed, no PII) and consumes every grant before the transaction commits; the
+triggers refuse a grant inserted consumed, reopened or deleted. Idempotent on request id.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, or_, select, text, tuple_, update
+from sqlalchemy import delete, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from prospecting.db import utcnow
 from prospecting.errors import Conflict, NotFound
-from prospecting.graph import lineage
+from prospecting.graph import audit, lineage
 from prospecting.graph.models import (
     BlockedDigest,
     Contribution,
@@ -85,10 +87,15 @@ def subject_opt_out(ctx: Context, data: OptOutIn) -> OptOutOut:
             )
         )
     ]
+    keys = [key, *absorbed]
+    ctx.graph.add_all(ErasureGrant(opt_out_id=record.id, subject_key=each) for each in keys)
+    ctx.graph.flush()
     _grant_lineage(ctx, subject, record.id, linked)
     _grant_merged(ctx, absorbed, record.id)
-    record.contributions_removed = erase_contributions(ctx, key, opt_out_id=record.id)
-    keys = [key, *absorbed]
+    removed: dict[str, int] = {}
+    record.contributions_removed = erase_contributions(
+        ctx, key, opt_out_id=record.id, removed=removed
+    )
     for model in (
         Correction,
         SubjectBudget,
@@ -97,37 +104,59 @@ def subject_opt_out(ctx: Context, data: OptOutIn) -> OptOutOut:
         SubjectAttribution,
         PeerAttestation,
     ):
-        ctx.graph.execute(delete(model).where(model.subject_key.in_(keys)))
-    ctx.graph.execute(update(ProspectLink).where(ProspectLink.subject_key == key).values(chain=[]))
+        gone = ctx.graph.execute(delete(model).where(model.subject_key.in_(keys)))
+        removed[model.__tablename__] = _count(gone)
+    chains = ctx.graph.execute(
+        update(ProspectLink).where(ProspectLink.subject_key == key).values(chain=[])
+    )
+    removed["prospect_links.chain"] = _count(chains)
     ctx.graph.execute(
         update(SubjectKey)
         .where(SubjectKey.subject_key.in_(keys))
         .values(status=SubjectStatus.TOMBSTONED)
     )
+    audit.record(
+        ctx.graph,
+        consumer_id=ctx.actor.id,
+        subject_key=None,  # the opt-out row names the key; the audit row names the opt-out
+        kind="erasure",
+        scope={"opt_out_id": record.id, "keys": len(keys), "removed": removed},
+        result_state="erased",
+    )
+    ctx.graph.execute(
+        update(ErasureGrant)
+        .where(ErasureGrant.opt_out_id == record.id, ErasureGrant.consumed_at.is_(None))
+        .values(consumed_at=utcnow())
+    )
     ctx.graph.flush()
     return _out(ctx, record, replayed=False)
 
 
-def erase_contributions(ctx: Context, subject_key: str, *, opt_out_id: str) -> int:
-    """The one guarded path that deletes append-only rows: the subject's own (it must be opted
-    out) and the rows this opt-out's grants name; returns the contributions removed."""
-    granted = select(ErasureGrant.row_id).where(ErasureGrant.opt_out_id == opt_out_id)
-    postgres = ctx.graph.get_bind().dialect.name == "postgresql"
-    if postgres:
-        ctx.graph.execute(text("SELECT set_config('prospecting.erasure', 'on', true)"))
-    ctx.graph.execute(
+def _count(result: object) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def erase_contributions(
+    ctx: Context, subject_key: str, *, opt_out_id: str, removed: dict[str, int]
+) -> int:
+    """The one path that deletes append-only rows, under this opt-out's open grants: the
+    subject's own and the rows the grants name; returns the contributions removed."""
+    granted = select(ErasureGrant.row_id).where(
+        ErasureGrant.opt_out_id == opt_out_id, ErasureGrant.row_id.is_not(None)
+    )
+    gone = ctx.graph.execute(
         delete(Supersession).where(
             or_(Supersession.subject_key == subject_key, Supersession.id.in_(granted))
         )
     )
-    removed = ctx.graph.execute(
+    removed[Supersession.__tablename__] = _count(gone)
+    gone = ctx.graph.execute(
         delete(Contribution).where(
             or_(Contribution.subject_key == subject_key, Contribution.id.in_(granted))
         )
     )
-    if postgres:
-        ctx.graph.execute(text("SELECT set_config('prospecting.erasure', 'off', true)"))
-    return int(getattr(removed, "rowcount", 0) or 0)
+    removed[Contribution.__tablename__] = _count(gone)
+    return _count(gone)
 
 
 def _grant_lineage(

@@ -12,6 +12,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 from prospecting.config import load_settings
+from prospecting.edges.cli.audit import audit_app
 from prospecting.edges.cli.common import build_runtime, console, edge, err_console, in_tenant
 from prospecting.edges.cli.prospects import prospects_app
 from prospecting.edges.cli.qualify import qualify_app
@@ -38,6 +39,7 @@ app.add_typer(tokens_app, name="tokens")
 app.add_typer(keys_app, name="keys")
 app.add_typer(qualify_app, name="qualify")
 app.add_typer(prospects_app, name="prospects")
+app.add_typer(audit_app, name="audit")
 app.command("simulate")(simulate)
 log = logging.getLogger("prospecting")
 

@@ -1,0 +1,202 @@
+"""A verifiable audit log (issue 10, finding 11): query audit rows and consent history are
+hash-chained, `prospecting audit verify` names the row a raw-SQL edit broke, and an erasure
+appends to the chain instead of breaking it. Finding 13: a degraded answer reads nothing
+cross-provider, so it carries no audit row, and the chain stays whole."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy.exc import DBAPIError
+from typer.testing import CliRunner
+
+from graph.conftest import PHONE, Net
+from graph.test_graph_optout import PROVENANCE
+from prospecting.app import create_app
+from prospecting.db import Stores, make_engine
+from prospecting.edges.cli.main import app
+from prospecting.graph.models import ErasureGrant, QueryAudit
+from prospecting.identity.models import Role
+
+runner = CliRunner()
+UNREACHABLE = "postgresql://postgres@127.0.0.1:1/graph_is_partitioned"
+
+
+def _store(net: Net) -> tuple[str, list[Any]]:
+    """Three consenting providers who contribute about one person and each query it."""
+    providers = [net.provider("contribute_all", "query_on") for _ in range(3)]
+    for p in providers:
+        pid = net.inbound(p, phone=PHONE)
+        net.contribute(p, pid, "booked")
+        net.query(p, prospect_id=pid)
+    return str(net.link(providers[-1], pid)["subject_key"]), providers
+
+
+def _audits(runtime: Any) -> int:
+    with runtime.stores.graph() as graph:
+        return len(graph.scalars(select(QueryAudit.id)).all())
+
+
+def _verify(cli_env: dict[str, str]) -> Any:
+    return runner.invoke(app, ["audit", "verify"], env=cli_env)
+
+
+@contextmanager
+def _unguarded(engine: Engine, table: str, backend: str) -> Iterator[Connection]:
+    """What an attacker with the owner's (or a superuser's) powers can do: edit around the
+    triggers. SQLite: drop the guard; PostgreSQL: replication role skips every trigger."""
+    with engine.begin() as conn:
+        if backend == "postgresql":
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+            yield conn
+            return
+        sql = conn.execute(
+            text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"),
+            {"t": table},
+        ).all()
+        for name, _ in sql:
+            conn.execute(text(f'DROP TRIGGER "{name}"'))
+        yield conn
+        for _, create in sql:
+            conn.execute(text(create))
+
+
+def test_an_untouched_store_verifies_ok(net: Net, runtime, cli_env) -> None:
+    _store(net)
+    result = _verify(cli_env)
+    assert result.exit_code == 0, result.output
+    assert f"graph_query_audit: OK ({_audits(runtime)} rows" in result.output
+    assert "provider_graph_consent_events: OK (6 rows" in result.output
+    assert "audit log verified: OK" in result.output
+
+
+def test_a_rewritten_audit_row_is_named(net: Net, runtime, db_urls, cli_env) -> None:
+    _store(net)
+    engine = runtime.stores.graph_engine
+    with engine.connect() as conn:
+        victim = conn.execute(
+            text("SELECT id FROM graph_query_audit WHERE chain_seq = 2")
+        ).scalar_one()
+    with _unguarded(engine, "graph_query_audit", db_urls.backend) as conn:
+        conn.execute(
+            text("UPDATE graph_query_audit SET result_state = 'tampered' WHERE id = :id"),
+            {"id": victim},
+        )
+    result = _verify(cli_env)
+    assert result.exit_code == 1, result.output
+    assert f"graph_query_audit: BROKEN ({_audits(runtime)} rows" in result.output
+    assert f"graph_query_audit row {victim} (seq 2): row_hash" in result.output
+    assert "audit log verified" not in result.output
+
+
+def test_a_deleted_consent_event_and_a_forged_contributor_are_named(
+    net: Net, runtime, db_urls, cli_env
+) -> None:
+    _, providers = _store(net)
+    engine = runtime.stores.graph_engine
+    with engine.connect() as conn:
+        gone, after = conn.execute(
+            text(
+                "SELECT id FROM provider_graph_consent_events WHERE chain_seq IN (3, 4) "
+                "ORDER BY chain_seq"
+            )
+        ).scalars()
+        first_audit = conn.execute(
+            text("SELECT id FROM graph_query_audit WHERE chain_seq = 1")
+        ).scalar_one()
+    with _unguarded(engine, "provider_graph_consent_events", db_urls.backend) as conn:
+        conn.execute(text("DELETE FROM provider_graph_consent_events WHERE id = :id"), {"id": gone})
+    with _unguarded(engine, "graph_query_audit_contributors", db_urls.backend) as conn:
+        conn.execute(
+            text(
+                "INSERT INTO graph_query_audit_contributors (id, audit_id, provider_id) "
+                "VALUES ('forged', :a, :p)"
+            ),
+            {"a": first_audit, "p": providers[2].id},
+        )
+    result = _verify(cli_env)
+    assert result.exit_code == 1, result.output
+    assert f"provider_graph_consent_events row {after} (seq 4): sequence gap" in result.output
+    assert f"provider_graph_consent_events row {after} (seq 4): prev_hash" in result.output
+    assert f"graph_query_audit row {first_audit} (seq 1): row_hash" in result.output
+
+
+def test_the_chain_refuses_a_row_that_does_not_continue_it(net: Net, runtime) -> None:
+    _store(net)
+    engine = runtime.stores.graph_engine
+    with engine.connect() as conn:
+        row = dict(
+            conn.execute(text("SELECT * FROM graph_query_audit WHERE chain_seq = 1"))
+            .mappings()
+            .one()
+        )
+    scope = row["scope"] if isinstance(row["scope"], str) else json.dumps(row["scope"])
+    forged = row | {"id": "f" * 32, "chain_seq": 4, "scope": scope}  # prev_hash is seq 1's
+    cols = ", ".join(forged)
+    marks = ", ".join(f":{c}" for c in forged)
+    attempts: list[tuple[str, dict[str, Any]]] = [
+        (f"INSERT INTO graph_query_audit ({cols}) VALUES ({marks})", forged),  # noqa: S608
+        ("UPDATE graph_chain_heads SET seq = seq + 1", {}),
+        ("UPDATE graph_chain_heads SET seq = 1 WHERE chain = 'query_audit'", {}),
+        ("DELETE FROM graph_chain_heads", {}),
+        (
+            "INSERT INTO graph_query_audit_contributors (id, audit_id, provider_id) "
+            "VALUES ('late', :a, 'someone')",
+            {"a": row["id"]},  # only the newest audit row takes contributors
+        ),
+    ]
+    for sql, params in attempts:
+        with pytest.raises(DBAPIError), engine.begin() as conn:
+            conn.execute(text(sql), params)
+
+
+def test_erasure_appends_to_the_chain_and_leaves_no_open_grant(net: Net, runtime, cli_env) -> None:
+    key, _ = _store(net)
+    before = _audits(runtime)
+    officer = net.provider(roles=[Role.PRIVACY_OFFICER])
+    body = {"subject_key": key, "provenance": PROVENANCE}
+    r = net.client.post("/prospect-graph/opt-outs", json=body, headers=officer.headers)
+    assert r.status_code in (200, 201), r.text
+    opt_out_id = r.json()["id"]
+    with runtime.stores.graph() as graph:
+        erasure = graph.scalars(select(QueryAudit).where(QueryAudit.kind == "erasure")).one()
+        grants = graph.scalars(select(ErasureGrant)).all()
+    assert erasure.consumer_id == officer.id and erasure.result_state == "erased"
+    assert erasure.scope["opt_out_id"] == opt_out_id
+    assert erasure.scope["removed"]["prospect_subject_aggregates"] == 3
+    assert erasure.chain_seq == before + 1  # appended after the reads, nothing rewritten
+    assert grants and all(g.consumed_at is not None for g in grants)
+    result = _verify(cli_env)
+    assert result.exit_code == 0, result.output
+    assert f"graph_query_audit: OK ({before + 1} rows" in result.output
+
+
+def test_a_degraded_answer_reads_nothing_cross_provider_and_writes_no_audit_row(
+    net: Net, runtime, cli_env
+) -> None:
+    """Finding 13's design: a degraded answer is the caller's own tenant records only, so there
+    is no cross-provider read to audit; it says so (degraded, no audit id) and, once the graph
+    is back, the chain holds exactly the audited reads and still verifies."""
+    _, providers = _store(net)
+    asker = providers[0]
+    pid = net.inbound(asker, phone=PHONE)
+    before = _audits(runtime)
+    partitioned = replace(
+        runtime, stores=Stores(runtime.stores.tenant_engine, make_engine(UNREACHABLE))
+    )
+    with TestClient(create_app(runtime=partitioned)) as client:
+        r = client.post("/prospect-graph/query", json={"prospect_id": pid}, headers=asker.headers)
+    answer = r.json()
+    assert answer["degraded"] is True and answer["audit_id"] is None
+    assert answer["histogram"] is None and answer["fingerprint"] is None
+    assert net.query(asker, prospect_id=pid)["audit_id"]  # the graph is back: audited again
+    assert _audits(runtime) == before + 1
+    result = _verify(cli_env)
+    assert result.exit_code == 0, result.output

@@ -6,22 +6,29 @@ cross-provider, so it carries no audit row, and the chain stays whole."""
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from graph.conftest import PHONE, Net
 from graph.test_graph_optout import PROVENANCE
+from prospecting import migrations
 from prospecting.app import create_app
-from prospecting.db import Stores, make_engine
+from prospecting.db import Stores, UTCDateTime, make_engine
 from prospecting.edges.cli.main import app
+from prospecting.graph import ledger
 from prospecting.graph.models import ErasureGrant, QueryAudit
 from prospecting.identity.models import Role
 
@@ -200,3 +207,96 @@ def test_a_degraded_answer_reads_nothing_cross_provider_and_writes_no_audit_row(
     assert _audits(runtime) == before + 1
     result = _verify(cli_env)
     assert result.exit_code == 0, result.output
+
+
+def _downgrade(url: str, revision: str) -> None:
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            config = migrations.alembic_config("graph", url)
+            config.attributes["connection"] = connection
+            command.downgrade(config, revision)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def graph_url_at_0004(db_urls, tmp_path, pg_server) -> Iterator[str]:
+    """An empty graph store at the revision before the chain (0004)."""
+    if db_urls.backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'old-graph.sqlite3'}"
+    else:
+        name = f"pt_{pg_server.run_id}_{uuid.uuid4().hex[:8]}_old"
+        with pg_server.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        pg_server.created.append(name)
+        url = pg_server.url(name)
+    migrations.upgrade("graph", url, revision="0004")
+    yield url
+    if db_urls.backend == "postgresql":
+        pg_server.drop(url)
+
+
+def test_the_migration_chains_existing_rows_and_downgrades(graph_url_at_0004: str) -> None:
+    when = UTCDateTime(timezone=True)
+    audit = sa.table(
+        "graph_query_audit",
+        *(sa.column(c) for c in ("id", "consumer_id", "subject_key", "kind", "result_state")),
+        sa.column("scope", sa.JSON),
+        sa.column("contributor_count"),
+        sa.column("created_at", when),
+    )
+    contributors = sa.table(
+        "graph_query_audit_contributors", *(sa.column(c) for c in ("id", "audit_id", "provider_id"))
+    )
+    events = sa.table(
+        "provider_graph_consent_events",
+        *(sa.column(c) for c in ("id", "provider_id", "actor_id", "channel", "action")),
+        sa.column("before", sa.JSON),
+        sa.column("after", sa.JSON),
+        sa.column("created_at", when),
+    )
+    start = datetime(2026, 11, 1, 9, 30, 0, 123456, tzinfo=UTC)
+    engine = make_engine(graph_url_at_0004)
+    with engine.begin() as conn:
+        for n in range(3):  # inserted out of order: the chain follows created_at, then id
+            at = start + timedelta(minutes=2 - n)
+            conn.execute(
+                audit.insert().values(
+                    id=f"a{n}",
+                    consumer_id="c",
+                    subject_key=None,
+                    kind="query",
+                    result_state="ok",
+                    scope={"band": [1, 2.5]},
+                    contributor_count=1,
+                    created_at=at,
+                )
+            )
+            conn.execute(
+                contributors.insert().values(id=f"k{n}", audit_id=f"a{n}", provider_id="p")
+            )
+            conn.execute(
+                events.insert().values(
+                    id=f"e{n}",
+                    provider_id="p",
+                    actor_id="p",
+                    channel="http",
+                    action="query_on",
+                    before={},
+                    after={"query_enabled": True},
+                    created_at=at,
+                )
+            )
+    for step in ("head", "0004", "head"):
+        if step == "head":
+            migrations.upgrade("graph", graph_url_at_0004)
+        else:
+            _downgrade(graph_url_at_0004, step)
+    with Session(engine) as graph:
+        result = ledger.verify(graph)
+        order = list(graph.scalars(select(QueryAudit.id).order_by(QueryAudit.chain_seq)))
+    engine.dispose()
+    assert result.ok, result
+    assert [c.rows for c in result.chains] == [3, 3]
+    assert order == ["a2", "a1", "a0"]

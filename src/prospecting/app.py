@@ -18,11 +18,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 
 from prospecting.config import Settings, load_settings
-from prospecting.edges.http.deps import get_runtime, install_error_handlers
+from prospecting.edges.http.deps import get_runtime, install_error_handlers, problem
 from prospecting.edges.http.graph import router as graph_router
 from prospecting.edges.http.identity import router as identity_router
+from prospecting.edges.http.limits import BodySizeLimit
 from prospecting.edges.http.overload import AdmissionLimit, overloaded_body
 from prospecting.edges.http.prospects import router as prospects_router
 from prospecting.edges.http.qualify import router as qualify_router
@@ -57,6 +59,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     install_error_handlers(app)
     app.add_exception_handler(SATimeoutError, _store_overloaded)
     app.add_exception_handler(OperationalError, _store_overloaded)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)
     app.add_middleware(
         AdmissionLimit,
         limit=runtime.settings.max_concurrent_requests,
@@ -64,6 +68,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         wait=runtime.settings.admission_wait_seconds,
         retry_after=runtime.settings.overload_retry_after_seconds,
     )
+    app.add_middleware(BodySizeLimit)  # outermost: an oversized body takes no admission slot
     app.include_router(identity_router)
     app.include_router(prospects_router)
     app.include_router(graph_router)
@@ -82,6 +87,28 @@ async def _store_overloaded(request: Request, exc: Exception) -> Response:
         raise exc
     body, headers = overloaded_body(request.app.state.runtime.settings.overload_retry_after_seconds)
     return Response(body, status_code=503, headers={k.decode(): v.decode() for k, v in headers})
+
+
+async def _http_error(_request: Request, exc: Exception) -> Response:
+    """404, 405, 413 and the like in the same problem+json shape as every other error."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code < 400:  # pragma: no cover - no route raises a non-error HTTPException
+        return Response(status_code=exc.status_code, headers=exc.headers)
+    code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
+        exc.status_code, "http_error"
+    )
+    return problem(exc.status_code, code, str(exc.detail), headers=dict(exc.headers or {}))
+
+
+async def _unexpected_error(_request: Request, _exc: Exception) -> Response:
+    """A fault, not the caller's mistake: the server logs it (Starlette re-raises it after this
+    answer); the answer never carries the exception's text."""
+    return problem(
+        500,
+        "internal_error",
+        "an unexpected error occurred on the server; it has been logged",
+        hint="try again later; if it persists, report the time of the request",
+    )
 
 
 FULL_LANGUAGE_MODELS_AFTER = 5.0

@@ -6,12 +6,17 @@ import enum
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from prospecting.fields import AS_LINE, Instant, StrictInt
 from prospecting.prospects.schemas import Outcome
 
-Key = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Key = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32), AS_LINE]
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AS_LINE
+]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64), AS_LINE]
+OutcomeVersion = Annotated[StrictInt, Field(ge=1, le=10_000)]
 Channel = Literal["http", "mcp", "cli"]
 
 
@@ -91,7 +96,7 @@ class ContributionIn(BaseModel):
 
     prospect_id: Key
     outcome: Outcome
-    outcome_version: int = Field(default=1, ge=1, le=10_000)
+    outcome_version: OutcomeVersion = 1
 
 
 class ContributionOut(BaseModel):
@@ -113,8 +118,8 @@ class GraphScope(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    category: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
-    region: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
+    category: Label | None = None
+    region: Label | None = None
 
 
 class GraphQueryIn(BaseModel):
@@ -235,9 +240,9 @@ class DsrProvenance(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     request_id: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=3, max_length=100)
+        str, StringConstraints(strip_whitespace=True, min_length=3, max_length=100), AS_LINE
     ]
-    received_at: AwareDatetime
+    received_at: Instant
     verification_method: Literal[
         "email_link", "id_document", "phone_callback", "in_person", "authorized_agent"
     ]
@@ -374,9 +379,9 @@ class HistoryItem(BaseModel):
     """One imported past contact of the caller's prospect, with the outcome it had (if any)."""
 
     prospect_id: Key
-    contacted_at: AwareDatetime | None = None
+    contacted_at: Instant | None = None
     outcome: Outcome | None = None
-    outcome_version: int = Field(default=1, ge=1, le=10_000)
+    outcome_version: OutcomeVersion = 1
 
 
 class HistoryResult(BaseModel):

@@ -7,13 +7,14 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
     StringConstraints,
     model_validator,
 )
+
+from prospecting.fields import AS_LINE, AS_TEXT, Instant
 
 MAX_BODY_CHARS = 20_000
 
@@ -64,7 +65,7 @@ OUTCOME_STATUS = {
     Outcome.BLOCKED: ProspectStatus.BLOCKED,
 }
 
-Trimmed = Annotated[str, StringConstraints(strip_whitespace=True, max_length=320)]
+Trimmed = Annotated[str, StringConstraints(strip_whitespace=True, max_length=320), AS_LINE]
 
 
 class InboundMessage(BaseModel):
@@ -73,17 +74,19 @@ class InboundMessage(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     channel: Channel
-    sender_phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = (
-        None
-    )
+    sender_phone: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=40), AS_LINE] | None
+    ) = None
     sender_email: Trimmed | None = None
-    sender_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = (
-        None
-    )
+    sender_name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), AS_LINE] | None
+    ) = None
     body: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_BODY_CHARS)
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_BODY_CHARS),
+        AS_TEXT,
     ]
-    received_at: AwareDatetime | None = None
+    received_at: Instant | None = None
 
     @model_validator(mode="after")
     def _some_sender(self) -> InboundMessage:
@@ -96,10 +99,10 @@ class ProspectUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     display_name: (
-        Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), AS_LINE] | None
     ) = None
     status: ProspectStatus | None = None
-    notes: Annotated[str, StringConstraints(max_length=5000)] | None = None
+    notes: Annotated[str, StringConstraints(max_length=5000), AS_TEXT] | None = None
 
     @model_validator(mode="after")
     def _not_merged(self) -> ProspectUpdate:
@@ -112,7 +115,7 @@ class OutcomeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     outcome: Outcome
-    occurred_at: AwareDatetime | None = None
+    occurred_at: Instant | None = None
 
 
 class ProspectOut(BaseModel):

@@ -17,13 +17,16 @@ from pydantic import (
     model_validator,
 )
 
+from prospecting.fields import AS_LINE, AS_TEXT, Line, StrictFloat, StrictInt
 from prospecting.prospects.schemas import IngestResult
 
 MAX_DRAFT_CHARS = 4000
 MAX_BATCH = 200
 
 Tone = Literal["warm", "concise", "formal"]
-ServiceName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+ServiceName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), AS_LINE
+]
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
@@ -45,10 +48,10 @@ class ServiceOffer(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: ServiceName
-    duration_minutes: int | None = Field(default=None, ge=5, le=600)
-    price_min: float | None = Field(default=None, ge=0, le=100_000)
-    price_max: float | None = Field(default=None, ge=0, le=100_000)
-    currency: str | None = None
+    duration_minutes: Annotated[StrictInt, Field(ge=5, le=600)] | None = None
+    price_min: Annotated[StrictFloat, Field(ge=0, le=100_000)] | None = None
+    price_max: Annotated[StrictFloat, Field(ge=0, le=100_000)] | None = None
+    currency: Line | None = None
 
     @field_validator("currency")
     @classmethod
@@ -70,7 +73,10 @@ class ServiceOffer(BaseModel):
         return self
 
 
-ProfileText = Annotated[str, StringConstraints(strip_whitespace=True)]
+ShortProfileText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300), AS_TEXT]
+ProfileText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), AS_TEXT]
+LongProfileText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000), AS_TEXT]
+EmergencyNumber = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20), AS_LINE]
 _PHONE = re.compile(r"^\+?[0-9(][0-9 ()./-]{0,29}$")
 
 
@@ -89,10 +95,10 @@ class FaqEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     question: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)
+        str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200), AS_LINE
     ] = Field(description="The question as prospects tend to ask it, e.g. 'Do you see couples?'")
     answer: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000), AS_TEXT
     ] = Field(description="The provider's own answer, quoted as written in a draft.")
 
 
@@ -101,11 +107,11 @@ class Helpline(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)] = (
-        Field(description="The helpline's name, e.g. 'Samaritans'.")
-    )
+    name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), AS_LINE
+    ] = Field(description="The helpline's name, e.g. 'Samaritans'.")
     number: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=2, max_length=30)
+        str, StringConstraints(strip_whitespace=True, min_length=2, max_length=30), AS_LINE
     ] = Field(description="How to reach it, e.g. '116 123'.")
 
     @field_validator("number")
@@ -122,14 +128,12 @@ class CrisisProtocol(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    message: ProfileText | None = Field(
+    message: LongProfileText | None = Field(
         default=None,
-        max_length=1000,
         description="The provider's own words for someone in crisis, quoted as written.",
     )
-    emergency_number: ProfileText | None = Field(
+    emergency_number: EmergencyNumber | None = Field(
         default=None,
-        max_length=20,
         description="The emergency number for the provider's region, e.g. 112, 999 or 911.",
     )
     helplines: list[Helpline] = Field(
@@ -155,13 +159,15 @@ class ProfileIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     services: list[ServiceOffer] = Field(default_factory=list, max_length=50)
-    hours_text: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = (
-        None
-    )
-    booking_link: AnyHttpUrl | None = None
+    hours_text: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), AS_TEXT] | None
+    ) = None
+    booking_link: Annotated[AnyHttpUrl, AS_LINE] | None = None
     tone: Tone = "warm"
-    sign_off: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
-    languages: list[str] = Field(default_factory=lambda: ["en"], min_length=1, max_length=10)
+    sign_off: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), AS_TEXT] | None
+    ) = None
+    languages: list[Line] = Field(default_factory=lambda: ["en"], min_length=1, max_length=10)
     faq: list[FaqEntry] = Field(
         default_factory=list,
         max_length=30,
@@ -170,15 +176,12 @@ class ProfileIn(BaseModel):
     )
     cancellation_policy: ProfileText | None = Field(
         default=None,
-        max_length=500,
         description="The cancellation and no-show policy in the provider's words.",
     )
-    location: ProfileText | None = Field(
-        default=None, max_length=300, description="Where sessions take place (address text)."
+    location: ShortProfileText | None = Field(
+        default=None, description="Where sessions take place (address text)."
     )
-    parking: ProfileText | None = Field(
-        default=None, max_length=300, description="Parking near the location."
-    )
+    parking: ShortProfileText | None = Field(default=None, description="Parking near the location.")
     online_sessions: bool | None = Field(
         default=None, description="Whether sessions can be held online (unset: not stated)."
     )
@@ -187,7 +190,6 @@ class ProfileIn(BaseModel):
     )
     insurance: ProfileText | None = Field(
         default=None,
-        max_length=500,
         description="What the provider says about insurance, e.g. which insurers cover sessions.",
     )
     crisis_protocol: CrisisProtocol | None = Field(
@@ -357,15 +359,17 @@ class EditIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     body: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_DRAFT_CHARS)
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_DRAFT_CHARS),
+        AS_TEXT,
     ]
 
 
 class BatchApproveIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    draft_ids: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] = Field(
-        min_length=1, max_length=MAX_BATCH
+    draft_ids: list[Annotated[str, StringConstraints(min_length=1, max_length=64), AS_LINE]] = (
+        Field(min_length=1, max_length=MAX_BATCH)
     )
 
 

@@ -16,6 +16,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
 from prospecting.errors import InvalidInput
+from prospecting.fields import AS_LINE, StrictInt
 from prospecting.qualify.intent import INTENTS
 from prospecting.qualify.language import LANGUAGES
 
@@ -61,6 +62,7 @@ ProspectId = Annotated[
         max_length=MAX_ID,
         description="A prospect's id, as list_prospects, get_prospect or qualify_inbound give it.",
     ),
+    AS_LINE,
 ]
 DraftId = Annotated[
     str,
@@ -69,6 +71,7 @@ DraftId = Annotated[
         max_length=MAX_ID,
         description="A reply draft's id, as list_drafts or qualify_inbound give it.",
     ),
+    AS_LINE,
 ]
 SuggestionId = Annotated[
     str,
@@ -77,6 +80,7 @@ SuggestionId = Annotated[
         max_length=MAX_ID,
         description="A merge suggestion's id, as list_merge_suggestions gives it.",
     ),
+    AS_LINE,
 ]
 SubjectKey = Annotated[
     str,
@@ -85,9 +89,10 @@ SubjectKey = Annotated[
         max_length=32,
         description="An opaque network subject key (from graph_link_prospect or graph_query).",
     ),
+    AS_LINE,
 ]
 Limit = Annotated[
-    int, Field(ge=1, le=MAX_PAGE, description=f"How many items per page (1-{MAX_PAGE}).")
+    StrictInt, Field(ge=1, le=MAX_PAGE, description=f"How many items per page (1-{MAX_PAGE}).")
 ]
 Cursor = Annotated[
     str | None,

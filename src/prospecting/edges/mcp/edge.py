@@ -60,9 +60,48 @@ def bearer(headers: Mapping[str, str] | None) -> str | None:
     return token.strip()
 
 
+_DATE_TIME = "send an ISO 8601 date-time with a time zone, e.g. 2025-03-01T09:30:00+00:00"
+SEND_INSTEAD: dict[str, str] = {
+    "missing": "send this argument",
+    "extra_forbidden": "leave it out: the tool's input schema lists every argument it takes",
+    "int_type": "send a whole number such as 20 (not true/false, not text)",
+    "int_parsing": "send a whole number such as 20 (not true/false, not text)",
+    "int_from_float": "send a whole number such as 20",
+    "float_type": "send a number such as 12.5 (not true/false, not text)",
+    "float_parsing": "send a number such as 12.5 (not true/false, not text)",
+    "finite_number": "send a finite number",
+    "bool_type": "send true or false",
+    "bool_parsing": "send true or false",
+    "string_type": "send text",
+    "string_too_short": "send a longer value",
+    "string_too_long": "send a shorter value",
+    "string_pattern_mismatch": "send a value in the format the schema's pattern describes",
+    "less_than": "send a smaller number",
+    "less_than_equal": "send a smaller number",
+    "greater_than": "send a larger number",
+    "greater_than_equal": "send a larger number",
+    "enum": "send one of the listed values",
+    "literal_error": "send one of the listed values",
+    "list_type": "send a list",
+    "too_short": "send more items",
+    "too_long": "send fewer items",
+    "dict_type": "send an object",
+    "model_type": "send an object",
+    "model_attributes_type": "send an object",
+    "url_parsing": "send a full http(s) URL such as https://example.com/book",
+    "url_scheme": "send a full http(s) URL such as https://example.com/book",
+    "url_type": "send a full http(s) URL such as https://example.com/book",
+    "datetime_type": _DATE_TIME,
+    "datetime_parsing": _DATE_TIME,
+    "datetime_from_date_parsing": _DATE_TIME,
+    "timezone_aware": _DATE_TIME,
+}
+"""What to send instead, by pydantic error type; a reason of our own already says it."""
+
+
 def field_reasons(exc: ValidationError) -> list[str]:
-    """One `field: reason` line per problem; the rejected values are the caller's data and are
-    never echoed."""
+    """One `field: reason; send ...` line per problem; the rejected values are the caller's data
+    and are never echoed."""
     lines = []
     for err in exc.errors(include_url=False, include_input=False):
         field = ".".join(str(p) for p in err["loc"])
@@ -70,6 +109,9 @@ def field_reasons(exc: ValidationError) -> list[str]:
         for prefix in ("Value error, ", "Assertion failed, "):
             reason = reason.removeprefix(prefix)
         reason = reason[:1].lower() + reason[1:]
+        instead = SEND_INSTEAD.get(err["type"])
+        if instead and "send " not in reason:
+            reason = f"{reason}; {instead}"
         lines.append(f"{field}: {reason}" if field else reason)
     return list(dict.fromkeys(lines))
 

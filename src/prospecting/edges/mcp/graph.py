@@ -11,12 +11,13 @@ from typing import Annotated, Literal
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from prospecting.edges.mcp.annotations import AUDITED_READ, ERASE, READ, WRITE, WRITE_IDEMPOTENT
 from prospecting.edges.mcp.args import ProspectId, SubjectKey
 from prospecting.edges.mcp.edge import McpEdge
 from prospecting.errors import ConsentRequired, InvalidInput, NotFound, PermissionDenied
+from prospecting.fields import Instant, StrictInt
 from prospecting.graph import service
 from prospecting.graph.audit import MAX_ENTRIES
 from prospecting.graph.schemas import (
@@ -115,7 +116,7 @@ def register(server: MCPServer, edge: McpEdge) -> None:
         outcome: OutcomeArg,
         ctx: Context,
         outcome_version: Annotated[
-            int,
+            StrictInt,
             Field(
                 ge=1,
                 le=10_000,
@@ -209,7 +210,7 @@ def register(server: MCPServer, edge: McpEdge) -> None:
             ),
         ],
         received_at: Annotated[
-            AwareDatetime, Field(description="When the request was received (ISO 8601).")
+            Instant, Field(description="When the request was received (ISO 8601).")
         ],
         verification_method: Annotated[
             Literal["email_link", "id_document", "phone_callback", "in_person", "authorized_agent"],
@@ -301,7 +302,8 @@ def register(server: MCPServer, edge: McpEdge) -> None:
     async def list_graph_audit(
         ctx: Context,
         limit: Annotated[
-            int, Field(ge=1, le=MAX_ENTRIES, description=f"At most this many (1-{MAX_ENTRIES}).")
+            StrictInt,
+            Field(ge=1, le=MAX_ENTRIES, description=f"At most this many (1-{MAX_ENTRIES})."),
         ] = 50,
     ) -> list[AuditEntry]:
         """Audit entries that concern you, newest first: your own graph queries, and queries
@@ -321,7 +323,9 @@ def register(server: MCPServer, edge: McpEdge) -> None:
     @server.tool(title="Network metrics", annotations=READ)
     async def graph_metrics(
         ctx: Context,
-        weeks: Annotated[int, Field(ge=1, le=26, description="How many recent weeks (1-26).")] = 4,
+        weeks: Annotated[
+            StrictInt, Field(ge=1, le=26, description="How many recent weeks (1-26).")
+        ] = 4,
     ) -> GraphMetrics:
         """Contribution rate per week and network state per category/region (counts only)."""
         return await call(ctx, lambda g: service.metrics(g, weeks=weeks))

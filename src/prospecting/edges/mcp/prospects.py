@@ -14,7 +14,7 @@ from typing import Annotated
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 from sqlalchemy.orm import Session
 
 from prospecting.edges.mcp.annotations import DESTRUCTIVE, READ, WRITE, WRITE_IDEMPOTENT
@@ -37,6 +37,7 @@ from prospecting.edges.mcp.shapes import (
     suggestion_view,
 )
 from prospecting.errors import Conflict, ConsentRequired, InvalidInput, NotFound
+from prospecting.fields import Instant, StrictInt
 from prospecting.identity.models import Person
 from prospecting.prospects import service
 from prospecting.prospects.schemas import (
@@ -108,7 +109,7 @@ def register(server: MCPServer, edge: McpEdge) -> None:
         prospect_id: ProspectId,
         ctx: Context,
         max_touchpoints: Annotated[
-            int,
+            StrictInt,
             Field(ge=1, le=200, description="At most this many touchpoints, the most recent ones."),
         ] = 50,
     ) -> ProspectConversation:
@@ -170,7 +171,7 @@ def register(server: MCPServer, edge: McpEdge) -> None:
         outcome: OutcomeArg,
         ctx: Context,
         occurred_at: Annotated[
-            AwareDatetime | None,
+            Instant | None,
             Field(description="When it happened (ISO 8601 with a time zone); default now."),
         ] = None,
         contribute: Annotated[

@@ -24,7 +24,7 @@ import anyio
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.types import SamplingMessage, TextContent
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.fields import FieldInfo
 from sqlalchemy.orm import Session
 
@@ -44,6 +44,7 @@ from prospecting.edges.mcp.args import (
 from prospecting.edges.mcp.edge import McpEdge, drop_none
 from prospecting.edges.mcp.shapes import DraftListPage, DraftView, draft_view
 from prospecting.errors import Conflict, DomainError, NotFound
+from prospecting.fields import Instant, StrictFloat, StrictInt
 from prospecting.identity.models import Person
 from prospecting.prospects.schemas import MAX_BODY_CHARS, Channel, InboundMessage
 from prospecting.qualify import approvals, reads, report
@@ -134,7 +135,7 @@ def register(server: MCPServer, edge: McpEdge) -> None:
             str | None, Field(max_length=200, description="The sender's name as they gave it.")
         ] = None,
         received_at: Annotated[
-            AwareDatetime | None,
+            Instant | None,
             Field(description="When it arrived (ISO 8601 with a time zone); default now."),
         ] = None,
         refine_with_copilot: Annotated[
@@ -209,15 +210,15 @@ def register(server: MCPServer, edge: McpEdge) -> None:
         ] = None,
         intent: Intent = None,
         min_score: Annotated[
-            float | None,
+            StrictFloat | None,
             Field(ge=0.0, le=1.0, description="Only drafts whose P(book) is at least this."),
         ] = None,
         max_score: Annotated[
-            float | None,
+            StrictFloat | None,
             Field(ge=0.0, le=1.0, description="Only drafts whose P(book) is at most this."),
         ] = None,
         limit: Annotated[
-            int, Field(ge=1, le=MAX_PAGE, description=f"Drafts per page (1-{MAX_PAGE}).")
+            StrictInt, Field(ge=1, le=MAX_PAGE, description=f"Drafts per page (1-{MAX_PAGE}).")
         ] = 20,
         cursor: Cursor = None,
     ) -> DraftListPage:
@@ -424,13 +425,13 @@ class ServiceArg(BaseModel):
 
     name: Annotated[str, Field(min_length=1, max_length=80, description="The service's name.")]
     duration_minutes: Annotated[
-        int | None, Field(ge=5, le=600, description="Session length in minutes.")
+        StrictInt | None, Field(ge=5, le=600, description="Session length in minutes.")
     ] = None
     price_min: Annotated[
-        float | None, Field(ge=0, le=100_000, description="Lowest price, in currency.")
+        StrictFloat | None, Field(ge=0, le=100_000, description="Lowest price, in currency.")
     ] = None
     price_max: Annotated[
-        float | None, Field(ge=0, le=100_000, description="Highest price, in currency.")
+        StrictFloat | None, Field(ge=0, le=100_000, description="Highest price, in currency.")
     ] = None
     currency: Annotated[
         str | None,

@@ -1,0 +1,107 @@
+"""Input field types shared by every capability and edge: one rule per kind of value, applied by
+an Annotated type to every field a caller fills in (HTTP bodies, MCP tool arguments, CLI).
+
+Text (every str input):
+- NUL and the other C0/C1 control characters are rejected (422 / invalid_input naming the
+  field), except tab, line feed and carriage return in free text (`Text`). A name, id or label
+  (`Line`) rejects those too: it is one line.
+- Bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) are rejected
+  everywhere: they make stored text read differently from what it is. Right-to-left text
+  (Arabic, Hebrew) needs none of them; the marks U+200E and U+200F stay allowed.
+- Zero-width characters (U+200B-U+200D, U+2060, U+FEFF) are removed from a `Line`, so a name
+  with a hidden one is the same name; they are kept in `Text`, where the joiner forms emoji and
+  the non-joiner shapes Persian words.
+Every other character (accents, CJK, emoji, Arabic, Hebrew...) is accepted as sent.
+
+Numbers: `StrictInt` and `StrictFloat` refuse `true`/`false` and numeric strings; an int is
+also bounded to 64 bits. Date-times (`Instant`): ISO 8601 text with a time zone only (an epoch
+number is refused), and the instant in UTC must lie in 1900-2200 (a year-9999 date with a
+negative offset would overflow when converted).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, Strict
+
+INT64_MAX = 2**63 - 1
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_LINE_BREAK = re.compile(r"[\t\n\r]")
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+_ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
+
+
+def _checked(value: Any, *, one_line: bool) -> Any:
+    if not isinstance(value, str):
+        return value  # the str validator names the wrong type
+    if "\x00" in value:
+        raise ValueError("contains a NUL character; send the text without it")
+    if one_line and (_CONTROL.search(value) or _LINE_BREAK.search(value)):
+        raise ValueError("contains control characters or line breaks; send one line of text")
+    if _CONTROL.search(value):
+        raise ValueError(
+            "contains control characters; send printable text (tabs and new lines are fine)"
+        )
+    if _BIDI.search(value):
+        raise ValueError(
+            "contains bidi override or isolate characters (U+202A-U+202E, U+2066-U+2069); "
+            "send the text without them"
+        )
+    return _ZERO_WIDTH.sub("", value).strip() if one_line else value
+
+
+def clean_line(value: Any) -> Any:
+    """The one-line rule (names, ids, labels): see the module docstring."""
+    return _checked(value, one_line=True)
+
+
+def clean_text(value: Any) -> Any:
+    """The free-text rule (messages, notes, answers): see the module docstring."""
+    return _checked(value, one_line=False)
+
+
+AS_LINE = BeforeValidator(clean_line)
+"""Annotated metadata, last: `Annotated[str, StringConstraints(...), AS_LINE]` (the rule runs
+first, so lengths count the cleaned text)."""
+AS_TEXT = BeforeValidator(clean_text)
+"""Annotated metadata, last, for free text: `Annotated[str, StringConstraints(...), AS_TEXT]`."""
+Line = Annotated[str, AS_LINE]
+"""One line of text: a name, an id, a label."""
+Text = Annotated[str, AS_TEXT]
+"""Free text that may span lines: a message, a note, an answer."""
+
+StrictInt = Annotated[int, Strict(), Field(ge=-INT64_MAX - 1, le=INT64_MAX)]
+"""A JSON integer: not `true`, not "5", not 5.5, within 64 bits."""
+StrictFloat = Annotated[float, Strict()]
+"""A JSON number: not `true`, not "5"."""
+
+EARLIEST = datetime(1899, 12, 31, tzinfo=UTC)  # 1900-01-01 in every time zone
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+_DATE_HELP = "send an ISO 8601 date-time with a time zone, e.g. 2025-03-01T09:30:00+00:00"
+
+
+def _not_a_number(value: Any) -> Any:
+    numeric = isinstance(value, int | float) or (
+        isinstance(value, str) and re.fullmatch(r"\s*[-+]?\d+(\.\d*)?\s*", value) is not None
+    )
+    if numeric:
+        raise ValueError(f"a number is not a date-time; {_DATE_HELP}")
+    return value
+
+
+def _in_range(value: datetime) -> datetime:
+    try:
+        utc = value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        utc = None
+    if utc is None or not EARLIEST <= utc < LATEST:
+        raise ValueError(f"must lie between the years 1900 and 2199 in UTC; {_DATE_HELP}")
+    return value
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(_in_range), BeforeValidator(_not_a_number)]
+"""An aware date-time given as ISO 8601 text, 1900-2199 once converted to UTC."""

@@ -13,6 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from prospecting.edges.http.responses import document_problems
 from prospecting.errors import DomainError, GraphUnavailable, InvalidInput, Unauthenticated
 from prospecting.identity.models import Person
 from prospecting.identity.service import authenticate
@@ -119,7 +120,9 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Map typed domain errors to HTTP once, for every router."""
+    """Map typed domain errors to HTTP once, for every router, and document the problem
+    document they answer with in the OpenAPI components."""
+    document_problems(app)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(ValidationError, _validation_error)

@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from prospecting.edges.http.deps import Actor, GraphContext, get_runtime
+from prospecting.edges.http.responses import errors
 from prospecting.graph import service
 from prospecting.graph.local import own_prospect
 from prospecting.graph.schemas import (
@@ -63,43 +64,61 @@ OwnProspectId = Annotated[str, Depends(_own_prospect)]
 AdminOrgId = Annotated[str, Depends(_admin_org)]
 
 
-@router.get("/consent", response_model=ConsentState)
+@router.get("/consent", response_model=ConsentState, responses=errors(401, 503))
 def read_consent(ctx: Ctx) -> ConsentState:
     return service.consent_state(ctx)
 
 
-@router.post("/consent", response_model=ConsentState)
+@router.post(
+    "/consent", response_model=ConsentState, responses=errors(400, 401, 403, 404, 413, 422, 503)
+)
 def change_consent(data: ConsentChange, ctx: Ctx) -> ConsentState:
     return service.change_consent(ctx, data)
 
 
-@router.get("/consent/history", response_model=list[ConsentEventOut])
+@router.get("/consent/history", response_model=list[ConsentEventOut], responses=errors(401, 503))
 def consent_history(ctx: Ctx) -> list[ConsentEventOut]:
     rows = service.consent_history(ctx)
     return [ConsentEventOut.model_validate(r) for r in rows]
 
 
-@router.put("/orgs/{org_id}/policy", response_model=OrgPolicyIn)
+@router.put(
+    "/orgs/{org_id}/policy",
+    response_model=OrgPolicyIn,
+    responses=errors(400, 401, 404, 413, 422, 503),
+)
 def set_org_policy(org_id: AdminOrgId, data: OrgPolicyIn, ctx: Ctx) -> OrgPolicyIn:
     return service.set_org_policy(ctx, org_id, data)
 
 
-@router.post("/prospects/{prospect_id}/link", response_model=LinkOut)
+@router.post(
+    "/prospects/{prospect_id}/link",
+    response_model=LinkOut,
+    responses=errors(401, 403, 404, 410, 422, 503),
+)
 def link_prospect(prospect_id: OwnProspectId, actor: Actor, runtime: RuntimeDep) -> LinkOut:
     return linking.link(runtime, actor=actor, prospect_id=prospect_id, channel="http")
 
 
-@router.post("/contributions", response_model=ContributionOut)
+@router.post(
+    "/contributions",
+    response_model=ContributionOut,
+    responses=errors(400, 401, 403, 404, 409, 410, 413, 422, 503),
+)
 def contribute(data: ContributionIn, ctx: Ctx) -> ContributionOut:
     return service.contribute(ctx, data)
 
 
-@router.post("/query", response_model=GraphAnswer)
+@router.post(
+    "/query", response_model=GraphAnswer, responses=errors(400, 401, 403, 404, 413, 422, 503)
+)
 def graph_query(data: GraphQueryIn, ctx: Ctx) -> GraphAnswer:
     return service.query(ctx, data)
 
 
-@router.post("/subjects/{subject_key}", response_model=GraphAnswer)
+@router.post(
+    "/subjects/{subject_key}", response_model=GraphAnswer, responses=errors(401, 403, 404, 422, 503)
+)
 def query_subject(
     subject_key: str,
     ctx: Ctx,
@@ -110,41 +129,63 @@ def query_subject(
     return service.query(ctx, GraphQueryIn(subject_key=subject_key, scope=scope))
 
 
-@router.post("/prospects/{prospect_id}/reachability", response_model=Reachability)
+@router.post(
+    "/prospects/{prospect_id}/reachability",
+    response_model=Reachability,
+    responses=errors(401, 403, 404, 422, 503),
+)
 def reachability(prospect_id: OwnProspectId, ctx: Ctx) -> Reachability:
     return service.reachability(ctx, prospect_id)
 
 
-@router.post("/prospects/{prospect_id}/signals", response_model=GraphSignals)
+@router.post(
+    "/prospects/{prospect_id}/signals",
+    response_model=GraphSignals,
+    responses=errors(401, 404, 422, 503),
+)
 def signals(prospect_id: OwnProspectId, ctx: Ctx) -> GraphSignals:
     return service.inbound_signals(ctx, prospect_id)
 
 
-@router.post("/opt-outs", response_model=OptOutOut)
+@router.post(
+    "/opt-outs", response_model=OptOutOut, responses=errors(400, 401, 403, 404, 409, 413, 422, 503)
+)
 def subject_opt_out(data: OptOutIn, actor: Actor, runtime: RuntimeDep) -> OptOutOut:
     return erasure.subject_opt_out(runtime, actor=actor, data=data, channel="http")
 
 
-@router.post("/corrections/collisions", response_model=CollisionOut)
+@router.post(
+    "/corrections/collisions",
+    response_model=CollisionOut,
+    responses=errors(400, 401, 404, 413, 422, 503),
+)
 def report_collision(data: CollisionIn, ctx: Ctx) -> CollisionOut:
     return service.report_collision(ctx, data)
 
 
-@router.post("/corrections/outcomes", response_model=ContributionOut)
+@router.post(
+    "/corrections/outcomes",
+    response_model=ContributionOut,
+    responses=errors(400, 401, 403, 404, 409, 410, 413, 422, 503),
+)
 def correct_outcome(data: MislabelIn, ctx: Ctx) -> ContributionOut:
     return service.correct_outcome(ctx, data)
 
 
-@router.post("/attestations", response_model=list[SafetyFlag])
+@router.post(
+    "/attestations",
+    response_model=list[SafetyFlag],
+    responses=errors(400, 401, 403, 404, 410, 413, 422, 503),
+)
 def attest(data: AttestationIn, ctx: Ctx) -> list[SafetyFlag]:
     return service.attest(ctx, data)
 
 
-@router.get("/audit", response_model=list[AuditEntry])
+@router.get("/audit", response_model=list[AuditEntry], responses=errors(401, 422, 503))
 def list_audit(ctx: Ctx, limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[AuditEntry]:
     return service.list_audit(ctx, limit=limit)
 
 
-@router.get("/metrics", response_model=GraphMetrics)
+@router.get("/metrics", response_model=GraphMetrics, responses=errors(401, 422, 503))
 def metrics(ctx: Ctx, weeks: Annotated[int, Query(ge=1, le=26)] = 4) -> GraphMetrics:
     return service.metrics(ctx, weeks=weeks)

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from prospecting.edges.http.deps import Actor, CurrentPerson, TenantSession, get_runtime, problem
+from prospecting.edges.http.responses import errors
 from prospecting.prospects import service
 from prospecting.prospects.importing import MAX_IMPORT_BYTES, decode_csv
 from prospecting.prospects.models import Prospect
@@ -38,7 +39,12 @@ def _prospect_in_path(prospect_id: str, actor: CurrentPerson, session: TenantSes
 OwnProspect = Annotated[Prospect, Depends(_prospect_in_path)]
 
 
-@router.post("/inbound", response_model=IngestResult, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/inbound",
+    response_model=IngestResult,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(400, 401, 413, 422, 503),
+)
 def ingest_inbound(
     message: InboundMessage, actor: Actor, runtime: Annotated[Runtime, Depends(get_runtime)]
 ) -> IngestResult:
@@ -59,7 +65,7 @@ IMPORT_BODY = {
     "/import",
     response_model=ImportReport,
     openapi_extra={"requestBody": IMPORT_BODY},
-    responses={413: {"description": "The CSV is larger than the limit."}},
+    responses=errors(401, 413, 415, 422, 503),
 )
 async def import_history(
     request: Request,
@@ -118,7 +124,7 @@ async def _body_within(request: Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-@router.get("", response_model=ProspectPage)
+@router.get("", response_model=ProspectPage, responses=errors(401, 422, 503))
 def list_prospects(
     actor: CurrentPerson,
     session: TenantSession,
@@ -133,7 +139,9 @@ def list_prospects(
     return ProspectPage(items=items, total=total, limit=limit, offset=offset)
 
 
-@router.get("/merge-suggestions", response_model=list[MergeSuggestionOut])
+@router.get(
+    "/merge-suggestions", response_model=list[MergeSuggestionOut], responses=errors(401, 503)
+)
 def list_merge_suggestions(
     actor: CurrentPerson, session: TenantSession
 ) -> list[MergeSuggestionOut]:
@@ -141,13 +149,21 @@ def list_merge_suggestions(
     return [MergeSuggestionOut.model_validate(s) for s in rows]
 
 
-@router.post("/merge-suggestions/{suggestion_id}/accept", response_model=ProspectOut)
+@router.post(
+    "/merge-suggestions/{suggestion_id}/accept",
+    response_model=ProspectOut,
+    responses=errors(401, 404, 409, 422, 503),
+)
 def accept_merge(suggestion_id: str, actor: CurrentPerson, session: TenantSession) -> ProspectOut:
     merged = service.accept_merge(session=session, actor=actor, suggestion_id=suggestion_id)
     return ProspectOut.model_validate(merged)
 
 
-@router.post("/merge-suggestions/{suggestion_id}/reject", response_model=MergeSuggestionOut)
+@router.post(
+    "/merge-suggestions/{suggestion_id}/reject",
+    response_model=MergeSuggestionOut,
+    responses=errors(401, 404, 409, 422, 503),
+)
 def reject_merge(
     suggestion_id: str, actor: CurrentPerson, session: TenantSession
 ) -> MergeSuggestionOut:
@@ -155,12 +171,16 @@ def reject_merge(
     return MergeSuggestionOut.model_validate(rejected)
 
 
-@router.get("/{prospect_id}", response_model=ProspectOut)
+@router.get("/{prospect_id}", response_model=ProspectOut, responses=errors(401, 404, 422, 503))
 def read_prospect(prospect: OwnProspect) -> ProspectOut:
     return ProspectOut.model_validate(prospect)
 
 
-@router.patch("/{prospect_id}", response_model=ProspectOut)
+@router.patch(
+    "/{prospect_id}",
+    response_model=ProspectOut,
+    responses=errors(400, 401, 404, 409, 413, 422, 503),
+)
 def update_prospect(
     data: ProspectUpdate, prospect: OwnProspect, actor: CurrentPerson, session: TenantSession
 ) -> ProspectOut:
@@ -170,7 +190,11 @@ def update_prospect(
     return ProspectOut.model_validate(updated)
 
 
-@router.get("/{prospect_id}/touchpoints", response_model=list[TouchpointOut])
+@router.get(
+    "/{prospect_id}/touchpoints",
+    response_model=list[TouchpointOut],
+    responses=errors(401, 404, 422, 503),
+)
 def list_touchpoints(
     prospect: OwnProspect, actor: CurrentPerson, session: TenantSession
 ) -> list[TouchpointOut]:
@@ -179,7 +203,10 @@ def list_touchpoints(
 
 
 @router.post(
-    "/{prospect_id}/outcomes", response_model=TouchpointOut, status_code=status.HTTP_201_CREATED
+    "/{prospect_id}/outcomes",
+    response_model=TouchpointOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(400, 401, 404, 409, 413, 422, 503),
 )
 def record_outcome(
     data: OutcomeIn, prospect: OwnProspect, actor: CurrentPerson, session: TenantSession

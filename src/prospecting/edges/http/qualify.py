@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, status
 
 from prospecting.edges.http.deps import Actor, CurrentPerson, TenantSession, get_runtime
+from prospecting.edges.http.responses import errors
 from prospecting.prospects.schemas import InboundMessage
 from prospecting.qualify import approvals, reads, report
 from prospecting.qualify import profile as profiles
@@ -42,23 +43,28 @@ def _draft_in_path(draft_id: str, actor: CurrentPerson, session: TenantSession) 
 OwnDraft = Annotated[Draft, Depends(_draft_in_path)]
 
 
-@router.get("/profile", response_model=ProfileOut)
+@router.get("/profile", response_model=ProfileOut, responses=errors(401, 503))
 def read_profile(actor: CurrentPerson, session: TenantSession) -> ProfileOut:
     return profiles.get_profile(session=session, actor=actor)
 
 
-@router.put("/profile", response_model=ProfileOut)
+@router.put("/profile", response_model=ProfileOut, responses=errors(400, 401, 413, 422, 503))
 def replace_profile(data: ProfileIn, actor: CurrentPerson, session: TenantSession) -> ProfileOut:
     return profiles.update_profile(session=session, actor=actor, data=data)
 
 
-@router.post("/inbound", response_model=QualifiedInbound, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/inbound",
+    response_model=QualifiedInbound,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(400, 401, 413, 422, 503),
+)
 def qualify_inbound(message: InboundMessage, actor: Actor, runtime: RuntimeDep) -> QualifiedInbound:
     """Ingest an inbound message and return its intent, P(book) with reasons and a draft."""
     return inbound.receive(runtime, actor=actor, message=message, channel="http")
 
 
-@router.get("/drafts", response_model=DraftPage)
+@router.get("/drafts", response_model=DraftPage, responses=errors(401, 422, 503))
 def list_drafts(
     actor: CurrentPerson,
     session: TenantSession,
@@ -81,7 +87,11 @@ def list_drafts(
     return DraftPage(items=reads.draft_details(session, rows), total=total)
 
 
-@router.post("/drafts/approve-batch", response_model=BatchApproveOut)
+@router.post(
+    "/drafts/approve-batch",
+    response_model=BatchApproveOut,
+    responses=errors(400, 401, 404, 409, 413, 422, 503),
+)
 def batch_approve(
     data: BatchApproveIn,
     actor: CurrentPerson,
@@ -96,12 +106,16 @@ def batch_approve(
     return BatchApproveOut(approved=[reads.draft_out(d) for d in rows])
 
 
-@router.get("/drafts/{draft_id}", response_model=DraftDetail)
+@router.get("/drafts/{draft_id}", response_model=DraftDetail, responses=errors(401, 404, 422, 503))
 def read_draft(draft: OwnDraft, session: TenantSession) -> DraftDetail:
     return reads.draft_detail(session, draft)
 
 
-@router.post("/drafts/{draft_id}/approve", response_model=DraftDetail)
+@router.post(
+    "/drafts/{draft_id}/approve",
+    response_model=DraftDetail,
+    responses=errors(401, 404, 409, 422, 503),
+)
 def approve_draft(
     draft: OwnDraft,
     actor: CurrentPerson,
@@ -121,7 +135,11 @@ def approve_draft(
     return reads.draft_detail(session, approved)
 
 
-@router.post("/drafts/{draft_id}/edit", response_model=DraftDetail)
+@router.post(
+    "/drafts/{draft_id}/edit",
+    response_model=DraftDetail,
+    responses=errors(400, 401, 404, 409, 413, 422, 503),
+)
 def edit_and_approve(
     data: EditIn,
     draft: OwnDraft,
@@ -138,12 +156,16 @@ def edit_and_approve(
     return reads.draft_detail(session, approved)
 
 
-@router.post("/drafts/{draft_id}/discard", response_model=DraftDetail)
+@router.post(
+    "/drafts/{draft_id}/discard",
+    response_model=DraftDetail,
+    responses=errors(401, 404, 409, 422, 503),
+)
 def discard_draft(draft: OwnDraft, actor: CurrentPerson, session: TenantSession) -> DraftDetail:
     discarded = approvals.discard_draft(session=session, actor=actor, draft_id=draft.id)
     return reads.draft_detail(session, discarded)
 
 
-@router.get("/report", response_model=QualificationReport)
+@router.get("/report", response_model=QualificationReport, responses=errors(401, 503))
 def read_report(actor: CurrentPerson, session: TenantSession) -> QualificationReport:
     return report.report(session=session, actor=actor)

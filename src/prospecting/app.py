@@ -24,7 +24,7 @@ from prospecting.config import Settings, load_settings
 from prospecting.edges.http.deps import get_runtime, install_error_handlers, problem
 from prospecting.edges.http.graph import router as graph_router
 from prospecting.edges.http.identity import router as identity_router
-from prospecting.edges.http.limits import BodySizeLimit
+from prospecting.edges.http.limits import RequestLimits
 from prospecting.edges.http.overload import AdmissionLimit, overloaded_body
 from prospecting.edges.http.prospects import router as prospects_router
 from prospecting.edges.http.qualify import router as qualify_router
@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         wait=runtime.settings.admission_wait_seconds,
         retry_after=runtime.settings.overload_retry_after_seconds,
     )
-    app.add_middleware(BodySizeLimit)  # outermost: an oversized body takes no admission slot
+    app.add_middleware(RequestLimits)  # outermost: a refused request takes no admission slot
     app.include_router(identity_router)
     app.include_router(prospects_router)
     app.include_router(graph_router)

@@ -35,22 +35,28 @@ _BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 _ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
 
 
-def _checked(value: Any, *, one_line: bool) -> Any:
-    if not isinstance(value, str):
-        return value  # the str validator names the wrong type
+def text_problem(value: str, *, one_line: bool) -> str | None:
+    """Why `value` breaks the text rule (with what to send instead), or None when it is fine."""
     if "\x00" in value:
-        raise ValueError("contains a NUL character; send the text without it")
+        return "contains a NUL character; send the text without it"
     if one_line and (_CONTROL.search(value) or _LINE_BREAK.search(value)):
-        raise ValueError("contains control characters or line breaks; send one line of text")
+        return "contains control characters or line breaks; send one line of text"
     if _CONTROL.search(value):
-        raise ValueError(
-            "contains control characters; send printable text (tabs and new lines are fine)"
-        )
+        return "contains control characters; send printable text (tabs and new lines are fine)"
     if _BIDI.search(value):
-        raise ValueError(
+        return (
             "contains bidi override or isolate characters (U+202A-U+202E, U+2066-U+2069); "
             "send the text without them"
         )
+    return None
+
+
+def _checked(value: Any, *, one_line: bool) -> Any:
+    if not isinstance(value, str):
+        return value  # the str validator names the wrong type
+    problem = text_problem(value, one_line=one_line)
+    if problem is not None:
+        raise ValueError(problem)
     return _ZERO_WIDTH.sub("", value).strip() if one_line else value
 
 

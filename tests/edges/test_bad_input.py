@@ -86,6 +86,22 @@ def test_control_and_bidi_characters_are_a_422_naming_the_field(
     assert listing.json()["total"] == 0  # nothing stored
 
 
+BAD_URLS = {
+    "NUL in a prospect id": ("get", "/prospects/ab%00cd", "path"),
+    "NUL in a draft id": ("get", "/qualify/drafts/ab%00", "path"),
+    "bidi override in a subject key": ("post", "/prospect-graph/subjects/ab%E2%80%AE", "path"),
+    "NUL in a query value": ("get", "/prospect-graph/metrics?weeks=4%00", "weeks"),
+}
+
+
+@pytest.mark.parametrize("method,url,field", list(BAD_URLS.values()), ids=list(BAD_URLS))
+def test_control_characters_in_the_url_are_a_422(client, make_provider, method, url, field):
+    alice = make_provider()
+    response = client.request(method, url, headers=alice.headers)
+    body = assert_problem(response, 422, field)
+    assert body["errors"][0]["field"] == field
+
+
 def test_notes_with_a_nul_are_a_422(client, make_provider):
     alice = make_provider()
     created = client.post("/prospects/inbound", json=MESSAGE, headers=alice.headers)

@@ -96,7 +96,8 @@ def _field_errors(errors: list[Any]) -> list[dict[str, str]]:
     out = []
     for err in errors:
         loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path")]
-        out.append({"field": ".".join(loc) or "body", "reason": str(err.get("msg", "invalid"))})
+        reason = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        out.append({"field": ".".join(loc) or "body", "reason": reason})
     return out
 
 

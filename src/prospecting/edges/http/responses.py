@@ -33,11 +33,12 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = Field(
         None, description="On a 422: every rejected field with its reason."
     )
+    limit_bytes: int | None = Field(None, description="On a 413: the most bytes this route reads.")
 
 
 _WHEN = {
     400: "The body could not be read (not UTF-8 text, for one).",
-    401: "No bearer token, or one that is unknown, revoked or expired.",
+    401: "No bearer token, or one that is unknown or revoked.",
     403: "The acting Person lacks the role or the consent this needs.",
     404: "Missing, or another tenant's: the two answer alike.",
     409: "The request contradicts the stored state.",
@@ -45,7 +46,6 @@ _WHEN = {
     413: "The request body is larger than the limit.",
     415: "The body's Content-Type is not one this route reads.",
     422: "A value (body, query or path) was rejected; `errors` names each field and why.",
-    429: "The privacy budget is spent.",
     503: "At capacity, or a store is unreachable; nothing was done. Retry after `Retry-After`.",
 }
 _HEADERS: dict[int, dict[str, Any]] = {

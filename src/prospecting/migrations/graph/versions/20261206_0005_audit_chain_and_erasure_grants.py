@@ -211,10 +211,11 @@ def _pg_triggers() -> list[tuple[str, str, str]]:
     """(name, table, definition after the table) of every trigger this revision adds."""
     out: list[tuple[str, str, str]] = []
     for table in GUARDED:
+        # contact days and links are written freely; grants and heads are guarded from birth
         ops = (
             "UPDATE OR DELETE"
             if table in (*ERASABLE, "prospect_links")
-            else ("INSERT OR UPDATE OR DELETE")
+            else "INSERT OR UPDATE OR DELETE"
         )
         out.append(
             (
@@ -543,7 +544,11 @@ def downgrade() -> None:
         op.execute(
             PG_HISTORY_GUARD.replace(
                 _open_grant("OLD.subject_key", "OLD.subject_key"),
-                "EXISTS (SELECT 1 FROM subject_opt_outs o WHERE o.subject_key = OLD.subject_key)",
+                "EXISTS (SELECT 1 FROM subject_opt_outs o WHERE o.subject_key = OLD.subject_key "
+                "OR o.subject_key IN (SELECT k.merged_into FROM prospect_subject_keys k "
+                "WHERE k.subject_key = OLD.subject_key) "
+                "OR o.subject_key IN (SELECT k.subject_key FROM prospect_subject_keys k "
+                "WHERE k.merged_into = OLD.subject_key))",
             )
         )
     else:

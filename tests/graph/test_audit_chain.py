@@ -6,8 +6,10 @@ cross-provider, so it carries no audit row, and the chain stays whole."""
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -28,6 +30,7 @@ from prospecting import migrations
 from prospecting.app import create_app
 from prospecting.db import Stores, UTCDateTime, make_engine
 from prospecting.edges.cli.main import app
+from prospecting.graph import audit as graph_audit
 from prospecting.graph import ledger
 from prospecting.graph.models import ErasureGrant, QueryAudit
 from prospecting.identity.models import Role
@@ -300,3 +303,29 @@ def test_the_migration_chains_existing_rows_and_downgrades(graph_url_at_0004: st
     assert result.ok, result
     assert [c.rows for c in result.chains] == [3, 3]
     assert order == ["a2", "a1", "a0"]
+
+
+def test_concurrent_appends_serialise_on_the_head(runtime) -> None:
+    """Writers racing for the head wait for it (FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on
+    SQLite): every append lands, in one unbroken chain."""
+    barrier = threading.Barrier(6)
+
+    def append(n: int) -> None:
+        barrier.wait()
+        with runtime.stores.graph() as graph:
+            graph_audit.record(
+                graph,
+                consumer_id=f"c{n}",
+                subject_key=None,
+                kind="query",
+                scope={"n": n},
+                result_state="ok",
+                contributor_ids=[f"p{n}", "p"],
+            )
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(append, range(6)))
+    with runtime.stores.graph() as graph:
+        result = ledger.verify(graph)
+    assert result.ok, result
+    assert result.chains[0].rows == result.chains[0].head_seq == 6

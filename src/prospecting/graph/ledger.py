@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -36,6 +37,7 @@ from prospecting.graph.models import (
 GENESIS = "0" * 64
 QUERY_AUDIT = "query_audit"
 CONSENT = "consent"
+STREAM = 1000
 TABLES = {QUERY_AUDIT: "graph_query_audit", CONSENT: "provider_graph_consent_events"}
 
 
@@ -144,19 +146,19 @@ def verify(graph: Session) -> Verification:
         select(QueryAuditContributor.audit_id, QueryAuditContributor.provider_id)
     ):
         contributors[audit_id].append(provider_id)
-    audits = graph.scalars(select(QueryAudit).order_by(QueryAudit.chain_seq, QueryAudit.id))
+    audits = graph.scalars(
+        select(QueryAudit)
+        .order_by(QueryAudit.chain_seq, QueryAudit.id)
+        .execution_options(yield_per=STREAM)
+    )
+    events = graph.scalars(
+        select(ConsentEvent)
+        .order_by(ConsentEvent.chain_seq, ConsentEvent.id)
+        .execution_options(yield_per=STREAM)
+    )
     reports = [
-        _walk(graph, QUERY_AUDIT, [(r, audit_content(r, contributors[r.id])) for r in audits]),
-        _walk(
-            graph,
-            CONSENT,
-            [
-                (r, consent_content(r))
-                for r in graph.scalars(
-                    select(ConsentEvent).order_by(ConsentEvent.chain_seq, ConsentEvent.id)
-                )
-            ],
-        ),
+        _walk(graph, QUERY_AUDIT, ((r, audit_content(r, contributors[r.id])) for r in audits)),
+        _walk(graph, CONSENT, ((r, consent_content(r)) for r in events)),
     ]
     open_grants = list(
         graph.scalars(
@@ -169,10 +171,12 @@ def verify(graph: Session) -> Verification:
 
 
 def _walk(
-    graph: Session, chain: str, rows: list[tuple[QueryAudit | ConsentEvent, dict[str, Any]]]
+    graph: Session, chain: str, rows: Iterable[tuple[QueryAudit | ConsentEvent, dict[str, Any]]]
 ) -> ChainReport:
+    """Streams the rows (never the whole table in memory) and compares each with its link
+    recomputed; the caller's transaction is the snapshot rows and head are read in."""
     table = TABLES[chain]
-    report = ChainReport(chain=chain, table=table, rows=len(rows))
+    report = ChainReport(chain=chain, table=table)
     head = graph.execute(
         select(ChainHead.seq, ChainHead.head_hash).where(ChainHead.chain == chain)
     ).one_or_none()
@@ -180,6 +184,7 @@ def _walk(
     report.head_seq = head_seq
     expected_seq, prev = 1, GENESIS
     for row, content in rows:
+        report.rows += 1
         if row.chain_seq is None or row.prev_hash is None or row.row_hash is None:
             report.breaks.append(
                 ChainBreak(table, row.id, None, "row is not chained", "chain_seq", "NULL")

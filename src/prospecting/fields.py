@@ -12,6 +12,8 @@ Text (every str input):
   with a hidden one is the same name; they are kept in `Text`, where the joiner forms emoji and
   the non-joiner shapes Persian words.
 Every other character (accents, CJK, emoji, Arabic, Hebrew...) is accepted as sent.
+The one-line rule also guards every URL path segment and query value (`text_problem`, used by
+edges/http/limits.py), so an id with a NUL never reaches the store.
 
 Numbers: `StrictInt` and `StrictFloat` refuse `true`/`false` and numeric strings; an int is
 also bounded to 64 bits. Date-times (`Instant`): ISO 8601 text with a time zone only (an epoch

@@ -281,3 +281,25 @@ def test_mcp_names_the_field_and_what_to_send(runtime, make_provider, tool, argu
     assert "send" in lines[0], text
     assert not any(marker in text for marker in PYDANTIC_DUMP), text
     assert "Error executing tool" not in text
+
+
+def test_a_csv_import_keeps_no_name_with_control_or_bidi_characters(client, make_provider):
+    alice = make_provider()
+    csv = (
+        "name,phone,email\n"
+        "Ann\x00Lee,07911 123456,\n"
+        "Bob \u202eyaB,07911 123457,\n"
+        "Cy\u200b Ro,07911 123458,\n"
+    )
+    headers = alice.headers | {"Content-Type": "text/csv; charset=utf-8"}
+    response = client.post(
+        "/prospects/import", content=csv.encode(), headers=headers, params={"contribute": "false"}
+    )
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert report["imported"] == 3
+    assert {(w["row"], w["field"]) for w in report["warnings"]} == {(2, "name"), (3, "name")}
+    names = {
+        p["display_name"] for p in client.get("/prospects", headers=alice.headers).json()["items"]
+    }
+    assert names == {None, "Cy Ro"}

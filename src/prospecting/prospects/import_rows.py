@@ -17,6 +17,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from prospecting.errors import InvalidInput
+from prospecting.fields import clean_line, text_problem
 from prospecting.prospects.import_dates import DateReader
 from prospecting.prospects.schemas import ImportIssue, Outcome
 from prospecting.resolver.chain import Identifiers
@@ -241,6 +242,9 @@ class _Normalised:
     def __call__(self, raw: str) -> Checked:
         if not raw:
             return None, None
+        problem = text_problem(raw, one_line=True)  # the text rule of prospecting.fields
+        if problem is not None:
+            return None, problem
         if len(raw) > self.limit:
             return None, f"longer than {self.limit} characters"
         key = self.key(raw)
@@ -309,5 +313,5 @@ class RowReader:
             if problem:
                 self.issues.warn(number, name_, f"{problem}: stored without it")
         ids = Identifiers(phone=phone, email=email, name=name)
-        shown = raw_name.strip() if name is not None else None
+        shown = clean_line(raw_name) if name is not None else None
         return ImportRow(number, ids, shown, at, outcome)

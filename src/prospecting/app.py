@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.routing import Route, compile_path
 
 from prospecting.config import Settings, load_settings
 from prospecting.edges.http.deps import get_runtime, install_error_handlers, problem
@@ -74,7 +75,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.include_router(graph_router)
     app.include_router(qualify_router)
     app.add_api_route("/health", health, methods=["GET"], tags=["health"])
-    app.mount("/", _mcp_app(mcp, runtime))
+    # The MCP transport answers at exactly /mcp (a route, not a mount at "/"), so an unknown
+    # path or method on the API is the API's own problem+json 404 or 405.
+    app.router.routes.append(Route("/mcp", _mcp_app(mcp, runtime)))
     return app
 
 
@@ -97,7 +100,26 @@ async def _http_error(_request: Request, exc: Exception) -> Response:
     code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
         exc.status_code, "http_error"
     )
-    return problem(exc.status_code, code, str(exc.detail), headers=dict(exc.headers or {}))
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:  # Starlette names only the first route's methods for the path
+        headers["Allow"] = ", ".join(_allowed_methods(_request))
+    return problem(exc.status_code, code, str(exc.detail), headers=headers)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """The methods of the resource this path names, as the OpenAPI document lists them: of the
+    path templates that match, the most specific (fewest parameters), so `/prospects/inbound`
+    is not taken for `/prospects/{prospect_id}`."""
+    path = request.url.path
+    matching = [
+        (template.count("{"), template, operations)
+        for template, operations in request.app.openapi()["paths"].items()
+        if compile_path(template)[0].match(path)
+    ]
+    if not matching:
+        return []
+    _, _, operations = min(matching, key=lambda found: found[0])
+    return sorted(method.upper() for method in operations)
 
 
 async def _unexpected_error(_request: Request, _exc: Exception) -> Response:

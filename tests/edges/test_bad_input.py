@@ -198,6 +198,17 @@ def test_a_body_above_the_limit_is_a_413_before_parsing(client, make_provider):
     assert client.get("/prospects", headers=alice.headers).json()["total"] == 0
 
 
+def test_an_unknown_path_or_method_is_a_problem_naming_what_is_allowed(client, make_provider):
+    alice = make_provider()
+    assert_problem(client.get("/nope", headers=alice.headers), 404)
+    wrong = client.put("/me", json={}, headers=alice.headers)
+    assert_problem(wrong, 405)
+    assert set(wrong.headers["allow"].split(", ")) == {"GET", "PATCH"}
+    # the MCP transport still answers at exactly /mcp, and only there
+    assert client.post("/mcp", json={}, headers=alice.headers).status_code != 404
+    assert_problem(client.post("/mcp/extra", json={}, headers=alice.headers), 404)
+
+
 def test_malformed_json_answers_problem_json(client, make_provider):
     alice = make_provider()
     headers = alice.headers | {"content-type": "application/json"}

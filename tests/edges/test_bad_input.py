@@ -314,3 +314,31 @@ def test_a_csv_import_keeps_no_name_with_control_or_bidi_characters(client, make
         p["display_name"] for p in client.get("/prospects", headers=alice.headers).json()["items"]
     }
     assert names == {None, "Cy Ro"}
+
+
+BAD_PROFILE = {
+    "NUL in a display name": ("patch", "/me", {"display_name": "Dr\x00 Who"}, "display_name"),
+    "bidi override in a region": ("patch", "/me", {"region": "GB-\u202eLND"}, "region"),
+    "line break in a category": (
+        "patch", "/me", {"service_categories": ["therapy\ncoaching"]}, "service_categories.0",
+    ),
+    "control character in a token name": ("post", "/tokens", {"name": "laptop\x1b"}, "name"),
+    "NUL in an org name": ("post", "/orgs", {"name": "Clinic\x00"}, "name"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "method,path,body,field", list(BAD_PROFILE.values()), ids=list(BAD_PROFILE)
+)
+def test_identity_text_follows_the_same_rule(client, make_provider, method, path, body, field):
+    alice = make_provider()
+    response = client.request(method, path, json=body, headers=alice.headers)
+    assert_problem(response, 422, field)
+
+
+@pytest.mark.parametrize("name", VALID_NAMES)
+def test_a_unicode_display_name_is_kept(client, make_provider, name):
+    alice = make_provider()
+    response = client.patch("/me", json={"display_name": name}, headers=alice.headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["display_name"] == name

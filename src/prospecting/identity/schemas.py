@@ -9,10 +9,16 @@ from zoneinfo import available_timezones
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from prospecting.fields import AS_LINE, Line
 from prospecting.identity.models import MembershipStatus, Role
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AS_LINE
+]
+Category = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), AS_LINE
+]
+Region = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64), AS_LINE]
 
 _TIME_ZONES = frozenset(available_timezones())
 
@@ -41,7 +47,7 @@ class _Profile(BaseModel):
 class PersonCreate(_Profile):
     display_name: Name
     service_categories: list[Category] = Field(default_factory=list, max_length=20)
-    region: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
+    region: Region | None = None
     default_phone_region: str | None = None
     time_zone: str = "UTC"
     roles: list[Role] = Field(default_factory=lambda: [Role.PROVIDER])
@@ -50,7 +56,7 @@ class PersonCreate(_Profile):
 class ProfileUpdate(_Profile):
     display_name: Name | None = None
     service_categories: list[Category] | None = Field(default=None, max_length=20)
-    region: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
+    region: Region | None = None
     default_phone_region: str | None = None
     time_zone: str | None = None
 
@@ -85,7 +91,7 @@ class OrgOut(BaseModel):
 class MembershipCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    person_id: str
+    person_id: Line
     role: Literal["member", "org_admin"] = "member"
 
 
@@ -117,7 +123,9 @@ class InvitationOut(BaseModel):
 class TokenCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AS_LINE
+    ]
 
 
 class TokenOut(BaseModel):

@@ -14,6 +14,9 @@ Text (every str input):
 Every other character (accents, CJK, emoji, Arabic, Hebrew...) is accepted as sent.
 The one-line rule also guards every URL path segment and query value (`text_problem`, used by
 edges/http/limits.py), so an id with a NUL never reaches the store.
+The JSON schema states the rule: AS_LINE and AS_TEXT give their field a `pattern` built from
+the same character sets (LINE_PATTERN, TEXT_PATTERN; the FILLED_* ones when a minimum length
+asks for text left once trimmed), so data valid under the OpenAPI document passes the rule.
 
 Numbers: `StrictInt` and `StrictFloat` refuse `true`/`false` and numeric strings; an int is
 also bounded to 64 bits. Date-times (`Instant`): ISO 8601 text with a time zone only (an epoch
@@ -24,17 +27,49 @@ negative offset would overflow when converted).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, Strict
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    GetJsonSchemaHandler,
+    Strict,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 INT64_MAX = 2**63 - 1
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_LINE_BREAK = re.compile(r"[\t\n\r]")
-_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
-_ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
+# The character sets of the text rule, written once: the runtime checks below and the JSON
+# Schema `pattern`s (LINE_PATTERN, TEXT_PATTERN) are both built from them. The escapes \xNN
+# and \uNNNN mean the same in Python and ECMA-262 (JSON Schema) regular expressions.
+_CONTROL_CHARS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_LINE_BREAK_CHARS = r"\t\n\r"
+_BIDI_CHARS = r"\u202a-\u202e\u2066-\u2069"
+_ZERO_WIDTH_CHARS = r"\u200b-\u200d\u2060\ufeff"
+
+_CONTROL = re.compile(f"[{_CONTROL_CHARS}]")
+_LINE_BREAK = re.compile(f"[{_LINE_BREAK_CHARS}]")
+_BIDI = re.compile(f"[{_BIDI_CHARS}]")
+_ZERO_WIDTH = re.compile(f"[{_ZERO_WIDTH_CHARS}]")
+
+_LINE_OK = f"[^{_CONTROL_CHARS}{_LINE_BREAK_CHARS}{_BIDI_CHARS}]"
+_TEXT_OK = f"[^{_CONTROL_CHARS}{_BIDI_CHARS}]"
+LINE_PATTERN = f"^{_LINE_OK}*$"
+"""JSON Schema `pattern` of a `Line`: no control character, line break or bidi control."""
+TEXT_PATTERN = f"^{_TEXT_OK}*$"
+"""JSON Schema `pattern` of a `Text`: no control character (tab, LF, CR allowed), no bidi
+control."""
+_VISIBLE = f"[^\\s{_CONTROL_CHARS}{_BIDI_CHARS}{_ZERO_WIDTH_CHARS}]"
+FILLED_LINE_PATTERN = f"^{_LINE_OK}*{_VISIBLE}{_LINE_OK}*$"
+"""A `Line` that is not empty once stripped of spaces and zero-width characters (the pattern of
+a `Line` with a minimum length)."""
+FILLED_TEXT_PATTERN = f"^{_TEXT_OK}*[^\\s{_CONTROL_CHARS}{_BIDI_CHARS}]{_TEXT_OK}*$"
+"""A `Text` that is not blank (the pattern of a `Text` with a minimum length)."""
 
 
 def text_problem(value: str, *, one_line: bool) -> str | None:
@@ -72,10 +107,41 @@ def clean_text(value: Any) -> Any:
     return _checked(value, one_line=False)
 
 
-AS_LINE = BeforeValidator(clean_line)
+@dataclass(frozen=True)
+class _TextRule(BeforeValidator):
+    """The text rule as a validator that also states it in the JSON schema, as a `pattern`
+    (FILLED_* when a minimum length asks for text that is not blank once trimmed)."""
+
+    pattern: str = ""
+    filled_pattern: str = ""
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        if schema.get("type") == "string" and "pattern" not in schema and "enum" not in schema:
+            filled = schema.get("minLength", 0) >= 1
+            schema["pattern"] = self.filled_pattern if filled else self.pattern
+        return schema
+
+
+@dataclass(frozen=True, eq=False)  # eq=False: hashable by identity, as Annotated needs
+class JsonSchemaExtra:
+    """Annotated metadata that adds keywords to a type's JSON schema, validation unchanged: the
+    schema states a rule a validator checks (e.g. an enum of the values a validator accepts)."""
+
+    extra: dict[str, Any]
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {**handler(core_schema), **self.extra}
+
+
+AS_LINE = _TextRule(clean_line, pattern=LINE_PATTERN, filled_pattern=FILLED_LINE_PATTERN)
 """Annotated metadata, last: `Annotated[str, StringConstraints(...), AS_LINE]` (the rule runs
 first, so lengths count the cleaned text)."""
-AS_TEXT = BeforeValidator(clean_text)
+AS_TEXT = _TextRule(clean_text, pattern=TEXT_PATTERN, filled_pattern=FILLED_TEXT_PATTERN)
 """Annotated metadata, last, for free text: `Annotated[str, StringConstraints(...), AS_TEXT]`."""
 Line = Annotated[str, AS_LINE]
 """One line of text: a name, an id, a label."""
@@ -111,5 +177,14 @@ def _in_range(value: datetime) -> datetime:
     return value
 
 
-Instant = Annotated[AwareDatetime, AfterValidator(_in_range), BeforeValidator(_not_a_number)]
+INSTANT_PATTERN = r"^(?:19\d\d|20\d\d|21[0-8]\d|2199-(?:0\d|1[01]))-"
+"""The years an `Instant` may state: 1900 to November 2199, so that every offset (up to a day)
+keeps it within EARLIEST and LATEST in UTC."""
+
+Instant = Annotated[
+    AwareDatetime,
+    AfterValidator(_in_range),
+    BeforeValidator(_not_a_number),
+    JsonSchemaExtra({"pattern": INSTANT_PATTERN}),
+]
 """An aware date-time given as ISO 8601 text, 1900-2199 once converted to UTC."""

@@ -3,6 +3,7 @@ HTTP and MCP; never a 500, never a silently stored odd value. Text rule: prospec
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import anyio
@@ -342,3 +343,65 @@ def test_a_unicode_display_name_is_kept(client, make_provider, name):
     response = client.patch("/me", json={"display_name": name}, headers=alice.headers)
     assert response.status_code == 200, response.text
     assert response.json()["display_name"] == name
+
+
+TEXT_SAMPLES = [
+    "plain",
+    "",
+    "Zoë Ångström",
+    "李小龍 🙂",
+    "שלום \u200f",
+    "tab\there",
+    "two\nlines",
+    "carriage\rreturn",
+    "trailing line break\n",
+    "nul\x00",
+    "bell\x07",
+    "escape\x1b[0m",
+    "delete\x7f",
+    "c1\x85",
+    "c1 end\x9f",
+    "no-break\xa0space",
+    "override\u202e",
+    "embedding\u202a",
+    "isolate\u2066",
+    "pop isolate\u2069",
+    "\u2067rtl isolate",
+    "zero\u200bwidth",
+    "joiner 👩\u200d💻",
+    "bom\ufeff",
+    "   ",
+    "\u200b",
+    " \u200b\u2060 ",
+    "x",
+]
+
+
+@pytest.mark.parametrize("one_line", [True, False])
+@pytest.mark.parametrize("sample", TEXT_SAMPLES)
+def test_the_schema_pattern_and_the_text_rule_agree(sample, one_line):
+    """The JSON Schema patterns (anchored, so a full match reads as JSON Schema does) accept
+    exactly what text_problem accepts; the FILLED ones also ask for text once trimmed."""
+    from prospecting import fields
+
+    plain, filled = (
+        (fields.LINE_PATTERN, fields.FILLED_LINE_PATTERN)
+        if one_line
+        else (fields.TEXT_PATTERN, fields.FILLED_TEXT_PATTERN)
+    )
+    accepted = fields.text_problem(sample, one_line=one_line) is None
+    assert (re.fullmatch(plain, sample) is not None) is accepted
+    cleaned = fields.clean_line(sample) if one_line and accepted else sample.strip()
+    assert (re.fullmatch(filled, sample) is not None) is (accepted and bool(cleaned))
+
+
+def test_the_schemas_state_the_text_rule():
+    """Every text field a caller fills in carries its rule's pattern in the OpenAPI document."""
+    from prospecting import fields
+    from prospecting.prospects.schemas import InboundMessage
+    from prospecting.qualify.schemas import EditIn
+
+    inbound = InboundMessage.model_json_schema()["properties"]
+    assert inbound["sender_name"]["anyOf"][0]["pattern"] == fields.LINE_PATTERN
+    assert inbound["body"]["pattern"] == fields.FILLED_TEXT_PATTERN
+    assert EditIn.model_json_schema()["properties"]["body"]["pattern"] == fields.FILLED_TEXT_PATTERN

@@ -33,10 +33,38 @@ class ConsentAction(enum.StrEnum):
     REVOKE_ALL = "revoke_all"
 
 
+_FOR_PROSPECT = (ConsentAction.OPT_IN_PROSPECT, ConsentAction.OPT_OUT_PROSPECT)
+_FOR_SUBJECT = (ConsentAction.ATTRIBUTE_SUBJECT, ConsentAction.UNATTRIBUTE_SUBJECT)
+_FOR_NEITHER = tuple(a for a in ConsentAction if a not in _FOR_PROSPECT + _FOR_SUBJECT)
+
+
 class ConsentChange(BaseModel):
     """One consent action for the calling Person. `person_id`, if given, must be the caller."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        # What graph.consent requires of each action, stated: opt_in/opt_out_prospect name a
+        # prospect_id, (un)attribute_subject a subject_key; the other actions need neither.
+        json_schema_extra={
+            "anyOf": [
+                {"properties": {"action": {"enum": [a.value for a in _FOR_NEITHER]}}},
+                {
+                    "properties": {
+                        "action": {"enum": [a.value for a in _FOR_PROSPECT]},
+                        "prospect_id": {"type": "string"},
+                    },
+                    "required": ["prospect_id"],
+                },
+                {
+                    "properties": {
+                        "action": {"enum": [a.value for a in _FOR_SUBJECT]},
+                        "subject_key": {"type": "string"},
+                    },
+                    "required": ["subject_key"],
+                },
+            ]
+        },
+    )
 
     action: ConsentAction
     prospect_id: Key | None = Field(default=None, description="For opt_in/opt_out_prospect.")

@@ -9,7 +9,7 @@ from zoneinfo import available_timezones
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from prospecting.fields import AS_LINE, Line
+from prospecting.fields import AS_LINE, JsonSchemaExtra, Line
 from prospecting.identity.models import MembershipStatus, Role
 
 Name = Annotated[
@@ -21,6 +21,18 @@ Category = Annotated[
 Region = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64), AS_LINE]
 
 _TIME_ZONES = frozenset(available_timezones())
+TimeZone = Annotated[str, JsonSchemaExtra({"enum": sorted(_TIME_ZONES)})]
+"""An IANA time zone: the schema lists the ones _Profile._time_zone accepts."""
+PhoneRegion = Annotated[
+    str,
+    JsonSchemaExtra(
+        {
+            "enum": sorted(phonenumbers.SUPPORTED_REGIONS),
+            "description": "An ISO 3166-1 alpha-2 region phonenumbers supports (any case).",
+        }
+    ),
+]
+"""A phone region: the schema lists the ones _Profile._phone_region accepts, upper case."""
 
 
 class _Profile(BaseModel):
@@ -48,8 +60,8 @@ class PersonCreate(_Profile):
     display_name: Name
     service_categories: list[Category] = Field(default_factory=list, max_length=20)
     region: Region | None = None
-    default_phone_region: str | None = None
-    time_zone: str = "UTC"
+    default_phone_region: PhoneRegion | None = None
+    time_zone: TimeZone = "UTC"
     roles: list[Role] = Field(default_factory=lambda: [Role.PROVIDER])
 
 
@@ -57,8 +69,8 @@ class ProfileUpdate(_Profile):
     display_name: Name | None = None
     service_categories: list[Category] | None = Field(default=None, max_length=20)
     region: Region | None = None
-    default_phone_region: str | None = None
-    time_zone: str | None = None
+    default_phone_region: PhoneRegion | None = None
+    time_zone: TimeZone | None = None
 
 
 class PersonOut(BaseModel):

@@ -14,7 +14,7 @@ from pydantic import (
     model_validator,
 )
 
-from prospecting.fields import AS_LINE, AS_TEXT, Instant
+from prospecting.fields import AS_LINE, AS_TEXT, FILLED_LINE_PATTERN, Instant, JsonSchemaExtra
 
 MAX_BODY_CHARS = 20_000
 
@@ -71,13 +71,34 @@ Trimmed = Annotated[str, StringConstraints(strip_whitespace=True, max_length=320
 class InboundMessage(BaseModel):
     """An inbound message; at least one of phone, email or name identifies the sender."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        # _some_sender, stated: one sender field is a string with more than spaces in it.
+        json_schema_extra={
+            "anyOf": [
+                {
+                    "required": [name],
+                    "properties": {name: {"type": "string", "pattern": FILLED_LINE_PATTERN}},
+                }
+                for name in ("sender_phone", "sender_email", "sender_name")
+            ]
+        },
+    )
 
     channel: Channel
     sender_phone: (
         Annotated[str, StringConstraints(strip_whitespace=True, max_length=40), AS_LINE] | None
     ) = None
-    sender_email: Trimmed | None = None
+    sender_email: (
+        Annotated[
+            str,
+            StringConstraints(strip_whitespace=True, max_length=320),
+            # normalize_email refuses what is not an address; "" is no address at all
+            JsonSchemaExtra({"anyOf": [{"format": "email"}, {"maxLength": 0}]}),
+            AS_LINE,
+        ]
+        | None
+    ) = None
     sender_name: (
         Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), AS_LINE] | None
     ) = None

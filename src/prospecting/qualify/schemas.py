@@ -17,7 +17,7 @@ from pydantic import (
     model_validator,
 )
 
-from prospecting.fields import AS_LINE, AS_TEXT, Line, StrictFloat, StrictInt
+from prospecting.fields import AS_LINE, AS_TEXT, JsonSchemaExtra, Line, StrictFloat, StrictInt
 from prospecting.prospects.schemas import IngestResult
 
 MAX_DRAFT_CHARS = 4000
@@ -28,6 +28,10 @@ ServiceName = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), AS_LINE
 ]
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
+LanguageCode = Annotated[
+    str, JsonSchemaExtra({"pattern": "^[A-Za-z]{2}$", "description": "An ISO 639-1 code."}), AS_LINE
+]
+"""What ProfileIn._languages accepts: two letters (trimmed, folded to lower case)."""
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
@@ -167,7 +171,9 @@ class ProfileIn(BaseModel):
     sign_off: (
         Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), AS_TEXT] | None
     ) = None
-    languages: list[Line] = Field(default_factory=lambda: ["en"], min_length=1, max_length=10)
+    languages: list[LanguageCode] = Field(
+        default_factory=lambda: ["en"], min_length=1, max_length=10
+    )
     faq: list[FaqEntry] = Field(
         default_factory=list,
         max_length=30,

@@ -12,6 +12,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     field_validator,
     model_validator,
@@ -188,10 +189,10 @@ class ProfileIn(BaseModel):
         default=None, description="Where sessions take place (address text)."
     )
     parking: ShortProfileText | None = Field(default=None, description="Parking near the location.")
-    online_sessions: bool | None = Field(
+    online_sessions: StrictBool | None = Field(
         default=None, description="Whether sessions can be held online (unset: not stated)."
     )
-    in_person: bool | None = Field(
+    in_person: StrictBool | None = Field(
         default=None, description="Whether sessions can be held in person (unset: not stated)."
     )
     insurance: ProfileText | None = Field(

@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -15,11 +15,23 @@ from sqlalchemy.orm import Session
 
 from prospecting.edges.http.responses import document_problems
 from prospecting.errors import DomainError, GraphUnavailable, InvalidInput, Unauthenticated
+from prospecting.fields import LINE_PATTERN
 from prospecting.identity.models import Person
 from prospecting.identity.service import authenticate
 from prospecting.runtime import Context, Runtime
 
 PROBLEM_JSON = "application/problem+json"
+
+ID_IN_PATH = Path(max_length=64, json_schema_extra={"pattern": LINE_PATTERN})
+"""An object id in the URL. The one-line text rule is enforced for every path segment by
+edges/http/limits.py before routing; the pattern states it in the OpenAPI document."""
+PathId = Annotated[str, ID_IN_PATH]
+
+
+def query_line(max_length: int = 64) -> Any:
+    """A free query string under the same stated rule (see ID_IN_PATH)."""
+    return Query(max_length=max_length, json_schema_extra={"pattern": LINE_PATTERN})
+
 
 _bearer = HTTPBearer(auto_error=False, description="An API token from `prospecting tokens create`")
 

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from prospecting.edges.http.deps import Actor, GraphContext, get_runtime
+from prospecting.edges.http.deps import Actor, GraphContext, PathId, get_runtime, query_line
 from prospecting.edges.http.responses import errors
 from prospecting.graph import service
 from prospecting.graph.local import own_prospect
@@ -50,12 +50,12 @@ Ctx = GraphContext
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def _own_prospect(prospect_id: str, ctx: Ctx) -> str:
+def _own_prospect(prospect_id: PathId, ctx: Ctx) -> str:
     """Resolved before body or consent checks, so another tenant's id is a plain 404."""
     return own_prospect(ctx, prospect_id)
 
 
-def _admin_org(org_id: str, ctx: Ctx) -> str:
+def _admin_org(org_id: PathId, ctx: Ctx) -> str:
     require_org_admin(session=ctx.tenant, actor=ctx.actor, org_id=org_id)
     return org_id
 
@@ -120,10 +120,10 @@ def graph_query(data: GraphQueryIn, ctx: Ctx) -> GraphAnswer:
     "/subjects/{subject_key}", response_model=GraphAnswer, responses=errors(401, 403, 404, 422, 503)
 )
 def query_subject(
-    subject_key: str,
+    subject_key: PathId,
     ctx: Ctx,
-    category: Annotated[str | None, Query(max_length=64)] = None,
-    region: Annotated[str | None, Query(max_length=64)] = None,
+    category: Annotated[str | None, query_line()] = None,
+    region: Annotated[str | None, query_line()] = None,
 ) -> GraphAnswer:
     scope = GraphScope(category=category, region=region)
     return service.query(ctx, GraphQueryIn(subject_key=subject_key, scope=scope))

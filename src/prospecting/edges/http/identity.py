@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from prospecting.edges.http.deps import CurrentPerson, TenantSession
+from prospecting.edges.http.deps import CurrentPerson, PathId, TenantSession
 from prospecting.edges.http.responses import errors
 from prospecting.identity import service
 from prospecting.identity.models import Role
@@ -67,7 +67,7 @@ def create_token(data: TokenCreate, actor: CurrentPerson, session: TenantSession
 
 
 @router.delete("/tokens/{token_id}", response_model=TokenOut, responses=errors(401, 404, 422, 503))
-def revoke_token(token_id: str, actor: CurrentPerson, session: TenantSession) -> TokenOut:
+def revoke_token(token_id: PathId, actor: CurrentPerson, session: TenantSession) -> TokenOut:
     return TokenOut.model_validate(
         service.revoke_token(session=session, actor=actor, token_id=token_id)
     )
@@ -91,7 +91,7 @@ def create_org(data: OrgCreate, actor: CurrentPerson, session: TenantSession) ->
     responses=errors(400, 401, 404, 413, 422, 503),
 )
 def invite_member(
-    org_id: str, data: MembershipCreate, actor: CurrentPerson, session: TenantSession
+    org_id: PathId, data: MembershipCreate, actor: CurrentPerson, session: TenantSession
 ) -> InvitationSent:
     """Invite a Person into the Org (its org_admin or a platform admin). The Person joins only
     by accepting; the answer is the same whether or not they exist or are already in."""
@@ -114,7 +114,9 @@ def list_invitations(actor: CurrentPerson, session: TenantSession) -> list[Invit
     response_model=MembershipOut,
     responses=errors(401, 404, 422, 503),
 )
-def accept_invitation(org_id: str, actor: CurrentPerson, session: TenantSession) -> MembershipOut:
+def accept_invitation(
+    org_id: PathId, actor: CurrentPerson, session: TenantSession
+) -> MembershipOut:
     """Join the Org: from now on its default graph policy applies where you have not chosen."""
     membership = service.accept_invitation(session=session, actor=actor, org_id=org_id)
     return MembershipOut.model_validate(membership)
@@ -125,7 +127,7 @@ def accept_invitation(org_id: str, actor: CurrentPerson, session: TenantSession)
     status_code=status.HTTP_204_NO_CONTENT,
     responses=errors(401, 404, 422, 503),
 )
-def decline_invitation(org_id: str, actor: CurrentPerson, session: TenantSession) -> Response:
+def decline_invitation(org_id: PathId, actor: CurrentPerson, session: TenantSession) -> Response:
     service.decline_invitation(session=session, actor=actor, org_id=org_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -135,7 +137,7 @@ def decline_invitation(org_id: str, actor: CurrentPerson, session: TenantSession
     status_code=status.HTTP_204_NO_CONTENT,
     responses=errors(401, 404, 409, 422, 503),
 )
-def leave_org(org_id: str, actor: CurrentPerson, session: TenantSession) -> Response:
+def leave_org(org_id: PathId, actor: CurrentPerson, session: TenantSession) -> Response:
     """Leave an Org you joined; its policy stops applying to you."""
     service.leave_org(session=session, actor=actor, org_id=org_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -8,7 +8,14 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from prospecting.edges.http.deps import Actor, CurrentPerson, TenantSession, get_runtime, problem
+from prospecting.edges.http.deps import (
+    Actor,
+    CurrentPerson,
+    PathId,
+    TenantSession,
+    get_runtime,
+    problem,
+)
 from prospecting.edges.http.responses import errors
 from prospecting.prospects import service
 from prospecting.prospects.importing import MAX_IMPORT_BYTES, decode_csv
@@ -32,7 +39,9 @@ from prospecting.workflows import importing, inbound
 router = APIRouter(prefix="/prospects", tags=["prospects"])
 
 
-def _prospect_in_path(prospect_id: str, actor: CurrentPerson, session: TenantSession) -> Prospect:
+def _prospect_in_path(
+    prospect_id: PathId, actor: CurrentPerson, session: TenantSession
+) -> Prospect:
     return service.get_prospect(session=session, actor=actor, prospect_id=prospect_id)
 
 
@@ -154,7 +163,9 @@ def list_merge_suggestions(
     response_model=ProspectOut,
     responses=errors(401, 404, 409, 422, 503),
 )
-def accept_merge(suggestion_id: str, actor: CurrentPerson, session: TenantSession) -> ProspectOut:
+def accept_merge(
+    suggestion_id: PathId, actor: CurrentPerson, session: TenantSession
+) -> ProspectOut:
     merged = service.accept_merge(session=session, actor=actor, suggestion_id=suggestion_id)
     return ProspectOut.model_validate(merged)
 
@@ -165,7 +176,7 @@ def accept_merge(suggestion_id: str, actor: CurrentPerson, session: TenantSessio
     responses=errors(401, 404, 409, 422, 503),
 )
 def reject_merge(
-    suggestion_id: str, actor: CurrentPerson, session: TenantSession
+    suggestion_id: PathId, actor: CurrentPerson, session: TenantSession
 ) -> MergeSuggestionOut:
     rejected = service.reject_merge(session=session, actor=actor, suggestion_id=suggestion_id)
     return MergeSuggestionOut.model_validate(rejected)

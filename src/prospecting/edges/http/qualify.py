@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, status
 
-from prospecting.edges.http.deps import Actor, CurrentPerson, TenantSession, get_runtime
+from prospecting.edges.http.deps import Actor, CurrentPerson, PathId, TenantSession, get_runtime
 from prospecting.edges.http.responses import errors
 from prospecting.prospects.schemas import InboundMessage
 from prospecting.qualify import approvals, reads, report
@@ -36,7 +36,7 @@ router = APIRouter(prefix="/qualify", tags=["qualify"])
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def _draft_in_path(draft_id: str, actor: CurrentPerson, session: TenantSession) -> Draft:
+def _draft_in_path(draft_id: PathId, actor: CurrentPerson, session: TenantSession) -> Draft:
     return reads.get_draft(session=session, actor=actor, draft_id=draft_id)
 
 

@@ -157,6 +157,7 @@ async def run_level(
     base: str, providers: list[Provider], clients: int, requests: int, acks: Acks
 ) -> tuple[float, list[float], Counter[str]]:
     statuses: Counter[str] = Counter()
+    refusals: Counter[str] = Counter()
     latencies: list[float] = []
     counter = iter(range(requests))
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
@@ -212,6 +213,8 @@ async def run_level(
                     if r.status_code == 200:
                         acks.approvals.append(draft)
                 statuses[str(r.status_code)] += 1
+                if 400 <= r.status_code < 500:  # which call, and the problem's detail
+                    refusals[f"{r.status_code} {kind}: {r.json().get('detail', '?')}"] += 1
             except httpx.TransportError as exc:
                 statuses[type(exc).__name__] += 1
             latencies.append(time.perf_counter() - started)
@@ -223,6 +226,8 @@ async def run_level(
         started = time.perf_counter()
         await asyncio.gather(*(client() for _ in range(clients)))
         elapsed = time.perf_counter() - started
+    for refusal, n in sorted(refusals.items()):
+        print(f"    {n} x {refusal}")
     return elapsed, latencies, statuses
 
 

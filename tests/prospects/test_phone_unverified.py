@@ -51,3 +51,22 @@ def test_mcp_inbound_with_a_reserved_phone_is_qualified(runtime, make_provider):
     content = result.structured_content
     assert content["ingest"]["phone_unverified"] is True
     assert content["qualification"] is not None and content["draft"] is not None
+
+
+def test_a_prospect_known_only_by_an_unverified_phone_stays_local(client, make_provider):
+    alice = make_provider(default_phone_region="GB")
+    on = client.post(
+        "/prospect-graph/consent", json={"action": "contribute_all"}, headers=alice.headers
+    )
+    assert on.status_code == 200, on.text
+    message = {"channel": "sms", "body": "Hi, any slots Friday?", "sender_phone": RESERVED}
+    pid = client.post("/prospects/inbound", json=message, headers=alice.headers).json()
+    pid = pid.get("ingest", pid)["prospect"]["id"]
+    refused = client.post(
+        "/prospect-graph/contributions",
+        json={"prospect_id": pid, "outcome": "booked"},
+        headers=alice.headers,
+    )
+    assert refused.status_code == 404, refused.text
+    assert "phone_unverified" in refused.json()["hint"]  # says why, and that it stays local
+    assert client.get("/prospect-graph/audit", headers=alice.headers).json() == []

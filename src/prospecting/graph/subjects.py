@@ -180,8 +180,13 @@ def link_prospect(ctx: Context, prospect_id: str) -> tuple[ProspectLink, bool]:
             raise SubjectOptedOut("this subject opted out of the graph")
         return link, False
     chain = chain_of(ctx, prospect_id)
-    if not chain:
-        raise NotFound("hash chain for this prospect")
+    if not chain:  # e.g. only a phone that failed validation, which is kept but never hashed
+        raise NotFound(
+            "hash chain for this prospect",
+            hint="the graph links on a valid phone or an email; this prospect has neither "
+            "(a phone that failed validation is kept unhashed, flagged phone_unverified), so "
+            "it stays local",
+        )
     if is_blocked(ctx.graph, chain):
         raise SubjectOptedOut("this subject opted out of the graph")
     found = candidates(ctx.graph, chain)

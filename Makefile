@@ -22,7 +22,7 @@ run: $(STAMP) ## Serve platform.api on :3060 (SQLite in ./data, dev network key,
 	$(BIN)/prospecting serve
 
 test: lint ## lint, then the whole pytest suite (SQLite and PostgreSQL) with a coverage floor
-	$(BIN)/pytest --cov=prospecting --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
+	$(BIN)/pytest -n auto --cov=prospecting --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 
 lint: $(STAMP) ## ruff (lint + format check), the layer contract (import-linter) and mypy
 	$(BIN)/ruff check src tests bench tools
@@ -30,9 +30,8 @@ lint: $(STAMP) ## ruff (lint + format check), the layer contract (import-linter)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-bench: $(STAMP) ## Startup and resolver benchmarks (print their figures)
-	$(BIN)/python bench/startup.py
-	$(BIN)/python bench/resolver.py
+bench: $(STAMP) ## Every performance figure beside its floor or peer, one table (docs/performance.md)
+	$(BIN)/python bench/run.py
 
 clean: ## Remove the venv, caches and local data
 	rm -rf $(VENV) data .mypy_cache .ruff_cache .pytest_cache .hypothesis

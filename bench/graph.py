@@ -1,34 +1,59 @@
-"""Graph benchmark: query latency and contribution throughput on a synthetic network.
+"""Graph benchmark: query latency beside its floor, and contribution throughput.
 
-For each size it bulk-builds (SQLAlchemy Core, not the per-row service) a network of S subjects,
-P providers and C contributions, each contribution noised by the real OpenDP mechanisms, then
-prints graph_query latency p50/p99 in-process (the service, one transaction pair per query)
-and over HTTP (uvicorn on loopback, a real bearer token), and contribution throughput through
-the real service (link + consent + budget lock + noise + insert, one transaction each).
-Finally it prints band width versus number of contributions at the default epsilon.
+For each size it bulk-builds (SQLAlchemy Core, executemany batches, not the per-row service) a
+network of S subjects, P providers and C contributions, each contribution noised by the real
+OpenDP mechanism (drawn from a pool of real randomized reports), plus BUSY subjects with
+exactly --busy-rows contributions each. Then it prints, measured interleaved in the same run:
+
+- graph_query p50/p99 in-process (the service, one transaction pair per query) on ordinary
+  subjects and on busy ones;
+- the FLOOR beside each: an indexed read of the subject's contribution rows plus one audit-shaped
+  insert, both with SQLAlchemy Core in one transaction on the same database, and the ratio;
+- graph_query over HTTP (uvicorn on loopback, a real bearer token);
+- contribution throughput through the real service (link + consent + budget lock + noise +
+  insert, one transaction each).
+
+Finally (not with --json) band width versus number of contributions at the default epsilon.
 
     .venv/bin/python bench/graph.py                        # 10k and 100k subjects (SQLite)
     .venv/bin/python bench/graph.py --subjects 10000       # quick run
+    .venv/bin/python bench/graph.py --subjects 10000 100000 1000000
     .venv/bin/python bench/graph.py --postgres postgresql://postgres@127.0.0.1:5432/postgres
+    .venv/bin/python bench/graph.py --subjects 10000 --json out.json   # figures as JSON
+
+`--json PATH` writes {name: {value, unit, floor, ratio}} (floor and ratio null where a figure
+has no floor), e.g. "graph_query p99 (SQLite, 10k)".
 """
 
 from __future__ import annotations
 
+import sys
+
+# bench/ holds scripts whose names may shadow the standard library (bench/http.py shadows
+# `http`): run as a script, this file must not import from its own folder
+if sys.path and sys.path[0] == __file__.rsplit("/", 1)[0]:
+    sys.path.pop(0)
+
 import argparse
+import json
 import logging
+import os
 import random
+import socket
 import statistics
 import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import MetaData, Table, create_engine, insert, select, text
 
 from prospecting.app import create_app
 from prospecting.config import Settings
@@ -38,6 +63,7 @@ from prospecting.graph.models import (
     Contribution,
     ProspectLink,
     ProviderConsent,
+    QueryAudit,
     SubjectBudget,
     SubjectDimension,
     SubjectKey,
@@ -58,6 +84,7 @@ KEY = "b1=" + "bench-network-secret-" + "z" * 40
 CATEGORIES = ["therapy", "coaching", "fitness", "salon", "tutoring"]
 REGIONS = ["GB-LND", "ES-MD", "US-NY", "FR-IDF"]
 BATCH = 20_000
+POOL = 4_000  # real randomized reports per true outcome mix, sampled into contributions
 # a realistic outcome mix (true values, randomized before anything is stored)
 MIX = (
     ["booked"] * 40
@@ -77,14 +104,13 @@ def pct(values: list[float], q: float) -> float:
 def build(
     stores: Stores,
     settings: Settings,
+    args: argparse.Namespace,
     subjects: int,
-    providers: int,
-    contributions: int,
-    targets: int,
-) -> tuple[str, str, list[str]]:
-    """Bulk insert the network; returns (asker id, asker token, subject keys to query)."""
+) -> tuple[str, str, list[str], list[str]]:
+    """Bulk insert the network; returns (asker id, token, ordinary keys, busy keys to query)."""
     rng = random.Random(7)
     t0 = time.perf_counter()
+    providers = args.providers
     person_rows = [
         {
             "id": new_id(),
@@ -111,26 +137,32 @@ def build(
     provider_ids = [p["id"] for p in person_rows]
     keys = [new_id() for _ in range(subjects)]
     now = utcnow()
-    per_subject = [0] * subjects
-    spent = [0] * subjects
-    withheld = [0] * subjects
     units = settings.graph_contribution_epsilon_units
     limit = settings.graph_subject_budget_units
+    pool = [dp.randomize_outcome(rng.choice(MIX), epsilon_units=units) for _ in range(POOL)]
+    pool_noise = [(noised, asdict(params)) for noised, params in pool]
+    # how many rows each subject gets: BUSY subjects exactly --busy-rows, the rest uniform
+    busy = list(range(min(args.busy, subjects)))
+    per_subject = [0] * subjects
+    for s in busy:
+        per_subject[s] = args.busy_rows
+    rest = int(subjects * args.contributions_per_subject)
+    for _ in range(rest):
+        per_subject[rng.randrange(len(busy), subjects) if subjects > len(busy) else 0] += 1
+    total = sum(per_subject)
     with stores.graph_engine.begin() as conn:
         for i in range(0, subjects, BATCH):
-            chunk = keys[i : i + BATCH]
+            chunk = range(i, min(subjects, i + BATCH))
             conn.execute(
                 insert(SubjectKey),
                 [
-                    {"subject_key": k, "status": "active", "created_at": now, "updated_at": now}
-                    for k in chunk
-                ],
-            )
-            conn.execute(
-                insert(SubjectBudget),
-                [
-                    {"subject_key": k, "limit_units": limit, "spent_units": 0, "withheld": 0}
-                    for k in chunk
+                    {
+                        "subject_key": keys[s],
+                        "status": "active",
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for s in chunk
                 ],
             )
             conn.execute(
@@ -138,16 +170,60 @@ def build(
                 [
                     {
                         "id": new_id(),
-                        "subject_key": k,
+                        "subject_key": keys[s],
                         "dimension": "phone",
                         "key_id": "b1",
                         "digest": uuid.uuid4().hex + uuid.uuid4().hex,
                         "collision_reports": 0,
                         "created_at": now,
                     }
-                    for k in chunk
+                    for s in chunk
                 ],
             )
+            budgets = []
+            rows: list[dict[str, Any]] = []
+            for s in chunk:
+                noised = min(per_subject[s], limit // units if units else 0)
+                budgets.append(
+                    {
+                        "subject_key": keys[s],
+                        "limit_units": limit,
+                        "spent_units": noised * units,
+                        "withheld": per_subject[s] - noised,
+                    }
+                )
+                for j in range(per_subject[s]):
+                    row = {
+                        "id": new_id(),
+                        "provider_id": rng.choice(provider_ids),
+                        "prospect_id": new_id(),
+                        "outcome_version": 1,
+                        "generation": 0,
+                        "subject_key": keys[s],
+                        "fingerprint": uuid.uuid4().hex * 2,
+                        "created_at": now - timedelta(days=rng.uniform(0, 28)),
+                        "noised_outcome": None,
+                        "outcome_noise": None,
+                        "noised_days": None,
+                        "days_noise": None,
+                        "epsilon_units": 0,
+                        "withheld": True,
+                    }
+                    if j < noised:
+                        outcome, params = rng.choice(pool_noise)
+                        row |= {
+                            "noised_outcome": outcome,
+                            "outcome_noise": params,
+                            "epsilon_units": units,
+                            "withheld": False,
+                        }
+                    rows.append(row)
+                if len(rows) >= BATCH:
+                    conn.execute(insert(Contribution), rows)
+                    rows = []
+            if rows:
+                conn.execute(insert(Contribution), rows)
+            conn.execute(insert(SubjectBudget), budgets)
         conn.execute(
             insert(ProviderConsent),
             [
@@ -160,47 +236,7 @@ def build(
                 for p in [*provider_ids, asker_id]
             ],
         )
-        rows = []
-        for _ in range(contributions):
-            # 5% of contributions land on 100 "busy" subjects, the rest uniformly
-            hot = rng.random() < 0.05
-            s = rng.randrange(min(100, subjects)) if hot else rng.randrange(subjects)
-            row = {
-                "id": new_id(),
-                "provider_id": rng.choice(provider_ids),
-                "prospect_id": new_id(),
-                "outcome_version": 1,
-                "generation": 0,
-                "subject_key": keys[s],
-                "fingerprint": uuid.uuid4().hex * 2,
-                "created_at": now - timedelta(days=rng.uniform(0, 28)),
-                "noised_outcome": None,
-                "outcome_noise": None,
-                "noised_days": None,
-                "days_noise": None,
-                "epsilon_units": 0,
-                "withheld": True,
-            }
-            if limit - spent[s] >= units:
-                noised, params = dp.randomize_outcome(rng.choice(MIX), epsilon_units=units)
-                row |= {
-                    "noised_outcome": noised,
-                    "outcome_noise": asdict(params),
-                    "epsilon_units": units,
-                    "withheld": False,
-                }
-                spent[s] += units
-            else:
-                withheld[s] += 1
-            per_subject[s] += 1
-            rows.append(row)
-            if len(rows) >= BATCH:
-                conn.execute(insert(Contribution), rows)
-                rows = []
-        if rows:
-            conn.execute(insert(Contribution), rows)
-        busy = sorted(range(subjects), key=lambda s: -per_subject[s])
-        picked = busy[: targets // 2] + rng.sample(range(subjects), targets - targets // 2)
+        ordinary = rng.sample(range(len(busy), subjects), min(args.queries, subjects - len(busy)))
         conn.execute(
             insert(ProspectLink),
             [
@@ -215,41 +251,81 @@ def build(
                     "created_at": now,
                     "updated_at": now,
                 }
-                for s in picked
+                for s in [*busy, *ordinary]
             ],
         )
-        for s in range(subjects):
-            if spent[s] or withheld[s]:
-                conn.execute(
-                    text(
-                        "UPDATE subject_privacy_budgets SET spent_units = :u, withheld = :w "
-                        "WHERE subject_key = :k"
-                    ),
-                    {"u": spent[s], "w": withheld[s], "k": keys[s]},
-                )
     if stores.graph_engine.dialect.name == "postgresql":
-        with stores.graph_engine.connect() as conn:
-            conn.execute(text("ANALYZE"))
+        for engine in (stores.graph_engine, stores.tenant_engine):
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("ANALYZE"))
     print(
-        f"  built {subjects:,} subjects, {providers:,} providers, {contributions:,} "
-        f"contributions in {time.perf_counter() - t0:.1f}s "
-        f"(max {max(per_subject)} contributions on one subject)"
+        f"  built {subjects:,} subjects, {providers:,} providers, {total:,} contributions "
+        f"({len(busy)} busy subjects with {args.busy_rows} each) "
+        f"in {time.perf_counter() - t0:.1f}s",
+        flush=True,
     )
-    return asker_id, token, [keys[s] for s in picked]
+    return asker_id, token, [keys[s] for s in ordinary], [keys[s] for s in busy]
 
 
-def query_in_process(
-    stores: Stores, settings: Settings, resolver: Resolver, asker_id: str, keys: list[str]
-) -> list[float]:
-    times = []
+def floor_table(stores: Stores) -> Any:
+    """An audit-shaped table (the audit's columns and index) without the chain triggers: the
+    floor's one insert goes there."""
+    metadata = MetaData()
+    audit_table: Table = QueryAudit.__table__  # type: ignore[assignment]
+    table = audit_table.to_metadata(metadata, name="bench_floor_audit")
+    for index in list(table.indexes):
+        index.name = f"bench_{index.name}"  # type: ignore[assignment]
+    metadata.create_all(stores.graph_engine)
+    return table
+
+
+def floor_once(stores: Stores, table: Any, asker_id: str, key: str) -> float:
+    """Indexed read of the subject's contribution rows + one audit insert (Core, one txn)."""
+    t = time.perf_counter()
+    with stores.graph_engine.begin() as conn:
+        rows = conn.execute(
+            select(
+                Contribution.provider_id,
+                Contribution.withheld,
+                Contribution.noised_outcome,
+                Contribution.outcome_noise,
+            ).where(Contribution.subject_key == key)
+        ).all()
+        conn.execute(
+            insert(table).values(
+                id=new_id(),
+                consumer_id=asker_id,
+                subject_key=key,
+                kind="query",
+                scope={},
+                result_state="ok" if rows else "insufficient_contributors",
+                contributor_count=len({r.provider_id for r in rows}),
+                created_at=utcnow(),
+            )
+        )
+    return time.perf_counter() - t
+
+
+def query_once(
+    stores: Stores, settings: Settings, resolver: Resolver, asker_id: str, key: str
+) -> float:
+    t = time.perf_counter()
+    with stores.tenant() as tenant, stores.graph() as graph:
+        actor = identity.get_person(session=tenant, person_id=asker_id)
+        ctx = Context(tenant, graph, actor, settings, resolver)
+        service.query(ctx, GraphQueryIn(subject_key=key))
+    return time.perf_counter() - t
+
+
+def side_by_side(
+    measure: Callable[[str], float], floor: Callable[[str], float], keys: list[str]
+) -> tuple[list[float], list[float]]:
+    """Query and floor interleaved key by key, so both see the same machine and caches."""
+    times, floors = [], []
     for key in keys:
-        t = time.perf_counter()
-        with stores.tenant() as tenant, stores.graph() as graph:
-            actor = identity.get_person(session=tenant, person_id=asker_id)
-            ctx = Context(tenant, graph, actor, settings, resolver)
-            service.query(ctx, GraphQueryIn(subject_key=key))
-        times.append(time.perf_counter() - t)
-    return times
+        floors.append(floor(key))
+        times.append(measure(key))
+    return times, floors
 
 
 def query_over_http(
@@ -258,8 +334,6 @@ def query_over_http(
     from prospecting.runtime import Runtime
 
     runtime = Runtime(settings=settings, stores=stores, resolver=resolver)
-    import socket
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -339,11 +413,41 @@ def band_widths(repeats: int = 20) -> None:
         print(f"  n={n:5d}  band width {statistics.fmean(widths):.3f}")
 
 
-def run(size: int, args: argparse.Namespace, workdir: Path) -> None:
-    contributions = int(size * args.contributions_per_subject)
+def _size(n: int) -> str:
+    return f"{n // 1_000_000}M" if n >= 1_000_000 and n % 1_000_000 == 0 else f"{n // 1000}k"
+
+
+Figures = dict[str, dict[str, Any]]
+
+
+def _record(
+    figures: Figures, name: str, value: float, unit: str, floor: float | None = None
+) -> None:
+    figures[name] = {
+        "value": round(value, 3),
+        "unit": unit,
+        "floor": None if floor is None else round(floor, 3),
+        "ratio": None if not floor else round(value / floor, 2),
+    }
+
+
+def _report(
+    figures: Figures, label: str, suffix: str, times: list[float], floors: list[float]
+) -> None:
+    parts = []
+    for q, name in ((0.5, "p50"), (0.99, "p99")):
+        value, floor = pct(times, q) * 1e3, pct(floors, q) * 1e3
+        _record(figures, f"{label} {name} {suffix}", value, "ms", floor)
+        parts.append(f"{name} {value:.1f} ms (floor {floor:.1f} ms, {value / floor:.1f}x)")
+    print(f"  {label + ':':22s} " + ", ".join(parts) + f"  [{len(times)} queries]", flush=True)
+
+
+def run(size: int, args: argparse.Namespace, workdir: Path, figures: Figures) -> None:
+    backend = "PostgreSQL" if args.postgres else "SQLite"
     print(
-        f"\n== {size:,} subjects, {args.providers:,} providers, {contributions:,} contributions "
-        f"({'PostgreSQL' if args.postgres else 'SQLite'})"
+        f"\n== {size:,} subjects, {args.providers:,} providers, "
+        f"~{int(size * args.contributions_per_subject):,} contributions ({backend})",
+        flush=True,
     )
     tenant_url, graph_url, cleanup = urls(args, workdir, size)
     upgrade_all(tenant_url, graph_url)
@@ -356,29 +460,41 @@ def run(size: int, args: argparse.Namespace, workdir: Path) -> None:
     )  # type: ignore[arg-type]
     stores = Stores.from_urls(tenant_url, graph_url)
     resolver = Resolver(KeyRing.parse(KEY))
+    suffix = f"({backend}, {_size(size)})"
     try:
-        asker, token, keys = build(
-            stores, settings, size, args.providers, contributions, args.queries
-        )
-        query_in_process(stores, settings, resolver, asker, keys[:10])  # warm up
-        local = query_in_process(stores, settings, resolver, asker, keys)
-        print(
-            f"  query in-process: p50 {pct(local, 0.5) * 1e3:.1f} ms, "
-            f"p99 {pct(local, 0.99) * 1e3:.1f} ms ({len(keys)} queries)"
-        )
-        remote = query_over_http(stores, settings, resolver, token, keys)
-        print(
-            f"  query over HTTP:  p50 {pct(remote, 0.5) * 1e3:.1f} ms, "
-            f"p99 {pct(remote, 0.99) * 1e3:.1f} ms"
-        )
-        rate = contribution_throughput(stores, settings, resolver, asker, args.contribute)
-        print(f"  contributions through the service: {rate:.0f}/s ({args.contribute} calls)")
+        asker, token, keys, busy = build(stores, settings, args, size)
+        table = floor_table(stores)
+
+        def query(key: str) -> float:
+            return query_once(stores, settings, resolver, asker, key)
+
+        def floor(key: str) -> float:
+            return floor_once(stores, table, asker, key)
+
+        side_by_side(query, floor, keys[:20] + busy[:5])  # warm up
+        times, floors = side_by_side(query, floor, keys)
+        _report(figures, "graph_query", suffix, times, floors)
+        busy_keys = [busy[i % len(busy)] for i in range(args.busy_queries)] if busy else []
+        if busy_keys:
+            btimes, bfloors = side_by_side(query, floor, busy_keys)
+            _report(figures, "graph_query busy", suffix, btimes, bfloors)
+            _report(figures, "graph_query all", suffix, times + btimes, floors + bfloors)
+        if args.http_queries:
+            remote = query_over_http(stores, settings, resolver, token, keys[: args.http_queries])
+            p50, p99 = pct(remote, 0.5) * 1e3, pct(remote, 0.99) * 1e3
+            _record(figures, f"graph_query HTTP p50 {suffix}", p50, "ms")
+            _record(figures, f"graph_query HTTP p99 {suffix}", p99, "ms")
+            print(f"  {'query over HTTP:':22s} p50 {p50:.1f} ms, p99 {p99:.1f} ms", flush=True)
+        if args.contribute:
+            rate = contribution_throughput(stores, settings, resolver, asker, args.contribute)
+            _record(figures, f"graph contributions through the service {suffix}", rate, "/s")
+            print(f"  contributions through the service: {rate:.0f}/s ({args.contribute} calls)")
     finally:
         stores.dispose()
         cleanup()
 
 
-def urls(args: argparse.Namespace, workdir: Path, size: int) -> tuple[str, str, object]:
+def urls(args: argparse.Namespace, workdir: Path, size: int) -> tuple[str, str, Callable[[], None]]:
     if not args.postgres:
         folder = workdir / f"s{size}"
         folder.mkdir()
@@ -407,26 +523,41 @@ def urls(args: argparse.Namespace, workdir: Path, size: int) -> tuple[str, str, 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument(
         "--subjects",
-        default="10000,100000",
-        help="comma-separated network sizes (default 10000,100000)",
+        nargs="+",
+        default=["10000", "100000"],
+        help="network sizes, space- or comma-separated (default 10000 100000)",
     )
     parser.add_argument("--providers", type=int, default=1000)
     parser.add_argument("--contributions-per-subject", type=float, default=5.0)
-    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--busy", type=int, default=5, help="busy subjects (default 5)")
     parser.add_argument(
-        "--contribute", type=int, default=300, help="contributions timed through the service"
+        "--busy-rows", type=int, default=250, help="contributions per busy subject (250)"
+    )
+    parser.add_argument("--queries", type=int, default=300, help="ordinary subjects queried")
+    parser.add_argument("--busy-queries", type=int, default=100, help="queries on busy subjects")
+    parser.add_argument("--http-queries", type=int, default=100)
+    parser.add_argument(
+        "--contribute", type=int, default=100, help="contributions timed through the service"
     )
     parser.add_argument("--postgres", help="admin URL; builds throwaway databases there")
     parser.add_argument("--skip-bands", action="store_true")
+    parser.add_argument("--json", type=Path, help="write {name: {value, unit, floor, ratio}}")
     args = parser.parse_args()
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    sizes = [int(s) for part in args.subjects for s in part.split(",") if s]
+    figures: Figures = {}
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"load average (1 min): {load:.2f}")
     with tempfile.TemporaryDirectory() as tmp:
-        for size in (int(s) for s in args.subjects.split(",")):
-            run(size, args, Path(tmp))
-    if not args.skip_bands:
+        for size in sizes:
+            run(size, args, Path(tmp), figures)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
+        print(f"\nwrote {len(figures)} figures to {args.json}")
+    elif not args.skip_bands:
         band_widths()
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy.orm import Session
 
 from prospecting.db import new_id, utcnow
@@ -21,6 +21,8 @@ from prospecting.graph.schemas import AuditEntry
 from prospecting.runtime import Context
 
 MAX_ENTRIES = 200
+AUDIT: Table = QueryAudit.__table__  # type: ignore[assignment]
+CONTRIBUTORS: Table = QueryAuditContributor.__table__  # type: ignore[assignment]
 
 
 def record(
@@ -33,7 +35,11 @@ def record(
     result_state: str,
     contributor_ids: Iterable[str] = (),
 ) -> QueryAudit:
-    """Append one chained audit row (in the caller's graph transaction, with the answer)."""
+    """Append one chained audit row (in the caller's graph transaction, with the answer).
+
+    Three statements whatever the number of contributors: the chain head (locked), the audit
+    row, and every contributor row in one executemany, all through Core (no unit of work).
+    The returned row is not attached to the session; it carries what was written."""
     contributors = sorted(set(contributor_ids))
     row = QueryAudit(
         id=new_id(),
@@ -46,10 +52,16 @@ def record(
         created_at=utcnow(),
     )
     ledger.stamp(graph, ledger.QUERY_AUDIT, row, ledger.audit_content(row, contributors))
-    graph.add(row)
-    graph.flush()
-    graph.add_all(QueryAuditContributor(audit_id=row.id, provider_id=p) for p in contributors)
-    graph.flush()
+    graph.execute(
+        insert(AUDIT).values(
+            {column.key: getattr(row, column.key) for column in AUDIT.columns},
+        )
+    )
+    if contributors:
+        graph.execute(
+            insert(CONTRIBUTORS),
+            [{"id": new_id(), "audit_id": row.id, "provider_id": p} for p in contributors],
+        )
     return row
 
 

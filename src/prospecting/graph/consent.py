@@ -26,6 +26,7 @@ from prospecting.errors import InvalidInput, NotFound, PermissionDenied
 from prospecting.graph import ledger
 from prospecting.graph.local import own_prospect
 from prospecting.graph.models import (
+    ChainHead,
     ConsentEvent,
     ContributePolicy,
     OrgPolicy,
@@ -53,24 +54,35 @@ class Effective:
     last_revoked_at: datetime | None = None
 
 
+_OWN_COLUMNS = (
+    ProviderConsent.provider_id,
+    ProviderConsent.contribute_policy,
+    ProviderConsent.query_enabled,
+    ProviderConsent.revoked_at,
+    ProviderConsent.last_revoked_at,
+)
+_POLICY_COLUMNS = (OrgPolicy.org_id, OrgPolicy.contribute_policy, OrgPolicy.query_enabled)
+
+
 def effective_many(
-    tenant: Session, graph: Session, person_ids: Iterable[str]
+    tenant: Session, graph: Session, person_ids: Iterable[str], *, lock: bool = False
 ) -> dict[str, Effective]:
-    """Each Person's effective consent: own choice, else the strictest Org default, else off."""
+    """Each Person's effective consent: own choice, else the strictest Org default, else off.
+
+    `lock` reads the Persons' own rows FOR SHARE (PostgreSQL; SQLite writers are serialised),
+    so no consent change can commit before the caller's transaction ends."""
     ids = sorted(set(person_ids))
     if not ids:
         return {}
+    query = select(*_OWN_COLUMNS).where(
+        ProviderConsent.provider_id == ids[0]
+        if len(ids) == 1
+        else ProviderConsent.provider_id.in_(ids)
+    )
+    if lock:
+        query = query.with_for_update(read=True)
     own: dict[str, Own] = {
-        row[0]: (row[1], row[2], row[3] is not None, row[4])
-        for row in graph.execute(
-            select(
-                ProviderConsent.provider_id,
-                ProviderConsent.contribute_policy,
-                ProviderConsent.query_enabled,
-                ProviderConsent.revoked_at,
-                ProviderConsent.last_revoked_at,
-            ).where(ProviderConsent.provider_id.in_(ids))
-        )
+        row[0]: (row[1], row[2], row[3] is not None, row[4]) for row in graph.execute(query)
     }
     undecided = [pid for pid in ids if pid not in own or None in own[pid][:2]]
     orgs_of: dict[str, list[tuple[str, bool]]] = {}
@@ -79,17 +91,41 @@ def effective_many(
     if org_ids:
         policies = {
             row[0]: (row[1], row[2])
-            for row in graph.execute(
-                select(
-                    OrgPolicy.org_id, OrgPolicy.contribute_policy, OrgPolicy.query_enabled
-                ).where(OrgPolicy.org_id.in_(org_ids))
-            )
+            for row in graph.execute(select(*_POLICY_COLUMNS).where(OrgPolicy.org_id.in_(org_ids)))
         }
         for person_id, orgs in memberships.items():
             for org_id in orgs:
                 if org_id in policies:
                     orgs_of.setdefault(person_id, []).append(policies[org_id])
     return {pid: _effective(own.get(pid), orgs_of.get(pid, [])) for pid in ids}
+
+
+def effective_everyone(tenant: Session, graph: Session) -> dict[str, Effective]:
+    """Effective consent of every Person with an own consent row or an active membership
+    (anyone else is off by default), from whole-table reads: no list of ids is sent."""
+    own: dict[str, Own] = {
+        row[0]: (row[1], row[2], row[3] is not None, row[4])
+        for row in graph.execute(select(*_OWN_COLUMNS))
+    }
+    policies = {row[0]: (row[1], row[2]) for row in graph.execute(select(*_POLICY_COLUMNS))}
+    orgs_of: dict[str, list[tuple[str, bool]]] = {}
+    for person_id, org_id in identity.active_memberships(session=tenant):
+        own_row = own.get(person_id)
+        if org_id in policies and (own_row is None or None in own_row[:2]):
+            orgs_of.setdefault(person_id, []).append(policies[org_id])
+    return {pid: _effective(own.get(pid), orgs_of.get(pid, [])) for pid in set(own) | set(orgs_of)}
+
+
+def consent_version(graph: Session) -> tuple[int, str]:
+    """Where the consent history's hash chain stands: (seq, head hash). Every consent change
+    and every Org policy change appends a chained event in its own transaction, and the
+    database trigger advances this head with it, so a changed head is the one cheap signal that
+    effective consent may have changed, in any process. The head hash also tells two stores
+    apart (it covers random event ids)."""
+    row = graph.execute(
+        select(ChainHead.seq, ChainHead.head_hash).where(ChainHead.chain == ledger.CONSENT)
+    ).one_or_none()
+    return (int(row[0]), str(row[1])) if row is not None else (0, ledger.GENESIS)
 
 
 Own = tuple[str | None, bool | None, bool, datetime | None]
@@ -113,9 +149,9 @@ def _effective(own: Own | None, orgs: list[tuple[str, bool]]) -> Effective:
     return Effective(contribute, c_src, query, q_src, revoked, last_revoked_at)
 
 
-def effective(ctx: Context, person_id: str | None = None) -> Effective:
+def effective(ctx: Context, person_id: str | None = None, *, lock: bool = False) -> Effective:
     pid = person_id or ctx.actor.id
-    return effective_many(ctx.tenant, ctx.graph, [pid])[pid]
+    return effective_many(ctx.tenant, ctx.graph, [pid], lock=lock)[pid]
 
 
 def may_contribute(ctx: Context, prospect_id: str) -> bool:
@@ -148,20 +184,24 @@ def may_link(ctx: Context, prospect_id: str) -> bool:
     return effective(ctx).query or may_contribute(ctx, prospect_id)
 
 
-def attributable(ctx: Context, subject_key: str, provider_ids: Iterable[str]) -> set[str]:
+def attributable(
+    ctx: Context, subject_key: str, provider_ids: Iterable[str], *, lock: bool = False
+) -> set[str]:
     """Contributors who opted into attribution for this subject and have not revoked; an
-    opt-in created before the Person's latest revocation never counts (even after re-consent)."""
+    opt-in created before the Person's latest revocation never counts (even after re-consent).
+
+    Reads the subject's opt-ins by its index and keeps the given contributors in Python (no
+    long IN list); `lock` reads them FOR SHARE (PostgreSQL), so none is withdrawn before the
+    caller's transaction ends."""
     ids = set(provider_ids)
     if not ids:
         return set()
-    opted = dict(
-        ctx.graph.execute(
-            select(SubjectAttribution.provider_id, SubjectAttribution.created_at).where(
-                SubjectAttribution.subject_key == subject_key,
-                SubjectAttribution.provider_id.in_(ids),
-            )
-        ).all()
+    query = select(SubjectAttribution.provider_id, SubjectAttribution.created_at).where(
+        SubjectAttribution.subject_key == subject_key
     )
+    if lock:
+        query = query.with_for_update(read=True)
+    opted = {pid: at for pid, at in ctx.graph.execute(query) if pid in ids}
     states = effective_many(ctx.tenant, ctx.graph, opted)
     return {
         pid

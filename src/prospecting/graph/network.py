@@ -7,11 +7,13 @@ peer is below the minimum that may ever show, so it reads as nobody), 2-10 `spar
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from prospecting.db import utcnow
 from prospecting.graph import consent
@@ -25,6 +27,7 @@ from prospecting.graph.schemas import (
     WeeklyRate,
 )
 from prospecting.identity import service as identity
+from prospecting.identity.models import Person
 from prospecting.runtime import Context
 
 State = Literal["empty", "sparse", "growing", "dense"]
@@ -40,25 +43,116 @@ def state_for(peers: int) -> State:
     return "dense"
 
 
-def persons_in_scope(ctx: Context, scope: GraphScope) -> list[str]:
-    return identity.persons_in_scope(
-        session=ctx.tenant, category=scope.category, region=scope.region
+@dataclass
+class NetworkView:
+    """Who is in the network and who counts as a consented peer, as of two versions.
+
+    Built from whole-table reads (every Person's id, categories and region; every own consent
+    row, Org policy and active membership) and kept per process (`view`). `consented` holds
+    the Persons who currently contribute (any policy but none) and have not revoked.
+    """
+
+    tenant_version: tuple[Any, ...]
+    consent_version: tuple[int, str]
+    people: list[tuple[str, list[str], str | None]]
+    consented: frozenset[str]
+    _scopes: dict[tuple[str | None, str | None], tuple[frozenset[str], frozenset[str]]] = field(
+        default_factory=dict
     )
+
+    def in_scope(self, scope: GraphScope) -> tuple[frozenset[str], frozenset[str]]:
+        """(Persons in the scope, those of them consented); memoised per scope."""
+        key = (scope.category or None, scope.region or None)
+        found = self._scopes.get(key)
+        if found is None:
+            category, region = key
+            people = frozenset(
+                pid
+                for pid, categories, person_region in self.people
+                if (not region or person_region == region)
+                and (not category or category in categories)
+            )
+            found = (people, people & self.consented)
+            self._scopes[key] = found
+        return found
+
+
+_VIEWS: dict[tuple[str, str], NetworkView] = {}
+_PROFILE_EDITS = itertools.count()
+_profile_epoch = 0
+
+
+@event.listens_for(Person, "after_update")
+def _profile_flushed(*_args: Any) -> None:
+    """A Person row was updated in this process (a profile change may move them between
+    scopes): the next `view` rebuilds."""
+    global _profile_epoch
+    _profile_epoch = next(_PROFILE_EDITS) + 1
+
+
+def view(ctx: Context) -> NetworkView:
+    """The network as of now, from this process's cache when nothing it depends on changed.
+
+    Invalidation, correct across processes: every query reads two versions, each in one cheap
+    statement, and rebuilds the view when either moved:
+    - the consent history's chain head in the graph store (`consent.consent_version`): every
+      consent change and Org policy change appends a hash-chained event whose insert trigger
+      advances the head in the same transaction, in whichever process made it;
+    - the tenant store's directory version (`identity.directory_version`, one statement of
+      aggregates): a new Person, a joined or left Org change it;
+    - and, in this process, any Person row updated (a profile change), seen by an ORM hook.
+    Known gap: a profile change (region, categories) made by *another* process is seen only at
+    the next change of the other versions, as a Person row carries no update time; a tenant
+    `persons.updated_at` in the directory version would close it. A write that bypasses the
+    services (raw SQL on consent tables, which only tests and the bench do) is seen at the next
+    consent event. The caller's own query consent is never taken from here: the query reads
+    and re-checks it fresh (`query._recheck`). The cache is keyed by the two stores' URLs.
+    """
+    key = (
+        ctx.tenant.get_bind().engine.url.render_as_string(hide_password=True),
+        ctx.graph.get_bind().engine.url.render_as_string(hide_password=True),
+    )
+    consent_version = consent.consent_version(ctx.graph)
+    tenant_version = (_profile_epoch, *identity.directory_version(session=ctx.tenant))
+    cached = _VIEWS.get(key)
+    if (
+        cached is not None
+        and cached.consent_version == consent_version
+        and cached.tenant_version == tenant_version
+    ):
+        return cached
+    people = identity.segments(session=ctx.tenant)
+    states = consent.effective_everyone(ctx.tenant, ctx.graph)
+    built = NetworkView(
+        tenant_version=tenant_version,
+        consent_version=consent_version,
+        people=people,
+        consented=frozenset(
+            pid
+            for pid, eff in states.items()
+            if eff.contribute is not ContributePolicy.NONE and not eff.revoked
+        ),
+    )
+    _VIEWS[key] = built
+    return built
+
+
+def persons_in_scope(ctx: Context, scope: GraphScope) -> list[str]:
+    return sorted(view(ctx).in_scope(scope)[0])
 
 
 def consented_ids(ctx: Context, person_ids: list[str]) -> set[str]:
     """Persons who currently contribute (any policy but none) and have not revoked."""
-    states = consent.effective_many(ctx.tenant, ctx.graph, person_ids)
-    return {
-        pid
-        for pid, eff in states.items()
-        if eff.contribute is not ContributePolicy.NONE and not eff.revoked
-    }
+    if not person_ids:
+        return set()
+    return set(view(ctx).consented.intersection(person_ids))
 
 
-def network_state(ctx: Context, scope: GraphScope) -> NetworkState:
-    people = [pid for pid in persons_in_scope(ctx, scope) if pid != ctx.actor.id]
-    peers = len(consented_ids(ctx, people))
+def network_state(
+    ctx: Context, scope: GraphScope, network: NetworkView | None = None
+) -> NetworkState:
+    _, consented = (network or view(ctx)).in_scope(scope)
+    peers = len(consented) - (ctx.actor.id in consented)
     floor = ctx.settings.graph_min_contributors
     return NetworkState(
         state=state_for(peers) if peers >= floor else "empty",
@@ -74,8 +168,8 @@ def metrics(ctx: Context, *, weeks: int = 4, now: datetime | None = None) -> Gra
     provider's consent choice cannot be singled out from the dashboard."""
     weeks = max(1, min(weeks, 26))
     now = now or utcnow()
-    people = identity.segments(session=ctx.tenant)
-    consented = consented_ids(ctx, [pid for pid, _, _ in people])
+    network = view(ctx)
+    people, consented = network.people, network.consented
     start = now - timedelta(weeks=weeks)
     rows = ctx.graph.execute(
         select(Contribution.provider_id, Contribution.created_at).where(

@@ -24,20 +24,16 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from prospecting.db import utcnow
+from prospecting.db import READ_ONLY, utcnow
 from prospecting.errors import ConsentRequired, NotFound, SubjectOptedOut
-from prospecting.graph import audit, consent, dp, network, velocity
+from prospecting.graph import audit, consent, dp, network, summary, velocity
 from prospecting.graph.availability import degrades
 from prospecting.graph.local import own_prospect
 from prospecting.graph.models import (
-    Contribution,
     PeerAttestation,
-    ProviderConsent,
-    SubjectAttribution,
     SubjectKey,
     SubjectOptOut,
     SubjectStatus,
-    Supersession,
 )
 from prospecting.graph.schemas import (
     Attribution,
@@ -164,7 +160,8 @@ def _short_read(ctx: Context) -> Iterator[Context]:
     if ctx.graph.in_transaction():
         yield ctx
         return
-    with Session(bind=ctx.graph.get_bind()) as session, session.begin():
+    bind = ctx.graph.get_bind().execution_options(**READ_ONLY)  # SQLite: no write lock
+    with Session(bind=bind) as session, session.begin():
         yield ctx.with_graph(session)
 
 
@@ -176,54 +173,42 @@ def _read(
     as_of: datetime | None,
 ) -> Snapshot:
     """Outcomes (shown from `graph_min_contributors` contributors), velocity and safety flags
-    (each behind the same floor, `graph.masking`) for one subject."""
+    (each behind the same floor, `graph.masking`) for one subject.
+
+    The contributions come grouped from SQL (`graph.summary`); who is in the network and who
+    counts as a consented peer comes from one `network.view` (two cheap version reads while
+    nothing changed), used for the network state, the scope, velocity and safety flags."""
     settings = snap.settings
     floor = settings.graph_min_contributors
-    superseded = select(Supersession.superseded_id).where(Supersession.subject_key == subject_key)
-    rows = snap.graph.execute(
-        select(
-            Contribution.provider_id,
-            Contribution.withheld,
-            Contribution.noised_outcome,
-            Contribution.outcome_noise,
-        ).where(
-            Contribution.subject_key == subject_key,
-            Contribution.provider_id != snap.actor.id,
-            Contribution.id.not_in(superseded),
-        )
-    ).all()
+    lines = summary.lines(snap.graph, subject_key, exclude=snap.actor.id)
     as_of = as_of or utcnow()
     windows = velocity.contacts_by_window(
         snap.graph, subject_key, as_of=as_of, exclude=snap.actor.id
     )
-    in_scope: set[str] | None = None
+    net = network.view(snap)
+    in_scope: frozenset[str] | None = None
     if data.scope.category or data.scope.region:
-        in_scope = set(network.persons_in_scope(snap, data.scope))
-        rows = [r for r in rows if r.provider_id in in_scope]
+        in_scope = net.in_scope(data.scope)[0]
+        lines = [line for line in lines if line.provider_id in in_scope]
     contacted = set().union(*windows.values())
-    allowed = network.consented_ids(snap, sorted(contacted)) if contacted else set()
+    allowed = net.consented & contacted
     if in_scope is not None:
         allowed &= in_scope
     answer = GraphAnswer(
         state="ok",
         subject_key=subject_key,
         min_contributors=floor,
-        network=network.network_state(snap, network_scope),
+        network=network.network_state(snap, network_scope, net),
     )
     answer.velocity, behind = velocity.velocity(windows, allowed, as_of=as_of, floor=floor)
-    answer.safety_flags, attesters = _safety_flags(snap, subject_key)
+    answer.safety_flags, attesters = _safety_flags(snap, subject_key, net.consented)
     behind |= attesters
-    contributors = {r.provider_id for r in rows}
+    contributors = {line.provider_id for line in lines}
     if len(contributors) < floor:
         answer.state = "insufficient_contributors"
         return Snapshot(subject_key, answer, behind)
-    reports = [
-        (r.noised_outcome, dp.NoiseParams(**r.outcome_noise))
-        for r in rows
-        if not r.withheld and r.noised_outcome and r.outcome_noise
-    ]
-    withheld = sum(1 for r in rows if r.withheld)
-    hist = dp.estimate_histogram(reports, withheld=withheld, confidence=settings.graph_confidence)
+    groups, withheld = summary.reports(lines)
+    hist = summary.estimate(groups, withheld=withheld, confidence=settings.graph_confidence)
     attributed = consent.attributable(snap, subject_key, contributors)
     names = identity.display_names(session=snap.tenant, person_ids=attributed)
     answer.contributors = len(contributors)
@@ -278,16 +263,18 @@ def fingerprint_of(hist: dp.HistogramEstimate) -> Fingerprint:
     )
 
 
-def _safety_flags(snap: Context, subject_key: str) -> tuple[list[SafetyFlag], set[str]]:
+def _safety_flags(
+    snap: Context, subject_key: str, consented: frozenset[str]
+) -> tuple[list[SafetyFlag], set[str]]:
     """Codes attested by at least `graph_min_contributors` distinct peers who currently
-    contribute and have not revoked (the caller never counts), and the peers behind them."""
+    contribute and have not revoked (`consented`; the caller never counts), and the peers
+    behind them."""
     rows = snap.graph.execute(
         select(PeerAttestation.code, PeerAttestation.provider_id).where(
             PeerAttestation.subject_key == subject_key,
             PeerAttestation.provider_id != snap.actor.id,
         )
     ).all()
-    consented = network.consented_ids(snap, sorted({pid for _, pid in rows}))
     peers: dict[str, set[str]] = {}
     for code, provider_id in rows:
         if provider_id in consented:
@@ -308,32 +295,29 @@ def _sentinel(ctx: Context, subject_key: str | None, reason: str) -> GraphAnswer
 
 
 def _recheck(ctx: Context, result: Snapshot) -> str | None:
-    """Fresh read in the edge transaction: `erased`, `consent_revoked`, or None if unchanged."""
+    """Fresh read in the edge transaction: `erased`, `consent_revoked`, or None if unchanged.
+
+    Each row read FOR SHARE (PostgreSQL; SQLite writers are serialised by BEGIN IMMEDIATE) is
+    the very row the decision is made on: the subject with its opt-out (one statement), the
+    asker's own consent row, the subject's attribution rows. Nothing here comes from a cache."""
     graph, key = ctx.graph, result.subject_key
     assert key is not None  # a sentinel without a key is never re-checked
-    subject = graph.scalar(
-        select(SubjectKey).where(SubjectKey.subject_key == key).with_for_update(read=True)
+    opted_out = (
+        select(SubjectOptOut.id).where(SubjectOptOut.subject_key == key).limit(1).scalar_subquery()
     )
-    opted_out = graph.scalar(select(SubjectOptOut.id).where(SubjectOptOut.subject_key == key))
-    if subject is None or subject.status == SubjectStatus.TOMBSTONED or opted_out:
+    subject = graph.execute(
+        select(SubjectKey.status, opted_out)
+        .where(SubjectKey.subject_key == key)
+        .with_for_update(read=True, of=SubjectKey)
+    ).one_or_none()
+    if subject is None or subject[0] == SubjectStatus.TOMBSTONED or subject[1] is not None:
         return "erased"
-    graph.scalar(
-        select(ProviderConsent.provider_id)
-        .where(ProviderConsent.provider_id == ctx.actor.id)
-        .with_for_update(read=True)
-    )
-    if not consent.effective(ctx).query:
+    if not consent.effective(ctx, lock=True).query:
         return "consent_revoked"
-    if result.attributed:
-        list(
-            graph.scalars(
-                select(SubjectAttribution.id)
-                .where(SubjectAttribution.subject_key == key)
-                .with_for_update(read=True)
-            )
-        )
-        if not result.attributed <= consent.attributable(ctx, key, result.attributed):
-            return "consent_revoked"
+    if result.attributed and not result.attributed <= consent.attributable(
+        ctx, key, result.attributed, lock=True
+    ):
+        return "consent_revoked"
     return None
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from prospecting.db import owned, utcnow
 from prospecting.errors import Conflict, NotFound, PermissionDenied, Unauthenticated
@@ -297,8 +298,45 @@ def revoke_token(*, session: Session, actor: Person, token_id: str) -> ApiToken:
 
 
 def authenticate(*, session: Session, token: str) -> Person:
-    """Resolve the acting Person from a bearer token; revoked and unknown tokens look alike."""
-    row = session.scalar(select(ApiToken).where(ApiToken.digest == token_digest(token)))
-    if row is None or row.revoked_at is not None:
+    """Resolve the acting Person from a bearer token; revoked and unknown tokens look alike.
+
+    It only reads (one statement: the token by its digest, its Person and their roles), and
+    records nothing such as a last-used time, so a read request stays a read transaction that
+    never takes SQLite's write lock. Nothing is cached between requests: a revoked token is
+    refused by the very next request, whichever process or command revoked it.
+    """
+    found = session.execute(
+        select(Person)
+        .join(ApiToken, ApiToken.person_id == Person.id)
+        .where(ApiToken.digest == token_digest(token), ApiToken.revoked_at.is_(None))
+        .options(joinedload(Person.roles))
+    )
+    person = found.unique().scalar_one_or_none()
+    if person is None:
         raise Unauthenticated()
-    return get_person(session=session, person_id=row.person_id)
+    return person
+
+
+def directory_version(*, session: Session) -> tuple[Any, ...]:
+    """A cheap version of what the graph's network state reads from this store, in one
+    statement of aggregates (no row per Person): the number of Persons and the newest
+    creation, the number of active memberships and the newest join. A new Person, a joined or
+    left Org change it. A profile change (region, categories) does not: a
+    Person row has no update time yet; the graph's cache also watches profile flushes in its
+    own process (`graph.network`)."""
+    active = select(OrgMembership.joined_at).where(_ACTIVE).subquery()
+    row = session.execute(
+        select(
+            select(func.count()).select_from(Person).scalar_subquery(),
+            select(func.max(Person.created_at)).scalar_subquery(),
+            select(func.count()).select_from(active).scalar_subquery(),
+            select(func.max(active.c.joined_at)).scalar_subquery(),
+        )
+    ).one()
+    return tuple(row)
+
+
+def active_memberships(*, session: Session) -> list[tuple[str, str]]:
+    """Every (person id, org id) of an active membership: what Org default policies apply to."""
+    rows = session.execute(select(OrgMembership.person_id, OrgMembership.org_id).where(_ACTIVE))
+    return [(person_id, org_id) for person_id, org_id in rows]

@@ -8,7 +8,9 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from prospecting.db import new_id, utcnow
 from prospecting.errors import InvalidInput
+from prospecting.prospects import rows as rows_
 from prospecting.prospects.models import ProspectIdentifier, Touchpoint
 from prospecting.resolver.chain import Identifiers
 from prospecting.resolver.keys import (
@@ -26,69 +28,138 @@ STRONG_PRIORITY = (PHONE, EMAIL, NAME_PHONE, NAME_EMAIL)
 
 
 def store_chain(
+    *,
+    session: Session,
+    person_id: str,
+    prospect_id: str,
+    digests: Iterable[Digest],
+    have: set[tuple[str, str, str]] | None = None,
+) -> None:
+    """Add the digests a prospect does not have yet.
+
+    `have`: the (key id, dimension, digest) rows the caller already read for this prospect
+    (ingest's match lookup, strong digests only); the rest are written with INSERT … ON
+    CONFLICT DO NOTHING, since a digest outside what was read (its name) may be stored already.
+    Without `have` the stored chain is read first."""
+    if have is None:
+        rows = session.execute(
+            select(
+                ProspectIdentifier.key_id, ProspectIdentifier.dimension, ProspectIdentifier.digest
+            ).where(ProspectIdentifier.prospect_id == prospect_id)
+        )
+        have = {(key_id, dimension, digest) for key_id, dimension, digest in rows}
+        rows_.insert_values(
+            session,
+            rows_.table_of(ProspectIdentifier),
+            _chain_rows(person_id, prospect_id, digests, have),
+        )
+        return
+    rows_.insert_ignore(
+        session,
+        rows_.table_of(ProspectIdentifier),
+        _chain_rows(person_id, prospect_id, digests, have),
+    )
+
+
+def new_chain(
     *, session: Session, person_id: str, prospect_id: str, digests: Iterable[Digest]
 ) -> None:
-    """Add the digests a prospect does not have yet."""
-    digests = list(digests)
-    if not digests:
-        return
+    """The chain of a prospect created in this transaction: nothing to read, one INSERT."""
+    rows_.insert_values(
+        session,
+        rows_.table_of(ProspectIdentifier),
+        _chain_rows(person_id, prospect_id, digests, set()),
+    )
+
+
+def _chain_rows(
+    person_id: str, prospect_id: str, digests: Iterable[Digest], have: set[tuple[str, str, str]]
+) -> list[dict[str, object]]:
+    now = utcnow()
+    return [
+        {
+            "id": new_id(),
+            "prospect_id": prospect_id,
+            "person_id": person_id,
+            "dimension": d.dimension,
+            "scheme": d.scheme,
+            "key_id": d.key_id,
+            "digest": d.value,
+            "created_at": now,
+        }
+        for d in dict.fromkeys(digests)
+        if (d.key_id, d.dimension, d.value) not in have
+    ]
+
+
+KnownDigests = dict[str, set[tuple[str, str, str]]]
+"""prospect id -> the (key id, dimension, digest) rows read for it."""
+
+
+def known_digests(*, session: Session, person_id: str, digests: Sequence[Digest]) -> KnownDigests:
+    """The Person's stored rows carrying one of the chain's strong digests (every key id), by
+    prospect: one indexed read gives both the strong matches and what the matched prospect
+    already holds (so storing its chain needs no second read)."""
+    values = sorted({d.value for d in digests if d.dimension in STRONG_DIMENSIONS})
+    if not values:
+        return {}
     rows = session.execute(
         select(
-            ProspectIdentifier.key_id, ProspectIdentifier.dimension, ProspectIdentifier.digest
-        ).where(ProspectIdentifier.prospect_id == prospect_id)
-    )
-    have = {(key_id, dimension, digest) for key_id, dimension, digest in rows}
-    for d in digests:
-        if (d.key_id, d.dimension, d.value) in have:
-            continue
-        have.add((d.key_id, d.dimension, d.value))
-        session.add(
-            ProspectIdentifier(
-                prospect_id=prospect_id,
-                person_id=person_id,
-                dimension=d.dimension,
-                scheme=d.scheme,
-                key_id=d.key_id,
-                digest=d.value,
-            )
+            ProspectIdentifier.prospect_id,
+            ProspectIdentifier.key_id,
+            ProspectIdentifier.dimension,
+            ProspectIdentifier.digest,
+        ).where(
+            ProspectIdentifier.person_id == person_id,
+            ProspectIdentifier.digest.in_(values),
         )
+    )
+    known: KnownDigests = {}
+    for prospect_id, key_id, dimension, digest in rows:
+        known.setdefault(prospect_id, set()).add((key_id, dimension, digest))
+    return known
+
+
+def strong_matches_in(
+    known: KnownDigests, *, digests: Sequence[Digest], key_id: str
+) -> list[tuple[str, str]]:
+    """(prospect_id, dimension) pairs sharing a strong digest of the chain under `key_id`,
+    phone first, then email, name+phone, name+email; ties by prospect id."""
+    wanted = {
+        (d.dimension, d.value)
+        for d in digests
+        if d.key_id == key_id and d.dimension in STRONG_DIMENSIONS
+    }
+    order = {dim: i for i, dim in enumerate(STRONG_PRIORITY)}
+    found = {
+        (pid, dim)
+        for pid, held in known.items()
+        for kid, dim, digest in held
+        if kid == key_id and (dim, digest) in wanted
+    }
+    return sorted(found, key=lambda row: (order[row[1]], row[0]))
 
 
 def strong_matches(
     *, session: Session, person_id: str, digests: Sequence[Digest], key_id: str
 ) -> list[tuple[str, str]]:
     """(prospect_id, dimension) pairs of this Person's prospects sharing a strong digest."""
-    wanted = {
-        (d.dimension, d.value)
-        for d in digests
-        if d.key_id == key_id and d.dimension in STRONG_DIMENSIONS
-    }
-    if not wanted:
-        return []
-    rows = session.execute(
-        select(
-            ProspectIdentifier.prospect_id,
-            ProspectIdentifier.dimension,
-            ProspectIdentifier.digest,
-        ).where(
-            ProspectIdentifier.person_id == person_id,
-            ProspectIdentifier.digest.in_(sorted(value for _, value in wanted)),
-            ProspectIdentifier.key_id == key_id,
-        )
+    known = known_digests(
+        session=session,
+        person_id=person_id,
+        digests=[d for d in digests if d.key_id == key_id],
     )
-    order = {dim: i for i, dim in enumerate(STRONG_PRIORITY)}
-    found = {(pid, dim) for pid, dim, digest in rows if (dim, digest) in wanted}
-    return sorted(found, key=lambda row: (order[row[1]], row[0]))
+    return strong_matches_in(known, digests=digests, key_id=key_id)
 
 
 def prospect_chain(*, session: Session, prospect_id: str, key_id: str) -> list[Digest]:
     """The stored hash chain of one prospect under one key id (what the graph keys on)."""
-    rows = session.scalars(
-        select(ProspectIdentifier).where(
-            ProspectIdentifier.prospect_id == prospect_id, ProspectIdentifier.key_id == key_id
-        )
+    rows = session.execute(
+        select(
+            ProspectIdentifier.dimension, ProspectIdentifier.scheme, ProspectIdentifier.digest
+        ).where(ProspectIdentifier.prospect_id == prospect_id, ProspectIdentifier.key_id == key_id)
     )
-    return [Digest(r.dimension, r.scheme, r.key_id, r.digest) for r in rows]
+    return [Digest(dimension, scheme, key_id, digest) for dimension, scheme, digest in rows]
 
 
 def rehash_all(*, session: Session, resolver: Resolver) -> int:

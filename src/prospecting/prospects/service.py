@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from difflib import SequenceMatcher
@@ -10,10 +10,16 @@ from difflib import SequenceMatcher
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from prospecting.db import owned, utcnow
+from prospecting.db import new_id, owned, utcnow
 from prospecting.errors import Conflict, NotFound
 from prospecting.identity.models import Person
-from prospecting.prospects.identifiers import store_chain, strong_matches
+from prospecting.prospects import rows
+from prospecting.prospects.identifiers import (
+    known_digests,
+    new_chain,
+    store_chain,
+    strong_matches_in,
+)
 from prospecting.prospects.models import MergeSuggestion, Prospect, ProspectIdentifier, Touchpoint
 from prospecting.prospects.schemas import (
     OUTCOME_STATUS,
@@ -206,7 +212,14 @@ def count_booked(*, session: Session, actor: Person) -> int:
 def ingest(
     *, session: Session, actor: Person, resolver: Resolver, message: InboundMessage
 ) -> Ingested:
-    """Attach an inbound to the Person's existing prospect on a strong match, else create one."""
+    """Attach an inbound to the Person's existing prospect on a strong match, else create one.
+
+    No unit of work: ids and timestamps are made here, new rows go out as Core INSERTs and are
+    then attached to the session as persistent objects (`rows.insert`), a changed prospect is
+    one Core UPDATE. A new sender costs five statements (strong match, name block, prospect,
+    chain, touchpoint) and no flush; a repeat sender at most five (strong match, prospect, its
+    update, the chain's missing digests with ON CONFLICT DO NOTHING, touchpoint).
+    """
     lock_tenant(session, actor.id)
     ids = normalize_identifiers(
         phone=message.sender_phone,
@@ -216,51 +229,113 @@ def ingest(
         lenient_phone=True,
     )
     digests = resolver.chains(ids)
-    matches = strong_matches(
-        session=session, person_id=actor.id, digests=digests, key_id=resolver.active_key_id
-    )
+    known = known_digests(session=session, person_id=actor.id, digests=digests)
+    matches = strong_matches_in(known, digests=digests, key_id=resolver.active_key_id)
     live = _live_targets(session, matches)
-    received_at = message.received_at or utcnow()
+    now = utcnow()
+    received_at = message.received_at or now
     suggestions: list[MergeSuggestion] = []
     if live:
         (prospect, matched_on), others = live[0], live[1:]
-        _fill_missing(prospect, ids, message.sender_name)
+        changes = _missing(prospect, ids, message.sender_name)
+        if prospect.last_inbound_at is None or prospect.last_inbound_at < received_at:
+            changes["last_inbound_at"] = received_at
+        if changes:
+            changes["updated_at"] = now
+            table = rows.table_of(Prospect)
+            session.connection().execute(
+                update(table).where(table.c.id == prospect.id).values(changes)
+            )
+            rows.set_committed(prospect, changes)
         created = False
-        for other, dimension in others:
-            suggestions.append(_suggest(session, other, prospect, f"shared_{dimension}", 1.0))
+        if others:
+            suggestions.extend(
+                _suggest_all(
+                    session,
+                    actor.id,
+                    [(other.id, prospect.id, f"shared_{dim}", 1.0) for other, dim in others],
+                    now=now,
+                )
+            )
+        store_chain(
+            session=session,
+            person_id=actor.id,
+            prospect_id=prospect.id,
+            digests=digests,
+            have=known.get(prospect.id, set()),
+        )
     else:
-        prospect = Prospect(person_id=actor.id, status=ProspectStatus.NEW)
-        _fill_missing(prospect, ids, message.sender_name)
-        session.add(prospect)
-        session.flush()
+        values: dict[str, object] = {
+            "id": new_id(),
+            "person_id": actor.id,
+            "display_name": None,
+            "phone_e164": None,
+            "phone_unverified": False,
+            "email": None,
+            "normalized_name": None,
+            "name_block": None,
+            "status": ProspectStatus.NEW,
+            "notes": None,
+            "merged_into_id": None,
+            "link_confidence": None,
+            "created_at": now,
+            "updated_at": now,
+            "last_inbound_at": received_at,
+        }
+        values.update(_missing_values(values, ids, message.sender_name))
+        similar = _similar_names(session, actor.id, values["normalized_name"], values["name_block"])
+        prospect = rows.insert(session, Prospect, [values])[0]
         created, matched_on = True, None
-        suggestions.extend(_fuzzy_name_suggestions(session, prospect))
-    store_chain(session=session, person_id=actor.id, prospect_id=prospect.id, digests=digests)
-    prospect.last_inbound_at = max(filter(None, [prospect.last_inbound_at, received_at]))
-    touchpoint = Touchpoint(
-        prospect_id=prospect.id,
-        person_id=actor.id,
-        kind="message",
-        direction="inbound",
-        channel=message.channel.value,
-        body=message.body,
-        sender_phone=ids.phone,
-        sender_phone_raw=message.sender_phone if ids.phone_unverified else None,
-        sender_email=ids.email,
-        sender_name=ids.name,
-        occurred_at=received_at,
-    )
-    session.add(touchpoint)
-    session.flush()
+        new_chain(session=session, person_id=actor.id, prospect_id=prospect.id, digests=digests)
+        if similar:
+            suggestions.extend(
+                _suggest_all(
+                    session,
+                    actor.id,
+                    [(prospect.id, cid, "similar_name", round(score, 3)) for score, cid in similar],
+                    now=now,
+                    fresh=True,
+                )
+            )
+    touchpoint = rows.insert(
+        session,
+        Touchpoint,
+        [
+            {
+                "id": new_id(),
+                "prospect_id": prospect.id,
+                "person_id": actor.id,
+                "kind": "message",
+                "direction": "inbound",
+                "channel": message.channel.value,
+                "body": message.body,
+                "sender_phone": ids.phone,
+                "sender_phone_raw": message.sender_phone if ids.phone_unverified else None,
+                "sender_email": ids.email,
+                "sender_name": ids.name,
+                "outcome": None,
+                "outcome_version": None,
+                "occurred_at": received_at,
+                "created_at": now,
+            }
+        ],
+    )[0]
     return Ingested(prospect, touchpoint, created, matched_on, suggestions)
 
 
 def _live_targets(session: Session, matches: list[tuple[str, str]]) -> list[tuple[Prospect, str]]:
-    """Follow merges so a strong match lands on the surviving prospect, keeping match order."""
+    """Follow merges so a strong match lands on the surviving prospect, keeping match order.
+    The matched rows are read in one statement (already loaded ones come from the session)."""
+    if not matches:
+        return []
+    wanted = {pid for pid, _ in matches}
+    loaded = {
+        p.id: p for p in session.scalars(select(Prospect).where(Prospect.id.in_(sorted(wanted))))
+    }
     targets: list[tuple[Prospect, str]] = []
     seen: set[str] = set()
     for pid, dimension in matches:
-        prospect = session.get(Prospect, pid)
+        prospect = loaded.get(pid)
         while prospect is not None and prospect.merged_into_id is not None:
             prospect = session.get(Prospect, prospect.merged_into_id)
         if prospect is not None and prospect.id not in seen:
@@ -269,49 +344,72 @@ def _live_targets(session: Session, matches: list[tuple[str, str]]) -> list[tupl
     return targets
 
 
-def _fill_missing(prospect: Prospect, ids: Identifiers, raw_name: str | None) -> None:
-    if prospect.phone_e164 is None and ids.phone:
-        prospect.phone_e164 = ids.phone
-    if prospect.phone_e164 is None and ids.phone_unverified:
-        prospect.phone_unverified = True
-    elif prospect.phone_e164 is not None:
-        prospect.phone_unverified = False
-    if prospect.email is None and ids.email:
-        prospect.email = ids.email
-    if prospect.normalized_name is None and ids.name:
-        prospect.normalized_name = ids.name
-        prospect.name_block = name_block(ids.name)
-        prospect.display_name = prospect.display_name or raw_name
+def _missing(prospect: Prospect, ids: Identifiers, raw_name: str | None) -> dict[str, object]:
+    """The columns an inbound fills on an existing prospect (what it lacked)."""
+    current = {
+        "phone_e164": prospect.phone_e164,
+        "phone_unverified": prospect.phone_unverified,
+        "email": prospect.email,
+        "normalized_name": prospect.normalized_name,
+        "display_name": prospect.display_name,
+    }
+    return {
+        key: value
+        for key, value in _missing_values(current, ids, raw_name).items()
+        if value != current.get(key)
+    }
 
 
-def _fuzzy_name_suggestions(session: Session, prospect: Prospect) -> list[MergeSuggestion]:
-    """Similar names in the same block become suggestions for the provider, never merges."""
-    if not prospect.normalized_name:
+def _missing_values(
+    current: Mapping[str, object], ids: Identifiers, raw_name: str | None
+) -> dict[str, object]:
+    """What `current` (a prospect's columns) becomes with this inbound's identifiers: a missing
+    phone, email or name is filled; an unverified phone flags a prospect without a valid one."""
+    out: dict[str, object] = {}
+    phone = current["phone_e164"]
+    if phone is None and ids.phone:
+        phone = out["phone_e164"] = ids.phone
+    if phone is None and ids.phone_unverified:
+        out["phone_unverified"] = True
+    elif phone is not None:
+        out["phone_unverified"] = False
+    if current["email"] is None and ids.email:
+        out["email"] = ids.email
+    if current["normalized_name"] is None and ids.name:
+        out["normalized_name"] = ids.name
+        out["name_block"] = name_block(ids.name)
+        out["display_name"] = current["display_name"] or raw_name
+    return out
+
+
+def _similar_names(
+    session: Session, person_id: str, normalized: object, block: object
+) -> list[tuple[float, str]]:
+    """Similar names in the same block, best first, at most MAX_SUGGESTIONS (score, prospect
+    id): suggestions, never merges. Candidates come off the (person, block, created) index,
+    newest first, reading their id and name only."""
+    if not isinstance(normalized, str) or not isinstance(block, str):
         return []
-    candidates = session.scalars(
-        select(Prospect)
+    candidates = session.execute(
+        select(Prospect.id, Prospect.normalized_name)
         .where(
-            Prospect.person_id == prospect.person_id,
-            Prospect.name_block == prospect.name_block,
-            Prospect.id != prospect.id,
+            Prospect.person_id == person_id,
+            Prospect.name_block == block,
             Prospect.merged_into_id.is_(None),
         )
         .order_by(Prospect.created_at.desc())
         .limit(MAX_FUZZY_CANDIDATES)
-    )
+    ).all()
     scored = []
-    for candidate in candidates:
-        other = candidate.normalized_name or ""
-        if not _given_names_compatible(prospect.normalized_name, other):
+    for candidate_id, other in candidates:
+        other = other or ""
+        if not _given_names_compatible(normalized, other):
             continue
-        score = SequenceMatcher(None, prospect.normalized_name, other).ratio()
+        score = SequenceMatcher(None, normalized, other).ratio()
         if score >= FUZZY_NAME_THRESHOLD:
-            scored.append((score, candidate))
+            scored.append((score, candidate_id))
     scored.sort(key=lambda pair: -pair[0])
-    return [
-        _suggest(session, prospect, candidate, "similar_name", round(score, 3))
-        for score, candidate in scored[:MAX_SUGGESTIONS]
-    ]
+    return scored[:MAX_SUGGESTIONS]
 
 
 def _given_names_compatible(a: str, b: str) -> bool:
@@ -322,27 +420,42 @@ def _given_names_compatible(a: str, b: str) -> bool:
     return SequenceMatcher(None, first_a, first_b).ratio() >= GIVEN_NAME_THRESHOLD
 
 
-def _suggest(
-    session: Session, prospect: Prospect, candidate: Prospect, reason: str, score: float
-) -> MergeSuggestion:
-    existing = session.scalar(
-        select(MergeSuggestion).where(
-            MergeSuggestion.prospect_id == prospect.id,
-            MergeSuggestion.candidate_id == candidate.id,
-        )
-    )
-    if existing is not None:
-        return existing
-    suggestion = MergeSuggestion(
-        person_id=prospect.person_id,
-        prospect_id=prospect.id,
-        candidate_id=candidate.id,
-        reason=reason,
-        score=score,
-    )
-    session.add(suggestion)
-    session.flush()
-    return suggestion
+def _suggest_all(
+    session: Session,
+    person_id: str,
+    wanted: Sequence[tuple[str, str, str, float]],
+    *,
+    now: datetime,
+    fresh: bool = False,
+) -> list[MergeSuggestion]:
+    """Merge suggestions (prospect id, candidate id, reason, score); one that exists is kept as
+    it is. `fresh`: the prospects were just created, so none can exist yet (nothing to read)."""
+    existing: dict[tuple[str, str], MergeSuggestion] = {}
+    if not fresh:
+        for row in session.scalars(
+            select(MergeSuggestion).where(
+                MergeSuggestion.prospect_id.in_(sorted({pid for pid, _, _, _ in wanted})),
+                MergeSuggestion.candidate_id.in_(sorted({cid for _, cid, _, _ in wanted})),
+            )
+        ):
+            existing[(row.prospect_id, row.candidate_id)] = row
+    new = [
+        {
+            "id": new_id(),
+            "person_id": person_id,
+            "prospect_id": pid,
+            "candidate_id": cid,
+            "reason": reason,
+            "score": score,
+            "status": SuggestionStatus.PENDING,
+            "created_at": now,
+            "decided_at": None,
+        }
+        for pid, cid, reason, score in wanted
+        if (pid, cid) not in existing
+    ]
+    made = {(s.prospect_id, s.candidate_id): s for s in rows.insert(session, MergeSuggestion, new)}
+    return [existing.get((pid, cid)) or made[(pid, cid)] for pid, cid, _, _ in wanted]
 
 
 def list_prospects(

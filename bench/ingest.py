@@ -1,0 +1,488 @@
+# ruff: noqa: E402  (the import path is fixed before the imports, see below)
+"""Ingest and inbound → draft benchmark, each beside its floor measured in the same run.
+
+One message per transaction, the way the service takes them (issue 11, item 2):
+
+(a) ingest alone: `prospects.ingest` (normalise, hash chain, strong-match dedup, fuzzy-name
+    suggestions, insert or attach) in one tenant transaction per message;
+(b) ingest + link: (a), then the graph link of the new prospect (`graph.subjects.link_prospect`)
+    in a graph transaction of its own, for a provider with contribute and query consent;
+(c) inbound → draft: `workflows.inbound.receive` (ingest, link, one audited graph query,
+    qualify and draft; graph consent on, no language-model refiner), p50 and p99 latency on
+    the demo network (seeded consents and contributions).
+
+Floors, same run, same stores and messages:
+
+- bare executemany: the rows one ingest writes (a prospect, its chain, a touchpoint) through
+  the DB-API connection, one `BEGIN IMMEDIATE … COMMIT` per message, no lookups;
+- Core-only ingest: normalise + hash + one strong-match SELECT + Core INSERTs (or an UPDATE
+  and an INSERT on a repeat sender), one transaction per message;
+- intent + scoring: reading, triage, features and the logistic score of the same bodies with no
+  database at all.
+
+    .venv/bin/python bench/ingest.py                       # quick (~30 s), SQLite in a temp dir
+    .venv/bin/python bench/ingest.py --n 5000 --inbound 1000
+    .venv/bin/python bench/ingest.py --json out.json       # name -> {value, unit, floor, ratio}
+    .venv/bin/python bench/ingest.py --profile ingest      # cProfile of (b), top functions
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# bench/ holds scripts, not modules: one named like a standard module (bench/http.py) must not
+# shadow it, so the script's own folder leaves the import path first.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+import argparse
+import cProfile
+import json
+import os
+import pstats
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import create_engine, insert, select, text, update
+from sqlalchemy.engine import make_url
+
+import prospecting
+from prospecting.config import load_settings
+from prospecting.db import new_id, normalize_url, utcnow
+from prospecting.demo import network as demo
+from prospecting.demo.qualify import generate
+from prospecting.graph import service as graph
+from prospecting.graph.schemas import ConsentAction, ConsentChange
+from prospecting.graph.subjects import link_prospect
+from prospecting.identity import service as identity
+from prospecting.identity.models import Person, Role
+from prospecting.identity.schemas import PersonCreate
+from prospecting.migrations import upgrade_all
+from prospecting.prospects import service as prospects
+from prospecting.prospects.models import Prospect, ProspectIdentifier, Touchpoint
+from prospecting.prospects.schemas import Channel, InboundMessage
+from prospecting.qualify import intent as reader
+from prospecting.qualify import training
+from prospecting.qualify.profile import profile_for
+from prospecting.qualify.scoring import History, all_features
+from prospecting.qualify.triage import triage
+from prospecting.resolver.chain import normalize_identifiers
+from prospecting.resolver.keys import STRONG_DIMENSIONS
+from prospecting.runtime import Context, Runtime
+from prospecting.workflows import inbound
+
+KEY = "b1=" + "bench-network-secret-" + "i" * 40
+FIRST = ["Amara", "Jamie", "Lucía", "Marcus", "Priya", "Tyler", "Zoë", "Olivier", "Noah", "Mia"]
+SYLLABLES = ["ok", "af", "or", "cla", "rke", "fer", "nan", "dez", "re", "id", "na", "ir"]
+BODIES = [
+    "Hi, is Friday afternoon free for a first session?",
+    "How much is an initial consultation?",
+    "Could I book something next week, mornings work best",
+    "Thanks for getting back to me!",
+]
+
+
+def sender(i: int) -> tuple[str, str, str]:
+    """A deterministic sender: a valid GB mobile, an email, a name whose surname block is
+    shared with a few dozen other senders (the fuzzy-name candidates)."""
+    surname = "".join(SYLLABLES[(i // 10 // 12**k) % 12] for k in range(3)).capitalize()
+    return f"+447400{i % 1_000_000:06d}", f"s{i}@example.org", f"{FIRST[i % 10]} {surname}"
+
+
+def message_for(i: int, offset: int) -> InboundMessage:
+    """Every 5th message is from an earlier sender (attach), every 7th a typo'd name from a new
+    number (a merge suggestion); the rest are new senders."""
+    who = offset + i
+    if i % 5 == 4:
+        phone, email, name = sender(offset + i - 3)
+    elif i % 7 == 6:
+        _, _, name = sender(offset + i - 2)
+        phone, email, _ = sender(who)
+        name = name[:-1] + ("x" if name[-1] != "x" else "y")
+    else:
+        phone, email, name = sender(who)
+    return InboundMessage(
+        channel=Channel.SMS,
+        sender_phone=phone,
+        sender_email=email,
+        sender_name=name,
+        body=BODIES[i % len(BODIES)],
+    )
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def new_provider(runtime: Runtime, name: str) -> Person:
+    with runtime.stores.tenant() as session:
+        person = identity.create_person(
+            session=session,
+            data=PersonCreate(
+                display_name=name,
+                service_categories=["therapy"],
+                region="GB-LND",
+                default_phone_region="GB",
+            ),
+        )
+    with runtime.stores.tenant_read() as tenant, runtime.stores.graph() as graph_session:
+        ctx = Context(tenant, graph_session, person, runtime.settings, runtime.resolver, "cli")
+        for action in (ConsentAction.CONTRIBUTE_ALL, ConsentAction.QUERY_ON):
+            graph.change_consent(ctx, ConsentChange(action=action))
+    return person
+
+
+def ingest_one(runtime: Runtime, actor: Person, message: InboundMessage) -> str:
+    with runtime.stores.tenant() as session:
+        done = prospects.ingest(
+            session=session, actor=actor, resolver=runtime.resolver, message=message
+        )
+        return done.prospect.id
+
+
+def link_one(runtime: Runtime, actor: Person, prospect_id: str) -> None:
+    with runtime.stores.tenant_read() as tenant, runtime.stores.graph() as graph_session:
+        ctx = Context(tenant, graph_session, actor, runtime.settings, runtime.resolver, "cli")
+        link_prospect(ctx, prospect_id)
+
+
+def rate(n: int, step: Callable[[int], None]) -> float:
+    started = time.perf_counter()
+    for i in range(n):
+        step(i)
+    return n / (time.perf_counter() - started)
+
+
+def bare_executemany(runtime: Runtime, actor: Person, n: int, offset: int) -> float:
+    """The rows of one new-sender ingest written through the DB-API, no lookups, no ORM."""
+    hashes = [runtime.resolver.chains(_ids(actor, sender(offset + i))) for i in range(n)]
+    raw = runtime.stores.tenant_engine.raw_connection()
+    cursor = raw.cursor()
+    now = utcnow().isoformat()
+    pg = runtime.stores.tenant_engine.dialect.name == "postgresql"
+    mark = "%s" if pg else "?"
+
+    def sql(table: str, columns: str) -> str:
+        marks = ", ".join([mark] * (columns.count(",") + 1))
+        return f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 (fixed names)
+
+    p_sql = sql(
+        "prospects",
+        "id, person_id, display_name, phone_e164, phone_unverified, email, normalized_name, "
+        "name_block, status, created_at, updated_at, last_inbound_at",
+    )
+    i_sql = sql(
+        "prospect_identifiers",
+        "id, prospect_id, person_id, dimension, scheme, key_id, digest, created_at",
+    )
+    t_sql = sql(
+        "prospect_touchpoints",
+        "id, prospect_id, person_id, kind, direction, channel, body, sender_phone, "
+        "sender_email, sender_name, occurred_at, created_at",
+    )
+
+    def step(i: int) -> None:
+        phone, email, name = sender(offset + i)
+        pid = new_id()
+        if pg:
+            cursor.execute("BEGIN")
+        else:
+            cursor.execute("BEGIN IMMEDIATE")
+        cursor.executemany(
+            p_sql,
+            [(pid, actor.id, name, phone, False, email, name.lower(), "x", "new", now, now, now)],
+        )
+        cursor.executemany(
+            i_sql,
+            [
+                (new_id(), pid, actor.id, d.dimension, d.scheme, d.key_id, d.value, now)
+                for d in hashes[i]
+            ],
+        )
+        cursor.executemany(
+            t_sql,
+            [
+                (new_id(), pid, actor.id, "message", "inbound", "sms", "hi", phone, email, name)
+                + (now,) * 2
+            ],
+        )
+        raw.commit() if pg else cursor.execute("COMMIT")
+
+    try:
+        return rate(n, step)
+    finally:
+        cursor.close()
+        raw.close()
+
+
+def _ids(actor: Person, who: tuple[str, str, str]) -> Any:
+    phone, email, name = who
+    return normalize_identifiers(
+        phone=phone,
+        email=email,
+        name=name,
+        default_region=actor.default_phone_region,
+        lenient_phone=True,
+    )
+
+
+def core_ingest(runtime: Runtime, actor: Person, n: int, offset: int) -> float:
+    """Normalise + hash + one strong-match SELECT + Core writes, one transaction per message."""
+    engine = runtime.stores.tenant_engine
+    key_id = runtime.resolver.active_key_id
+    p, pi, tp = Prospect.__table__, ProspectIdentifier.__table__, Touchpoint.__table__
+
+    def step(i: int) -> None:
+        message = message_for(i, offset)
+        ids = _ids(actor, (message.sender_phone, message.sender_email, message.sender_name))
+        chain = runtime.resolver.chains(ids)
+        strong = [d.value for d in chain if d.key_id == key_id and d.dimension in STRONG_DIMENSIONS]
+        now = utcnow()
+        with engine.begin() as conn:
+            hit = conn.execute(
+                select(pi.c.prospect_id).where(
+                    pi.c.person_id == actor.id, pi.c.digest.in_(strong), pi.c.key_id == key_id
+                )
+            ).first()
+            if hit is not None:
+                pid = hit[0]
+                conn.execute(update(p).where(p.c.id == pid).values(last_inbound_at=now))
+            else:
+                pid = new_id()
+                conn.execute(
+                    insert(p).values(
+                        id=pid,
+                        person_id=actor.id,
+                        display_name=message.sender_name,
+                        phone_e164=ids.phone,
+                        email=ids.email,
+                        normalized_name=ids.name,
+                        name_block=prospects.name_block(ids.name) if ids.name else None,
+                        status="new",
+                        created_at=now,
+                        updated_at=now,
+                        last_inbound_at=now,
+                    )
+                )
+                conn.execute(
+                    insert(pi),
+                    [
+                        {
+                            "id": new_id(),
+                            "prospect_id": pid,
+                            "person_id": actor.id,
+                            "dimension": d.dimension,
+                            "scheme": d.scheme,
+                            "key_id": d.key_id,
+                            "digest": d.value,
+                            "created_at": now,
+                        }
+                        for d in chain
+                    ],
+                )
+            conn.execute(
+                insert(tp).values(
+                    id=new_id(),
+                    prospect_id=pid,
+                    person_id=actor.id,
+                    kind="message",
+                    direction="inbound",
+                    channel=message.channel.value,
+                    body=message.body,
+                    sender_phone=ids.phone,
+                    sender_email=ids.email,
+                    sender_name=ids.name,
+                    occurred_at=now,
+                    created_at=now,
+                )
+            )
+
+    return rate(n, step)
+
+
+def intent_scoring(runtime: Runtime, actor: Person, bodies: list[str]) -> list[float]:
+    """Read, triage, features and score per message, no database (the inbound path's own work)."""
+    with runtime.stores.tenant_read() as session:
+        profile = profile_for(session=session, actor=actor)
+        scorer = training.active_scorer(session=session, actor=actor)
+    names = [s.name for s in profile.services]
+    times = []
+    for body in bodies:
+        started = time.perf_counter()
+        read = reader.classify(body, service_names=names, time_zone=actor.time_zone, now=utcnow())
+        triage(body, language=read.language)
+        features = all_features(body, read, History(), None, languages=profile.languages)
+        scorer.score(features)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def inbound_messages(n: int) -> list[tuple[int, InboundMessage]]:
+    """Demo-like bodies; every third sender is one the demo network knows (a linked subject
+    with contributions), the rest are new."""
+    known = [(who, phone, email, name) for who, _, phone, email, name, _, _ in demo.MESSAGES]
+    out: list[tuple[int, InboundMessage]] = []
+    for i, prospect in enumerate(generate(seed=1000, per_provider=max(n // 4 + 1, 1))):
+        text = prospect.messages[-1].text
+        if i % 3 == 0:
+            who, phone, email, name = known[(i // 3) % len(known)]
+        else:
+            who, (phone, email, name) = prospect.provider, sender(900_000 + i)
+        out.append(
+            (
+                who,
+                InboundMessage(
+                    channel=prospect.messages[-1].channel,
+                    sender_phone=phone,
+                    sender_email=email,
+                    sender_name=name,
+                    body=text,
+                ),
+            )
+        )
+    return out[:n]
+
+
+def figure(value: float, unit: str, floor: float | None, *, lower_is_better: bool) -> dict:
+    ratio = None
+    if floor:
+        ratio = round(value / floor if lower_is_better else floor / value, 3)
+    return {
+        "value": round(value, 3),
+        "unit": unit,
+        "floor": None if floor is None else round(floor, 3),
+        "ratio": ratio,
+        "lower_is_better": lower_is_better,
+    }
+
+
+def run(args: argparse.Namespace, folder: Path) -> dict[str, dict]:
+    settings = load_settings(
+        mode="test",
+        data_dir=folder,
+        network_key=KEY,
+        tenant_database_url=args.tenant_url,
+        graph_database_url=args.graph_url,
+    )
+    upgrade_all(settings.resolved_tenant_url, settings.resolved_graph_url)
+    runtime = Runtime.build(settings)
+    reader.classify("warm up")
+    demo.seed_network(runtime)
+    with runtime.stores.tenant_read() as session:
+        actors = [
+            p
+            for p in session.scalars(select(Person).order_by(Person.created_at))
+            if p.has_role(Role.PROVIDER)
+        ]
+    solo, linked = new_provider(runtime, "Bench Ingest"), new_provider(runtime, "Bench Link")
+    n, warm = args.n, args.warm
+    # A history first, so dedup, the fuzzy-name blocks and the graph have rows to find.
+    for i in range(warm):
+        ingest_one(runtime, solo, message_for(i, 0))
+        link_one(runtime, linked, ingest_one(runtime, linked, message_for(i, 0)))
+
+    def only_ingest(i: int) -> None:
+        ingest_one(runtime, solo, message_for(warm + i, 0))
+
+    def ingest_link(i: int) -> None:
+        link_one(runtime, linked, ingest_one(runtime, linked, message_for(warm + i, 0)))
+
+    profiler = cProfile.Profile() if args.profile else None
+    if profiler is not None and args.profile == "ingest":
+        profiler.enable()
+    a = rate(n, only_ingest)
+    b = rate(n, ingest_link)
+    if profiler is not None and args.profile == "ingest":
+        profiler.disable()
+    floor_bare = bare_executemany(runtime, solo, n, 2_000_000)
+    floor_core = core_ingest(runtime, solo, n, 3_000_000)
+
+    work = inbound_messages(args.inbound)
+    latencies = []
+    for i, (who, message) in enumerate(work):
+        if profiler is not None and args.profile == "inbound" and i >= args.inbound // 10:
+            profiler.enable()
+        started = time.perf_counter()
+        inbound.receive(runtime, actor=actors[who], message=message, channel="cli", refiner=None)
+        latencies.append((time.perf_counter() - started) * 1000)
+        if profiler is not None:
+            profiler.disable()
+    latencies = latencies[len(latencies) // 10 :]  # the first tenth warms caches
+    floor_scoring = intent_scoring(runtime, actors[0], [m.body for _, m in work])
+    runtime.stores.dispose()
+    if profiler is not None:
+        stats = pstats.Stats(profiler, stream=sys.stderr)
+        stats.sort_stats("tottime").print_stats(25)
+        stats.sort_stats("cumulative").print_stats(40)
+
+    backend = settings.resolved_tenant_url.split(":", 1)[0].split("+", 1)[0]
+    s50, s99 = statistics.median(floor_scoring), pct(floor_scoring, 99)
+    return {
+        f"ingest_{backend}_per_s": figure(a, "msg/s", floor_core, lower_is_better=False),
+        "ingest_link_per_s": figure(b, "msg/s", floor_core, lower_is_better=False),
+        "ingest_core_floor_per_s": figure(floor_core, "msg/s", floor_bare, lower_is_better=False),
+        "ingest_executemany_floor_per_s": figure(floor_bare, "msg/s", None, lower_is_better=False),
+        "inbound_draft_p50": figure(statistics.median(latencies), "ms", s50, lower_is_better=True),
+        "inbound_draft_p99": figure(pct(latencies, 99), "ms", s99, lower_is_better=True),
+        "intent_scoring_p50": figure(s50, "ms", None, lower_is_better=True),
+    }
+
+
+@contextmanager
+def postgres_databases(server: str) -> Iterator[tuple[str, str]]:
+    """Two fresh databases on the server (tenant, graph), dropped afterwards."""
+    base = make_url(normalize_url(server))
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    names = [f"bench_ingest_{os.getpid()}_{kind}" for kind in ("tenant", "graph")]
+    with admin.connect() as conn:
+        for name in names:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield tuple(  # type: ignore[misc]
+            base.set(database=name).render_as_string(hide_password=False) for name in names
+        )
+    finally:
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=2000, help="messages per ingest figure")
+    parser.add_argument("--warm", type=int, default=1000, help="history ingested first")
+    parser.add_argument("--inbound", type=int, default=300, help="inbound → draft messages")
+    parser.add_argument("--tenant-url", help="tenant store URL (default: SQLite in a temp dir)")
+    parser.add_argument("--graph-url", help="graph store URL (default: SQLite in a temp dir)")
+    parser.add_argument(
+        "--postgres", help="PostgreSQL server URL: both stores in fresh databases there"
+    )
+    parser.add_argument("--json", type=Path, help="write name -> {value, unit, floor, ratio}")
+    parser.add_argument("--profile", choices=["ingest", "inbound"], help="cProfile to stderr")
+    args = parser.parse_args()
+    print(f"prospecting from {Path(prospecting.__file__).parent}", file=sys.stderr)
+    load = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.postgres:
+            with postgres_databases(args.postgres) as (tenant_url, graph_url):
+                args.tenant_url, args.graph_url = tenant_url, graph_url
+                figures = run(args, Path(tmp))
+        else:
+            figures = run(args, Path(tmp))
+    print(f"load average (1 min) before: {load:.2f}, after: {os.getloadavg()[0]:.2f}")
+    for name, f in figures.items():
+        floor = "" if f["floor"] is None else f"  floor {f['floor']:,.2f}  ratio {f['ratio']}"
+        print(f"{name:34s} {f['value']:>10,.2f} {f['unit']}{floor}")
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

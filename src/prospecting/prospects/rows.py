@@ -1,0 +1,81 @@
+"""Write new tenant rows without the ORM unit of work, and keep the session's view of them.
+
+The hot ingest path knows every column of the rows it creates (ids come from `new_id`, times
+from the caller), so a flush would only add bookkeeping: `insert` sends one Core INSERT per
+call (many rows: one executemany) and then attaches each row to the session as a persistent
+object, exactly as a flush would have left it. `set_committed` mirrors a Core UPDATE onto a
+loaded object without marking it dirty (nothing is written twice).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar, cast
+
+from sqlalchemy import Table
+from sqlalchemy import insert as core_insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+
+from prospecting.db import TenantBase
+
+_Row = TypeVar("_Row", bound=TenantBase)
+
+
+def insert(session: Session, model: type[_Row], values: Sequence[Mapping[str, Any]]) -> list[_Row]:
+    """INSERT rows given every column, and return them as persistent objects of the session.
+
+    A missing column is an error (`KeyError`), never a silent NULL or an unloaded attribute
+    that a later access would read back from the database."""
+    if not values:
+        return []
+    table = table_of(model)
+    names = table.columns.keys()
+    full = [{name: row[name] for name in names} for row in values]
+    session.connection().execute(_insert(table), full)
+    made = []
+    for row in full:
+        obj = model(**row)
+        make_transient_to_detached(obj)
+        session.add(obj)
+        made.append(obj)
+    return made
+
+
+def table_of(model: type[TenantBase]) -> Table:
+    """The Core table of a tenant model (typed)."""
+    return cast(Table, model.__table__)
+
+
+def insert_values(session: Session, table: Table, values: Sequence[Mapping[str, Any]]) -> None:
+    """One Core INSERT (executemany for several rows); nothing enters the session."""
+    if values:
+        session.connection().execute(_insert(table), list(values))
+
+
+def insert_ignore(session: Session, table: Table, values: Sequence[Mapping[str, Any]]) -> None:
+    """INSERT rows, skipping any that would break a unique constraint (both backends)."""
+    if not values:
+        return
+    connection = session.connection()
+    dialect = connection.dialect.name
+    make = pg_insert if dialect == "postgresql" else sqlite_insert
+    connection.execute(make(table).on_conflict_do_nothing(), list(values))
+
+
+def set_committed(obj: TenantBase, values: Mapping[str, Any]) -> None:
+    """Show values already written by a Core UPDATE on a loaded object (not marked dirty)."""
+    for name, value in values.items():
+        set_committed_value(obj, name, value)
+
+
+_INSERTS: dict[str, Any] = {}
+
+
+def _insert(table: Table) -> Any:
+    statement = _INSERTS.get(table.name)
+    if statement is None:
+        statement = _INSERTS[table.name] = core_insert(table)
+    return statement

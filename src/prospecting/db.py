@@ -381,6 +381,9 @@ class Stores:
             self.tenant_engine.execution_options(**READ_ONLY), expire_on_commit=False
         )
         self.graph_sessions = sessionmaker(self.graph_engine, expire_on_commit=False)
+        self.graph_read_sessions = sessionmaker(
+            self.graph_engine.execution_options(**READ_ONLY), expire_on_commit=False
+        )
         if self.graph_availability is None:
             self.graph_availability = GraphAvailability(retry_after=0.0)
         self.graph_availability.install(self.graph_engine)
@@ -423,7 +426,20 @@ class Stores:
     def graph(self) -> Iterator[Session]:
         """One graph transaction. A read path that degraded rolls back inside; then there is
         nothing left to commit."""
-        session = self.graph_sessions()
+        with self._graph(self.graph_sessions) as session:
+            yield session
+
+    @contextmanager
+    def graph_read(self) -> Iterator[Session]:
+        """A graph read transaction (SQLite: deferred, never waits for the write lock); for
+        reads that write nothing, not even an audit row."""
+        with self._graph(self.graph_read_sessions) as session:
+            yield session
+
+    @staticmethod
+    @contextmanager
+    def _graph(sessions: sessionmaker[Session]) -> Iterator[Session]:
+        session = sessions()
         try:
             yield session
             if session.in_transaction():

@@ -36,40 +36,63 @@ def query_line(max_length: int = 64) -> Any:
 _bearer = HTTPBearer(auto_error=False, description="An API token from `prospecting tokens create`")
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
+    """The process's Runtime (a coroutine, so resolving it costs no worker-thread hop)."""
     runtime: Runtime = request.app.state.runtime
     return runtime
 
 
-def _tenant_session(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Iterator[Session]:
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def _tenant_session(runtime: RuntimeDep) -> Iterator[Session]:
     with runtime.stores.tenant() as session:
         yield session
 
 
 TenantSession = Annotated[Session, Depends(_tenant_session, scope="function")]
+"""A write transaction (SQLite: `BEGIN IMMEDIATE`, it queues for the write lock)."""
 
 
-def _current_person(
-    session: TenantSession,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Person:
+def _tenant_read_session(runtime: RuntimeDep) -> Iterator[Session]:
+    with runtime.stores.tenant_read() as session:
+        yield session
+
+
+TenantReadSession = Annotated[Session, Depends(_tenant_read_session, scope="function")]
+"""A read transaction (SQLite: deferred; under WAL it neither waits for nor blocks a writer).
+Every route that only reads takes this one; a write in it would have to take the lock late."""
+
+
+def _verified(session: Session, credentials: HTTPAuthorizationCredentials | None) -> Person:
     if credentials is None:
         raise Unauthenticated()
     return authenticate(session=session, token=credentials.credentials)
 
 
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def _current_person(session: TenantSession, credentials: Credentials) -> Person:
+    return _verified(session, credentials)
+
+
 CurrentPerson = Annotated[Person, Depends(_current_person)]
-"""The acting Person, attached to this request's tenant transaction."""
+"""The acting Person, attached to this request's tenant write transaction."""
 
 
-def _actor(
-    runtime: Annotated[Runtime, Depends(get_runtime)],
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Person:
-    if credentials is None:
-        raise Unauthenticated()
+def _read_person(session: TenantReadSession, credentials: Credentials) -> Person:
+    return _verified(session, credentials)
+
+
+ReadPerson = Annotated[Person, Depends(_read_person)]
+"""The acting Person, attached to this request's read transaction (authentication only reads:
+`identity.service.authenticate` writes nothing, no last-used time, so a read stays a read)."""
+
+
+def _actor(runtime: RuntimeDep, credentials: Credentials) -> Person:
     with runtime.stores.tenant_read() as session:
-        return authenticate(session=session, token=credentials.credentials)
+        return _verified(session, credentials)
 
 
 Actor = Annotated[Person, Depends(_actor)]
@@ -77,7 +100,7 @@ Actor = Annotated[Person, Depends(_actor)]
 which owns its transactions across both stores."""
 
 
-def _context(actor: Actor, runtime: Annotated[Runtime, Depends(get_runtime)]) -> Iterator[Context]:
+def _context(actor: Actor, runtime: RuntimeDep) -> Iterator[Context]:
     """A graph call: the graph store's transaction with a read-only tenant session, so waiting
     on the graph never holds the tenant store's write lock."""
     with runtime.stores.tenant_read() as tenant, runtime.stores.graph() as graph:
@@ -85,6 +108,19 @@ def _context(actor: Actor, runtime: Annotated[Runtime, Depends(get_runtime)]) ->
 
 
 GraphContext = Annotated[Context, Depends(_context, scope="function")]
+"""A graph call that writes (consent, contributions, audited queries)."""
+
+
+def _read_context(runtime: RuntimeDep, credentials: Credentials) -> Iterator[Context]:
+    """A graph read: both stores in read transactions (SQLite: deferred), the acting Person
+    verified in the tenant one."""
+    with runtime.stores.tenant_read() as tenant, runtime.stores.graph_read() as graph:
+        actor = _verified(tenant, credentials)
+        yield Context(tenant, graph, actor, runtime.settings, runtime.resolver, "http")
+
+
+GraphReadContext = Annotated[Context, Depends(_read_context, scope="function")]
+"""A graph call that only reads (consent state and history, audit trail, metrics)."""
 
 
 def problem(
@@ -120,7 +156,8 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
         extra["errors"] = [{"field": exc.field, "reason": exc.reason}]
     headers = None
     if isinstance(exc, GraphUnavailable):  # the breaker's window: when trying again can help
-        wait = get_runtime(request).settings.graph_retry_after_seconds
+        runtime: Runtime = request.app.state.runtime
+        wait = runtime.settings.graph_retry_after_seconds
         headers = {"Retry-After": str(max(1, math.ceil(wait)))}
     return problem(exc.status, exc.code, exc.detail, headers=headers, **extra)
 

@@ -12,7 +12,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from prospecting.edges.http.deps import Actor, GraphContext, PathId, get_runtime, query_line
+from prospecting.edges.http.deps import (
+    Actor,
+    GraphContext,
+    GraphReadContext,
+    PathId,
+    get_runtime,
+    query_line,
+)
 from prospecting.edges.http.responses import errors
 from prospecting.graph import service
 from prospecting.graph.local import own_prospect
@@ -47,6 +54,7 @@ router = APIRouter(prefix="/prospect-graph", tags=["prospect-graph"])
 
 
 Ctx = GraphContext
+ReadCtx = GraphReadContext
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
@@ -65,7 +73,7 @@ AdminOrgId = Annotated[str, Depends(_admin_org)]
 
 
 @router.get("/consent", response_model=ConsentState, responses=errors(401, 503))
-def read_consent(ctx: Ctx) -> ConsentState:
+def read_consent(ctx: ReadCtx) -> ConsentState:
     return service.consent_state(ctx)
 
 
@@ -77,7 +85,7 @@ def change_consent(data: ConsentChange, ctx: Ctx) -> ConsentState:
 
 
 @router.get("/consent/history", response_model=list[ConsentEventOut], responses=errors(401, 503))
-def consent_history(ctx: Ctx) -> list[ConsentEventOut]:
+def consent_history(ctx: ReadCtx) -> list[ConsentEventOut]:
     rows = service.consent_history(ctx)
     return [ConsentEventOut.model_validate(r) for r in rows]
 
@@ -182,10 +190,10 @@ def attest(data: AttestationIn, ctx: Ctx) -> list[SafetyFlag]:
 
 
 @router.get("/audit", response_model=list[AuditEntry], responses=errors(401, 422, 503))
-def list_audit(ctx: Ctx, limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[AuditEntry]:
+def list_audit(ctx: ReadCtx, limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[AuditEntry]:
     return service.list_audit(ctx, limit=limit)
 
 
 @router.get("/metrics", response_model=GraphMetrics, responses=errors(401, 422, 503))
-def metrics(ctx: Ctx, weeks: Annotated[int, Query(ge=1, le=26)] = 4) -> GraphMetrics:
+def metrics(ctx: ReadCtx, weeks: Annotated[int, Query(ge=1, le=26)] = 4) -> GraphMetrics:
     return service.metrics(ctx, weeks=weeks)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from prospecting.edges.http.deps import CurrentPerson, PathId, TenantSession
+from prospecting.edges.http.deps import (
+    CurrentPerson,
+    PathId,
+    ReadPerson,
+    TenantReadSession,
+    TenantSession,
+)
 from prospecting.edges.http.responses import errors
 from prospecting.identity import service
 from prospecting.identity.models import Role
@@ -27,7 +33,7 @@ router = APIRouter(tags=["identity"])
 
 
 @router.get("/me", response_model=PersonOut, responses=errors(401, 503))
-def read_me(actor: CurrentPerson) -> PersonOut:
+def read_me(actor: ReadPerson) -> PersonOut:
     return service.person_out(actor)
 
 
@@ -48,7 +54,7 @@ def create_person(data: PersonCreate, actor: CurrentPerson, session: TenantSessi
 
 
 @router.get("/tokens", response_model=list[TokenOut], responses=errors(401, 503))
-def list_tokens(actor: CurrentPerson, session: TenantSession) -> list[TokenOut]:
+def list_tokens(actor: ReadPerson, session: TenantReadSession) -> list[TokenOut]:
     tokens = service.list_tokens(session=session, actor=actor)
     return [TokenOut.model_validate(t) for t in tokens]
 
@@ -100,7 +106,7 @@ def invite_member(
 
 
 @router.get("/me/org-invitations", response_model=list[InvitationOut], responses=errors(401, 503))
-def list_invitations(actor: CurrentPerson, session: TenantSession) -> list[InvitationOut]:
+def list_invitations(actor: ReadPerson, session: TenantReadSession) -> list[InvitationOut]:
     return [
         InvitationOut(
             org_id=org.id, org_name=org.name, role=membership.role, invited_at=membership.created_at

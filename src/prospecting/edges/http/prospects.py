@@ -12,6 +12,8 @@ from prospecting.edges.http.deps import (
     Actor,
     CurrentPerson,
     PathId,
+    ReadPerson,
+    TenantReadSession,
     TenantSession,
     get_runtime,
     problem,
@@ -46,6 +48,16 @@ def _prospect_in_path(
 
 
 OwnProspect = Annotated[Prospect, Depends(_prospect_in_path)]
+
+
+def _readable_prospect(
+    prospect_id: PathId, actor: ReadPerson, session: TenantReadSession
+) -> Prospect:
+    return service.get_prospect(session=session, actor=actor, prospect_id=prospect_id)
+
+
+ReadableProspect = Annotated[Prospect, Depends(_readable_prospect)]
+"""The path's prospect for a route that only reads (read transaction)."""
 
 
 @router.post(
@@ -135,8 +147,8 @@ async def _body_within(request: Request, limit: int) -> bytes | None:
 
 @router.get("", response_model=ProspectPage, responses=errors(401, 422, 503))
 def list_prospects(
-    actor: CurrentPerson,
-    session: TenantSession,
+    actor: ReadPerson,
+    session: TenantReadSession,
     status_filter: Annotated[ProspectStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
@@ -152,7 +164,7 @@ def list_prospects(
     "/merge-suggestions", response_model=list[MergeSuggestionOut], responses=errors(401, 503)
 )
 def list_merge_suggestions(
-    actor: CurrentPerson, session: TenantSession
+    actor: ReadPerson, session: TenantReadSession
 ) -> list[MergeSuggestionOut]:
     rows = service.list_merge_suggestions(session=session, actor=actor)
     return [MergeSuggestionOut.model_validate(s) for s in rows]
@@ -183,7 +195,7 @@ def reject_merge(
 
 
 @router.get("/{prospect_id}", response_model=ProspectOut, responses=errors(401, 404, 422, 503))
-def read_prospect(prospect: OwnProspect) -> ProspectOut:
+def read_prospect(prospect: ReadableProspect) -> ProspectOut:
     return ProspectOut.model_validate(prospect)
 
 
@@ -207,7 +219,7 @@ def update_prospect(
     responses=errors(401, 404, 422, 503),
 )
 def list_touchpoints(
-    prospect: OwnProspect, actor: CurrentPerson, session: TenantSession
+    prospect: ReadableProspect, actor: ReadPerson, session: TenantReadSession
 ) -> list[TouchpointOut]:
     rows = service.list_touchpoints(session=session, actor=actor, prospect_id=prospect.id)
     return [TouchpointOut.model_validate(t) for t in rows]

@@ -10,7 +10,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, status
 
-from prospecting.edges.http.deps import Actor, CurrentPerson, PathId, TenantSession, get_runtime
+from prospecting.edges.http.deps import (
+    Actor,
+    CurrentPerson,
+    PathId,
+    ReadPerson,
+    TenantReadSession,
+    TenantSession,
+    get_runtime,
+)
 from prospecting.edges.http.responses import errors
 from prospecting.prospects.schemas import InboundMessage
 from prospecting.qualify import approvals, reads, report
@@ -43,8 +51,16 @@ def _draft_in_path(draft_id: PathId, actor: CurrentPerson, session: TenantSessio
 OwnDraft = Annotated[Draft, Depends(_draft_in_path)]
 
 
+def _readable_draft(draft_id: PathId, actor: ReadPerson, session: TenantReadSession) -> Draft:
+    return reads.get_draft(session=session, actor=actor, draft_id=draft_id)
+
+
+ReadableDraft = Annotated[Draft, Depends(_readable_draft)]
+"""The path's draft for a route that only reads (read transaction)."""
+
+
 @router.get("/profile", response_model=ProfileOut, responses=errors(401, 503))
-def read_profile(actor: CurrentPerson, session: TenantSession) -> ProfileOut:
+def read_profile(actor: ReadPerson, session: TenantReadSession) -> ProfileOut:
     return profiles.get_profile(session=session, actor=actor)
 
 
@@ -66,8 +82,8 @@ def qualify_inbound(message: InboundMessage, actor: Actor, runtime: RuntimeDep) 
 
 @router.get("/drafts", response_model=DraftPage, responses=errors(401, 422, 503))
 def list_drafts(
-    actor: CurrentPerson,
-    session: TenantSession,
+    actor: ReadPerson,
+    session: TenantReadSession,
     status_filter: Annotated[DraftStatus | None, Query(alias="status")] = DraftStatus.PENDING,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
@@ -107,7 +123,7 @@ def batch_approve(
 
 
 @router.get("/drafts/{draft_id}", response_model=DraftDetail, responses=errors(401, 404, 422, 503))
-def read_draft(draft: OwnDraft, session: TenantSession) -> DraftDetail:
+def read_draft(draft: ReadableDraft, session: TenantReadSession) -> DraftDetail:
     return reads.draft_detail(session, draft)
 
 
@@ -167,5 +183,5 @@ def discard_draft(draft: OwnDraft, actor: CurrentPerson, session: TenantSession)
 
 
 @router.get("/report", response_model=QualificationReport, responses=errors(401, 503))
-def read_report(actor: CurrentPerson, session: TenantSession) -> QualificationReport:
+def read_report(actor: ReadPerson, session: TenantReadSession) -> QualificationReport:
     return report.report(session=session, actor=actor)

@@ -199,6 +199,36 @@ class McpEdge:
 
         return await self._mapped(call, hints)
 
+    async def read(
+        self,
+        ctx: Context | None,
+        work: Callable[[Session, Person], T],
+        *,
+        hints: Hints | None = None,
+    ) -> T:
+        """`run` for a tool that only reads: a read transaction (SQLite: deferred, so it never
+        queues behind a writer)."""
+        token = self._token(ctx)
+
+        def call() -> T:
+            with self.runtime.stores.tenant_read() as session:
+                actor = authenticate(session=session, token=token)
+                return work(session, actor)
+
+        return await self._mapped(call, hints)
+
+    async def read_graph(
+        self,
+        ctx: Context | None,
+        work: Callable[[ServiceContext], T],
+        *,
+        hints: Hints | None = None,
+    ) -> T:
+        """`run_graph` for a tool that only reads (nothing audited): both stores in read
+        transactions."""
+        token = self._token(ctx)
+        return await self._mapped(lambda: self._in_graph(token, work, read=True), hints)
+
     async def run_graph(
         self,
         ctx: Context | None,
@@ -211,9 +241,12 @@ class McpEdge:
         token = self._token(ctx)
         return await self._mapped(lambda: self._in_graph(token, work), hints)
 
-    def _in_graph(self, token: str, work: Callable[[ServiceContext], T]) -> T:
+    def _in_graph(
+        self, token: str, work: Callable[[ServiceContext], T], *, read: bool = False
+    ) -> T:
         runtime = self.runtime
-        with runtime.stores.tenant_read() as tenant, runtime.stores.graph() as graph:
+        graph_transaction = runtime.stores.graph_read if read else runtime.stores.graph
+        with runtime.stores.tenant_read() as tenant, graph_transaction() as graph:
             actor = authenticate(session=tenant, token=token)
             return work(
                 ServiceContext(tenant, graph, actor, runtime.settings, runtime.resolver, "mcp")

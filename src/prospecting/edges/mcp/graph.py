@@ -145,7 +145,7 @@ def register(server: MCPServer, edge: McpEdge) -> None:
         """Your graph consent as it applies now (your own choice over your Org's default):
         contribute policy (none, per_prospect, all), query on/off, revoked, opted-in prospects
         and attributed subjects. Read it before querying or contributing."""
-        return await call(ctx, service.consent_state)
+        return await edge.read_graph(ctx, service.consent_state)
 
     @server.tool(title="Change your network consent", annotations=WRITE_IDEMPOTENT)
     async def graph_consent(
@@ -308,7 +308,7 @@ def register(server: MCPServer, edge: McpEdge) -> None:
     ) -> list[AuditEntry]:
         """Audit entries that concern you, newest first: your own graph queries, and queries
         your contributions answered (who asked is never shown)."""
-        return await call(ctx, lambda g: service.list_audit(g, limit=limit))
+        return await edge.read_graph(ctx, lambda g: service.list_audit(g, limit=limit))
 
     @server.tool(title="Check whether a peer booked this person", annotations=AUDITED_READ)
     async def graph_reachability(prospect_id: ProspectId, ctx: Context) -> Reachability:
@@ -328,4 +328,4 @@ def register(server: MCPServer, edge: McpEdge) -> None:
         ] = 4,
     ) -> GraphMetrics:
         """Contribution rate per week and network state per category/region (counts only)."""
-        return await call(ctx, lambda g: service.metrics(g, weeks=weeks))
+        return await edge.read_graph(ctx, lambda g: service.metrics(g, weeks=weeks))

@@ -102,7 +102,7 @@ def register(server: MCPServer, edge: McpEdge) -> None:
             items = [ProspectOut.model_validate(p) for p in rows]
             return ProspectListPage(items=items, total=total, next_cursor=following)
 
-        return await edge.run(ctx, work)
+        return await edge.read(ctx, work)
 
     @server.tool(title="Read a prospect and its conversation", annotations=READ)
     async def get_prospect(
@@ -127,7 +127,7 @@ def register(server: MCPServer, edge: McpEdge) -> None:
                 touchpoints_omitted=len(rows) - len(kept),
             )
 
-        return await edge.run(ctx, work, hints={NotFound: PROSPECT_NOT_FOUND})
+        return await edge.read(ctx, work, hints={NotFound: PROSPECT_NOT_FOUND})
 
     @server.tool(title="Update a prospect's status or notes", annotations=WRITE_IDEMPOTENT)
     async def update_prospect(
@@ -264,7 +264,7 @@ def register(server: MCPServer, edge: McpEdge) -> None:
                 suggestion_view(session, actor, MergeSuggestionOut.model_validate(s)) for s in rows
             ]
 
-        return await edge.run(ctx, work)
+        return await edge.read(ctx, work)
 
     decided = {
         Conflict: "list_merge_suggestions shows the suggestions still pending",

@@ -256,13 +256,13 @@ def register(server: MCPServer, edge: McpEdge) -> None:
             items = [draft_view(session, actor, d) for d in reads.draft_details(session, page)]
             return DraftListPage(items=items, total=total, next_cursor=following)
 
-        return await edge.run(ctx, work)
+        return await edge.read(ctx, work)
 
     @server.tool(title="Read a reply draft", annotations=READ)
     async def get_draft(draft_id: DraftId, ctx: Context) -> DraftView:
         """One of your drafts with the qualification behind it, the prospect's name and the
         message it answers."""
-        return await edge.run(
+        return await edge.read(
             ctx,
             lambda session, actor: draft_view(
                 session,
@@ -379,7 +379,7 @@ def register(server: MCPServer, edge: McpEdge) -> None:
     @server.tool(title="Report on time saved", annotations=READ)
     async def qualification_report(ctx: Context) -> QualificationReport:
         """Time to first response (p50/p95), drafts approved/edited/discarded, time saved."""
-        return await edge.run(
+        return await edge.read(
             ctx, lambda session, actor: report.report(session=session, actor=actor)
         )
 
@@ -387,7 +387,7 @@ def register(server: MCPServer, edge: McpEdge) -> None:
     async def get_profile(ctx: Context) -> ProfileOut:
         """Your drafting profile: the only facts a draft may state (services, prices, hours,
         booking link, FAQ, policies, crisis protocol), tone and languages."""
-        return await edge.run(
+        return await edge.read(
             ctx, lambda session, actor: profiles.get_profile(session=session, actor=actor)
         )
 

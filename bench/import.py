@@ -18,6 +18,7 @@ column, a few bad rows), then imports it with the real workflow into fresh SQLit
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import random
@@ -178,7 +179,9 @@ def consent_all(runtime: Runtime, person: Person) -> None:
         graph.change_consent(ctx, ConsentChange(action=ConsentAction.CONTRIBUTE_ALL))
 
 
-def timed(runtime: Runtime, person: Person, text: str, contribute: bool) -> ImportReport:
+def timed(
+    runtime: Runtime, person: Person, text: str, contribute: bool
+) -> tuple[ImportReport, float]:
     marks: dict[str, float] = {}
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -196,7 +199,7 @@ def timed(runtime: Runtime, person: Person, text: str, contribute: bool) -> Impo
         f"rows/s  (reading {read:.2f} s, storing{' + graph' if contribute else ''} "
         f"{end - start - read:.2f} s)"
     )
-    return report
+    return report, report.rows / (end - start)
 
 
 def summary(report: ImportReport) -> str:
@@ -235,6 +238,7 @@ def main() -> None:
     parser.add_argument(
         "--graph-rows", type=int, default=None, help="rows for the run with the graph (all)"
     )
+    parser.add_argument("--json", type=Path, help="write name -> {value, unit, floor, ratio}")
     args = parser.parse_args()
     graph_rows = args.graph_rows or args.rows
     print(f"machine: {machine()}")
@@ -252,18 +256,32 @@ def main() -> None:
 
         runtime, person = fresh_runtime(workdir / "local")
         print("tenant only (--no-contribute):")
-        print(summary(timed(runtime, person, text, contribute=False)))
+        report, tenant_rate = timed(runtime, person, text, contribute=False)
+        print(summary(report))
         print("same file again (idempotent):")
-        print(summary(timed(runtime, person, text, contribute=False)))
+        report, again_rate = timed(runtime, person, text, contribute=False)
+        print(summary(report))
         runtime.stores.dispose()
 
         runtime, person = fresh_runtime(workdir / "shared")
         consent_all(runtime, person)
         graph_text = text if graph_rows >= args.rows else _head(text, graph_rows)
         print(f"with graph contribution (contribute_all consent, {graph_rows:,} rows):")
-        print(summary(timed(runtime, person, graph_text, contribute=True)))
+        report, graph_rate = timed(runtime, person, graph_text, contribute=True)
+        print(summary(report))
         runtime.stores.dispose()
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if args.json:
+        rates = {
+            "import_tenant_rows_per_s": tenant_rate,
+            "import_rerun_rows_per_s": again_rate,
+            "import_with_graph_rows_per_s": graph_rate,
+        }
+        figures = {
+            name: {"value": round(v), "unit": "rows/s", "floor": round(rate), "ratio": rate / v}
+            for name, v in rates.items()
+        }
+        args.json.write_text(json.dumps(figures, indent=2))
 
 
 def _head(text: str, rows: int) -> str:

@@ -41,7 +41,7 @@ class Bench:
 
 BENCHES = (
     Bench("graph", "graph.py", ("--subjects", "10000")),
-    Bench("ingest", "ingest.py", ()),
+    Bench("ingest", "ingest.py", (), None),
     Bench("http", "http.py", ()),
     Bench("linking", "linking.py", ()),
     Bench("import", "import.py", ("--rows", "20000", "--graph-rows", "5000"), None),

@@ -51,6 +51,13 @@ class Settings(BaseSettings):
     llm_model: str | None = None
     llm_api_key: SecretStr | None = Field(default=None, repr=False)
     llm_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    # Provider coop (docs/coop.md). Public links in consent requests start with this URL.
+    public_base_url: str = "http://127.0.0.1:3060"
+    # Warm intros need this many vetted peers in the category and region (the brief's dense
+    # network: 50+); hand-offs need peers with capacity.
+    coop_intro_min_peers: int = Field(default=50, ge=1, le=100_000)
+    coop_consent_ttl_hours: int = Field(default=72, ge=1, le=24 * 90)
+    coop_offer_timeout_hours: int = Field(default=24, ge=1, le=24 * 30)
 
     @field_validator("tenant_database_url", "graph_database_url")
     @classmethod

@@ -109,3 +109,36 @@ class ConfigError(DomainError):
 
     code = "config_error"
     default_hint = "fix the named PROSPECTING_* variable and start again"
+
+
+class NotVetted(PermissionDenied):
+    """Only vetted providers send or receive coop intros and hand-offs."""
+
+    code = "not_vetted"
+    default_hint = (
+        "get vetted first: two endorsements from vetted peers (coop endorse) or your Org "
+        "admin's verification; coop_status shows where you stand"
+    )
+
+
+class FeatureUnavailable(DomainError):
+    """A coop feature the network state does not support yet (warm intros need a dense
+    network in the category and region; hand-offs need peers with capacity)."""
+
+    status = 409
+    code = "feature_unavailable"
+    default_hint = "coop_network_state explains which state applies; do not retry now"
+
+    def __init__(self, feature: str, state: str, reason: str, *, hint: str | None = None) -> None:
+        super().__init__(f"{feature} unavailable ({state}): {reason}", hint=hint)
+        self.feature = feature
+        self.state = state
+        self.reason = reason
+
+
+class ConsentPending(DomainError):
+    """The prospect has not (or no longer) agreed to this share; nothing was shared."""
+
+    status = 409
+    code = "prospect_consent_required"
+    default_hint = "wait for the prospect's answer to the consent request; nothing was shared"

@@ -36,6 +36,10 @@ class Prospect(TenantBase):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     last_inbound_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Where the row came from: NULL for the provider's own inbound or import; "warm_intro" or
+    # "handoff" for a row the coop created, with the intro's or hand-off's id (provenance).
+    origin: Mapped[str | None] = mapped_column(String(16), default=None)
+    origin_ref: Mapped[str | None] = mapped_column(ID, default=None)
 
 
 class ProspectIdentifier(TenantBase):

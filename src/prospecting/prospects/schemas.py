@@ -157,6 +157,12 @@ class ProspectOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     last_inbound_at: datetime | None
+    origin: str | None = Field(
+        default=None,
+        description='"warm_intro" or "handoff" when a vetted peer referred this person (the '
+        "coop), with `origin_ref` naming the intro or hand-off; null for your own inbound.",
+    )
+    origin_ref: str | None = None
 
 
 class TouchpointOut(BaseModel):

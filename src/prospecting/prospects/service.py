@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from difflib import SequenceMatcher
+from typing import Literal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -34,6 +35,7 @@ from prospecting.prospects.schemas import (
     TouchpointOut,
 )
 from prospecting.resolver.chain import Identifiers, normalize_identifiers
+from prospecting.resolver.keys import Digest
 from prospecting.resolver.service import Resolver
 
 FUZZY_NAME_THRESHOLD = 0.8
@@ -265,38 +267,11 @@ def ingest(
             have=known.get(prospect.id, set()),
         )
     else:
-        values: dict[str, object] = {
-            "id": new_id(),
-            "person_id": actor.id,
-            "display_name": None,
-            "phone_e164": None,
-            "phone_unverified": False,
-            "email": None,
-            "normalized_name": None,
-            "name_block": None,
-            "status": ProspectStatus.NEW,
-            "notes": None,
-            "merged_into_id": None,
-            "link_confidence": None,
-            "created_at": now,
-            "updated_at": now,
-            "last_inbound_at": received_at,
-        }
-        values.update(_missing_values(values, ids, message.sender_name))
-        similar = _similar_names(session, actor.id, values["normalized_name"], values["name_block"])
-        prospect = rows.insert(session, Prospect, [values])[0]
+        prospect, similar = _new_prospect(
+            session, actor.id, ids, digests, message.sender_name, now=now, received_at=received_at
+        )
         created, matched_on = True, None
-        new_chain(session=session, person_id=actor.id, prospect_id=prospect.id, digests=digests)
-        if similar:
-            suggestions.extend(
-                _suggest_all(
-                    session,
-                    actor.id,
-                    [(prospect.id, cid, "similar_name", round(score, 3)) for score, cid in similar],
-                    now=now,
-                    fresh=True,
-                )
-            )
+        suggestions.extend(similar)
     touchpoint = rows.insert(
         session,
         Touchpoint,
@@ -321,6 +296,128 @@ def ingest(
         ],
     )[0]
     return Ingested(prospect, touchpoint, created, matched_on, suggestions)
+
+
+def _new_prospect(
+    session: Session,
+    person_id: str,
+    ids: Identifiers,
+    digests: Sequence[Digest],
+    raw_name: str | None,
+    *,
+    now: datetime,
+    received_at: datetime | None,
+    origin: str | None = None,
+    origin_ref: str | None = None,
+) -> tuple[Prospect, list[MergeSuggestion]]:
+    """A new prospect row with its identifier chain, and name suggestions against the rest."""
+    values: dict[str, object] = {
+        "id": new_id(),
+        "person_id": person_id,
+        "display_name": None,
+        "phone_e164": None,
+        "phone_unverified": False,
+        "email": None,
+        "normalized_name": None,
+        "name_block": None,
+        "status": ProspectStatus.NEW,
+        "notes": None,
+        "merged_into_id": None,
+        "link_confidence": None,
+        "created_at": now,
+        "updated_at": now,
+        "last_inbound_at": received_at,
+        "origin": origin,
+        "origin_ref": origin_ref,
+    }
+    values.update(_missing_values(values, ids, raw_name))
+    similar = _similar_names(session, person_id, values["normalized_name"], values["name_block"])
+    prospect = rows.insert(session, Prospect, [values])[0]
+    new_chain(session=session, person_id=person_id, prospect_id=prospect.id, digests=digests)
+    suggestions = []
+    if similar:
+        suggestions = _suggest_all(
+            session,
+            person_id,
+            [(prospect.id, cid, "similar_name", round(score, 3)) for score, cid in similar],
+            now=now,
+            fresh=True,
+        )
+    return prospect, suggestions
+
+
+def create_referred(
+    *,
+    session: Session,
+    actor: Person,
+    resolver: Resolver,
+    name: str | None,
+    phone: str | None,
+    email: str | None,
+    origin: Literal["warm_intro", "handoff"],
+    origin_ref: str,
+) -> Ingested:
+    """A new prospect in `actor`'s tenant for a person another provider referred (a warm intro
+    or a hand-off), with provenance, and a touchpoint of that kind. Always a new row, never
+    merged into an existing one: a strong match with one of the actor's own prospects becomes
+    a merge suggestion the provider decides on, as with any other duplicate."""
+    lock_tenant(session, actor.id)
+    ids = normalize_identifiers(
+        phone=phone,
+        email=email,
+        name=name,
+        default_region=actor.default_phone_region,
+        lenient_phone=True,
+    )
+    digests = resolver.chains(ids)
+    known = known_digests(session=session, person_id=actor.id, digests=digests)
+    matches = strong_matches_in(known, digests=digests, key_id=resolver.active_key_id)
+    now = utcnow()
+    prospect, suggestions = _new_prospect(
+        session,
+        actor.id,
+        ids,
+        digests,
+        name,
+        now=now,
+        received_at=None,
+        origin=origin,
+        origin_ref=origin_ref,
+    )
+    if matches:
+        suggestions.extend(
+            _suggest_all(
+                session,
+                actor.id,
+                [(prospect.id, pid, f"shared_{dim}", 1.0) for pid, dim in matches],
+                now=now,
+                fresh=True,
+            )
+        )
+    touchpoint = rows.insert(
+        session,
+        Touchpoint,
+        [
+            {
+                "id": new_id(),
+                "prospect_id": prospect.id,
+                "person_id": actor.id,
+                "kind": origin,
+                "direction": "inbound",
+                "channel": None,
+                "body": None,
+                "sender_phone": ids.phone,
+                "sender_phone_raw": None,
+                "sender_email": ids.email,
+                "sender_name": ids.name,
+                "outcome": None,
+                "outcome_version": None,
+                "occurred_at": now,
+                "created_at": now,
+            }
+        ],
+    )[0]
+    return Ingested(prospect, touchpoint, True, None, suggestions)
 
 
 def _live_targets(session: Session, matches: list[tuple[str, str]]) -> list[tuple[Prospect, str]]:

@@ -140,12 +140,16 @@ class OutboxItem(TenantBase):
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
     person_id: Mapped[str] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
-    draft_id: Mapped[str] = mapped_column(
+    draft_id: Mapped[str | None] = mapped_column(
         ForeignKey("qualify_drafts.id", ondelete="CASCADE"), unique=True
     )
-    touchpoint_id: Mapped[str] = mapped_column(
+    touchpoint_id: Mapped[str | None] = mapped_column(
         ForeignKey("prospect_touchpoints.id", ondelete="CASCADE")
     )
+    # "reply" (an approved draft) or "coop_consent" (a share-consent request: `ref_id` names
+    # the coop_share_consents row; no draft, no touchpoint).
+    purpose: Mapped[str] = mapped_column(String(16), default="reply", server_default="reply")
+    ref_id: Mapped[str | None] = mapped_column(ID, default=None)
     channel: Mapped[str | None] = mapped_column(String(16))
     recipient: Mapped[str | None] = mapped_column(String(320))
     body: Mapped[str] = mapped_column(Text)

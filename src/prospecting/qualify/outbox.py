@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -73,6 +73,40 @@ def enqueue(
     return item
 
 
+NOTICE_PURPOSES = ("coop_consent",)
+"""Outbox items that are not a reply: no draft, no touchpoint; `ref_id` names their source."""
+
+
+def enqueue_notice(
+    *,
+    session: Session,
+    person_id: str,
+    purpose: str,
+    ref_id: str,
+    channel: str | None,
+    recipient: str | None,
+    body: str,
+) -> OutboxItem:
+    """Queue one message that is not a reply to a draft (e.g. a coop share-consent request)."""
+    if purpose not in NOTICE_PURPOSES:
+        raise ValueError(f"unknown outbox purpose {purpose!r}")
+    item = OutboxItem(
+        id=new_id(),
+        person_id=person_id,
+        draft_id=None,
+        touchpoint_id=None,
+        purpose=purpose,
+        ref_id=ref_id,
+        channel=channel,
+        recipient=recipient,
+        body=body,
+        status=OutboxStatus.QUEUED,
+        attempts=0,
+    )
+    session.add(item)
+    return item
+
+
 def deliver_queued(
     *, session: Session, draft_ids: Sequence[str], adapter: ChannelAdapter
 ) -> list[OutboxItem]:
@@ -82,9 +116,27 @@ def deliver_queued(
     """
     if not draft_ids:
         return []
+    return _hand_over(session, OutboxItem.draft_id.in_(list(draft_ids)), adapter=adapter)
+
+
+def deliver_notices(
+    *, session: Session, purpose: str, ref_ids: Sequence[str], adapter: ChannelAdapter
+) -> list[OutboxItem]:
+    """Hand the queued notices of this purpose and these sources (e.g. consent ids) over."""
+    if not ref_ids:
+        return []
+    return _hand_over(
+        session,
+        OutboxItem.purpose == purpose,
+        OutboxItem.ref_id.in_(list(ref_ids)),
+        adapter=adapter,
+    )
+
+
+def _hand_over(session: Session, *conditions: Any, adapter: ChannelAdapter) -> list[OutboxItem]:
     items = session.scalars(
         select(OutboxItem)
-        .where(OutboxItem.draft_id.in_(list(draft_ids)), OutboxItem.status == OutboxStatus.QUEUED)
+        .where(*conditions, OutboxItem.status == OutboxStatus.QUEUED)
         .order_by(OutboxItem.created_at, OutboxItem.id)
         .with_for_update(skip_locked=True)
     )

@@ -64,7 +64,9 @@ def asked(runtime: Any, make_provider: Any) -> dict[str, str]:
     }
 
 
-def test_request_stores_digest_and_queues_message_in_language(runtime: Any, asked: dict) -> None:
+def test_request_stores_digest_and_queues_message_in_language(
+    runtime: Any, asked: dict[str, str]
+) -> None:
     with runtime.stores.tenant() as session:
         row = session.get(ShareConsent, asked["id"])
         assert row is not None and row.status == ShareStatus.PENDING
@@ -104,7 +106,7 @@ def test_request_refuses_unreachable_or_foreign_prospect(runtime: Any, make_prov
         _ask(runtime, owner.id, _prospect(runtime, owner.id), recipient_id="nobody")
 
 
-def test_page_is_none_for_bad_used_or_expired_token(runtime: Any, asked: dict) -> None:
+def test_page_is_none_for_bad_used_or_expired_token(runtime: Any, asked: dict[str, str]) -> None:
     now = utcnow()
     with runtime.stores.tenant() as session:
         shown = consent.page(session=session, token=asked["token"], now=now)
@@ -131,7 +133,7 @@ def test_page_is_none_for_bad_used_or_expired_token(runtime: Any, asked: dict) -
         assert row is not None and row.status == ShareStatus.GRANTED and row.decided_via == "page"
 
 
-def test_required_granted_only_after_yes(runtime: Any, asked: dict) -> None:
+def test_required_granted_only_after_yes(runtime: Any, asked: dict[str, str]) -> None:
     now = utcnow()
     with runtime.stores.tenant() as session, pytest.raises(ConsentPending):
         consent.require_granted(session=session, consent_id=asked["id"], now=now)
@@ -142,7 +144,7 @@ def test_required_granted_only_after_yes(runtime: Any, asked: dict) -> None:
         assert consent.revocable(session=session, consent_id=asked["id"], now=now)
 
 
-def test_decline_by_token_shares_nothing(runtime: Any, asked: dict) -> None:
+def test_decline_by_token_shares_nothing(runtime: Any, asked: dict[str, str]) -> None:
     now = utcnow()
     with runtime.stores.tenant() as session:
         decided = consent.decide_by_token(
@@ -204,7 +206,9 @@ def test_reply_decides_newest_pending(runtime: Any, make_provider: Any) -> None:
         )
 
 
-def test_revocation_by_provider_and_by_link(runtime: Any, make_provider: Any, asked: dict) -> None:
+def test_revocation_by_provider_and_by_link(
+    runtime: Any, make_provider: Any, asked: dict[str, str]
+) -> None:
     now = utcnow()
     with runtime.stores.tenant() as session:
         assert (
@@ -246,7 +250,7 @@ def test_revocation_by_provider_and_by_link(runtime: Any, make_provider: Any, as
         assert row.status == ShareStatus.REVOKED
 
 
-def test_expire_due(runtime: Any, asked: dict) -> None:
+def test_expire_due(runtime: Any, asked: dict[str, str]) -> None:
     late = utcnow() + timedelta(hours=runtime.settings.coop_consent_ttl_hours + 1)
     with runtime.stores.tenant() as session:
         assert consent.expire_due(session=session, now=late) == 1

@@ -44,7 +44,7 @@ from prospecting.errors import Conflict, ConsentPending, InvalidInput, NotFound
 from prospecting.identity.models import Person
 from prospecting.prospects import service as prospects
 from prospecting.qualify import outbox
-from prospecting.qualify.models import DraftingProfile
+from prospecting.qualify.profile import profile_for
 
 LANGUAGES = ("en", "fr", "es", "de")
 """Languages the request and the page are written in (one catalog per language in templates/)."""
@@ -91,7 +91,8 @@ def _environment() -> Environment:
 def catalog(language: str) -> dict[str, Any]:
     """One language's words (the `T` mapping of templates/<language>.j2); English otherwise."""
     lang = language if language in LANGUAGES else "en"
-    words: dict[str, Any] = _environment().get_template(f"{lang}.j2").make_module().T
+    module: Any = _environment().get_template(f"{lang}.j2").make_module()
+    words: dict[str, Any] = module.T
     return words
 
 
@@ -145,10 +146,7 @@ def _language(session: Session, actor: Person, language: str | None) -> str:
         if language not in LANGUAGES:
             raise InvalidInput("language", f"one of {', '.join(LANGUAGES)}")
         return language
-    profile = session.scalars(
-        select(DraftingProfile).where(DraftingProfile.person_id == actor.id)
-    ).first()
-    for lang in (profile.languages if profile is not None else None) or []:
+    for lang in profile_for(session=session, actor=actor).languages:
         if lang in LANGUAGES:
             return str(lang)
     return "en"
@@ -495,8 +493,9 @@ def require_granted(*, session: Session, consent_id: str, now: datetime) -> Shar
     return consent
 
 
-def expire_due(*, session: Session, now: datetime) -> int:
-    """Close unanswered requests past `expires_at` and granted shares past `share_until`."""
+def expire(*, session: Session, now: datetime) -> list[ShareConsent]:
+    """Close unanswered requests past `expires_at` and granted shares past `share_until`;
+    returns the rows this call closed (each once, even with a concurrent sweep)."""
     due = list(
         session.execute(
             select(ShareConsent.id, ShareConsent.person_id).where(
@@ -505,7 +504,7 @@ def expire_due(*, session: Session, now: datetime) -> int:
             )
         )
     )
-    count = 0
+    closed = []
     for consent_id, person_id in due:
         changed = session.execute(
             update(ShareConsent)
@@ -519,7 +518,6 @@ def expire_due(*, session: Session, now: datetime) -> int:
         ).first()
         if changed is None:
             continue
-        count += 1
         audit.record(
             session,
             person_id=person_id,
@@ -529,4 +527,12 @@ def expire_due(*, session: Session, now: datetime) -> int:
             action="consent_expired",
             at=now,
         )
-    return count
+        row = session.get(ShareConsent, consent_id, populate_existing=True)
+        if row is not None:
+            closed.append(row)
+    return closed
+
+
+def expire_due(*, session: Session, now: datetime) -> int:
+    """`expire`, counted."""
+    return len(expire(session=session, now=now))

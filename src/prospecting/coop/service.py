@@ -1,0 +1,61 @@
+"""The coop's façade for the edges: a consent decision goes on to the flow it belongs to.
+
+The edges call these, never `consent` directly for a decision, so an answer on the page, a
+YES/NO reply or a revocation moves the intro or hand-off on in the same transaction.
+`sweep` applies every expiry and timeout (docs/coop.md, "Expiry/timeouts").
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy.orm import Session
+
+from prospecting.coop import consent
+from prospecting.coop.models import ShareConsent
+from prospecting.coop.schemas import Decision
+from prospecting.identity.models import Person
+
+
+def _dispatch(session: Session, decided: ShareConsent, now: datetime) -> None:
+    """Hand the decided consent to its flow (intros / hand-offs wire in here)."""
+
+
+def decide_by_token(
+    *, session: Session, token: str, decision: Decision | Literal["revoke"], now: datetime
+) -> ShareConsent | None:
+    """The public page's answer (or revocation); None when the link is not valid for it."""
+    decided = consent.decide_by_token(session=session, token=token, decision=decision, now=now)
+    if decided is not None:
+        _dispatch(session, decided, now)
+    return decided
+
+
+def decide_by_reply(
+    *, session: Session, person_id: str, prospect_id: str, body: str, now: datetime
+) -> ShareConsent | None:
+    """A YES/NO reply from the prospect; None when it is not one or nothing is pending."""
+    decided = consent.decide_by_reply(
+        session=session, person_id=person_id, prospect_id=prospect_id, body=body, now=now
+    )
+    if decided is not None:
+        _dispatch(session, decided, now)
+    return decided
+
+
+def revoke_consent(
+    *, session: Session, actor: Person, consent_id: str, now: datetime
+) -> ShareConsent:
+    """The provider records the prospect's revocation; the flow stops before the share."""
+    revoked = consent.revoke(session=session, actor=actor, consent_id=consent_id, now=now)
+    _dispatch(session, revoked, now)
+    return revoked
+
+
+def sweep(*, session: Session, now: datetime) -> int:
+    """Apply every due expiry: consents (and their flows), intros. Returns rows closed."""
+    closed = consent.expire(session=session, now=now)
+    for row in closed:
+        _dispatch(session, row, now)
+    return len(closed)

@@ -190,9 +190,12 @@ def _is_active_org_admin(session: Session, actor: Person, org_id: str) -> bool:
 
 
 def verify_member(*, session: Session, actor: Person, org_id: str, person_id: str) -> Verification:
-    """An Org admin (active membership) verifies an active member of that Org."""
+    """An Org admin (active membership) verifies another active member of that Org; verifying
+    someone already verified by that Org answers their current verification."""
     if not _is_active_org_admin(session, actor, org_id):
         raise PermissionDenied("only an active org_admin of this org verifies its members")
+    if person_id == actor.id:
+        raise InvalidInput("person_id", "an admin cannot verify themselves")
     if (org_id, person_id) not in _active_memberships(session) or _provider(
         session, person_id
     ) is None:

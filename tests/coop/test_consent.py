@@ -266,3 +266,40 @@ def test_every_language_catalog_has_the_same_keys() -> None:
     assert all(
         set(consent.catalog(lang)["fields"]) == set(consent.FIELDS) for lang in consent.LANGUAGES
     )
+
+
+@pytest.mark.parametrize(
+    ("body", "status"), [("OUI", ShareStatus.GRANTED), ("nein", ShareStatus.DECLINED)]
+)
+def test_inbound_reply_decides_and_holds_the_draft(
+    runtime: Any, asked: dict[str, str], body: str, status: ShareStatus
+) -> None:
+    from prospecting.workflows import inbound
+
+    with runtime.stores.tenant_read() as session:
+        owner = person(session, asked["owner"])
+    message = InboundMessage(channel="sms", sender_phone="07911 123456", body=body)
+    answer = inbound.receive(runtime, actor=owner, message=message, channel="cli")
+    assert answer.ingest.prospect.id == asked["prospect"]
+    assert answer.draft.needs_review
+    assert inbound.CONSENT_ANSWER_REASON in answer.draft.review_reasons
+    with runtime.stores.tenant_read() as session:
+        row = session.get(ShareConsent, asked["id"])
+        assert row is not None and row.status == status and row.decided_via == "reply"
+        touchpoints = prospects.list_touchpoints(
+            session=session, actor=owner, prospect_id=asked["prospect"]
+        )
+        assert len(touchpoints) == 2
+
+
+def test_inbound_other_text_leaves_consent_pending(runtime: Any, asked: dict[str, str]) -> None:
+    from prospecting.workflows import inbound
+
+    with runtime.stores.tenant_read() as session:
+        owner = person(session, asked["owner"])
+    message = InboundMessage(channel="sms", sender_phone="07911 123456", body="Yes, Tuesday works")
+    answer = inbound.receive(runtime, actor=owner, message=message, channel="cli")
+    with runtime.stores.tenant_read() as session:
+        row = session.get(ShareConsent, asked["id"])
+        assert row is not None and row.status == ShareStatus.PENDING
+    assert "coop share request" not in " ".join(answer.draft.review_reasons)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
+from prospecting.coop import service as coop
 from prospecting.db import utcnow
 from prospecting.errors import GraphUnavailable
 from prospecting.graph import service as graph
@@ -61,6 +62,14 @@ def receive(
             session=tenant, actor=actor, resolver=runtime.resolver, message=message
         )
         result = ingested.as_result()
+        # A YES/NO to a pending coop share request decides it, with the touchpoint.
+        consent_answer = coop.decide_by_reply(
+            session=tenant,
+            person_id=actor.id,
+            prospect_id=result.prospect.id,
+            body=message.body,
+            now=received_at,
+        )
     signals = graph_signal(
         runtime,
         actor=actor,
@@ -81,6 +90,8 @@ def receive(
         )
         if signals.link_confidence is not None:
             result.prospect.link_confidence = signals.link_confidence
+        if consent_answer is not None:
+            _hold_for_review(draft, reason=CONSENT_ANSWER_REASON)
         answer = QualifiedInbound(
             ingest=result,
             qualification=reads.qualification_out(qualification),
@@ -90,6 +101,16 @@ def receive(
     if refiner is not None:
         answer.draft = polish(runtime, actor=actor, draft_id=answer.draft.id, refiner=refiner)
     return answer
+
+
+CONSENT_ANSWER_REASON = "the message answers a coop share request (recorded); reply by hand"
+
+
+def _hold_for_review(draft: Draft, *, reason: str) -> None:
+    """Keep a draft out of one-tap approval: an answer to a consent request is not a booking
+    enquiry, so its drafted reply is read before it goes (qualify's `needs_review`)."""
+    draft.needs_review = True
+    draft.review_reasons = [*(draft.review_reasons or ()), reason]
 
 
 def polish(runtime: Runtime, *, actor: Person, draft_id: str, refiner: Refiner) -> DraftOut:

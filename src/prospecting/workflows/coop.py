@@ -1,0 +1,122 @@
+"""Coop steps across capabilities: the receiver takes a referred person (a warm intro or a
+hand-off), gets a new prospect row of their own, qualified with the vouch as a signal, and a
+drafted first message, all in one tenant transaction (a failure leaves nothing behind).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from prospecting.coop import intros
+from prospecting.coop.schemas import Vouch
+from prospecting.db import utcnow
+from prospecting.errors import NotFound
+from prospecting.identity.models import Person
+from prospecting.prospects import service as prospects
+from prospecting.qualify.referral import Origin, qualify_referred
+from prospecting.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class AcceptedReferral:
+    """What the receiver got: their new prospect, its qualification and its draft."""
+
+    origin: Origin
+    ref_id: str  # the intro or hand-off id
+    prospect_id: str
+    qualification_id: str
+    draft_id: str
+    p_book: float
+    intro: intros.IntroOut | None = None
+
+
+def accept_intro(runtime: Runtime, *, actor: Person, intro_id: str) -> AcceptedReferral:
+    """The receiver accepts a warm intro, then the new prospect is qualified and drafted."""
+    with runtime.stores.tenant() as session:
+        out = intros.accept(
+            session=session,
+            actor=actor,
+            resolver=runtime.resolver,
+            intro_id=intro_id,
+            now=utcnow(),
+        )
+        assert out.receiver_prospect_id is not None
+        welcomed = welcome_referred(
+            session,
+            actor=actor,
+            prospect_id=out.receiver_prospect_id,
+            vouch=out.vouch,
+            origin="warm_intro",
+            ref_id=out.id,
+            first_name=_first(out.person.name if out.person else None),
+            introducer=out.sender_name,
+        )
+        return AcceptedReferral(**{**welcomed.__dict__, "intro": out})
+
+
+def accept_handoff(
+    runtime: Runtime, *, actor: Person, handoff_id: str, offer_id: str | None = None
+) -> AcceptedReferral:
+    """The offered peer accepts a hand-off (first acceptance wins), then qualify and draft.
+    `offer_id` names the offer the peer answers; the hand-off service checks it is theirs."""
+    from prospecting.coop import handoffs  # lands with coop/handoffs.py
+
+    with runtime.stores.tenant() as session:
+        out = handoffs.accept(session=session, actor=actor, handoff_id=handoff_id, now=utcnow())
+        prospect_id = out.receiver_prospect_id
+        if prospect_id is None:
+            raise NotFound("handoff")
+        row = prospects.get_prospect(session=session, actor=actor, prospect_id=prospect_id)
+        vouch = getattr(out, "vouch", None)
+        return welcome_referred(
+            session,
+            actor=actor,
+            prospect_id=prospect_id,
+            vouch=vouch,
+            origin="handoff",
+            ref_id=handoff_id,
+            first_name=_first(row.display_name),
+            introducer=None,
+        )
+
+
+def welcome_referred(
+    session: Session,
+    *,
+    actor: Person,
+    prospect_id: str,
+    vouch: Vouch | None,
+    origin: Origin,
+    ref_id: str,
+    first_name: str | None,
+    introducer: str | None,
+) -> AcceptedReferral:
+    """Qualify (vouch as a prior) and draft the first message for a referred prospect, in the
+    caller's transaction; the prospect's referral touchpoint is what the qualification reads."""
+    touchpoints = prospects.list_touchpoints(session=session, actor=actor, prospect_id=prospect_id)
+    referral = next(t for t in touchpoints if t.kind == origin)
+    qualification, draft = qualify_referred(
+        session=session,
+        actor=actor,
+        prospect_id=prospect_id,
+        touchpoint_id=referral.id,
+        first_name=first_name,
+        vouch=vouch.model_dump() if vouch is not None else None,
+        origin=origin,
+        introducer=introducer,
+    )
+    return AcceptedReferral(
+        origin=origin,
+        ref_id=ref_id,
+        prospect_id=prospect_id,
+        qualification_id=qualification.id,
+        draft_id=draft.id,
+        p_book=qualification.p_book,
+    )
+
+
+def _first(name: str | None) -> str | None:
+    parts = (name or "").split()
+    return parts[0] if parts else None

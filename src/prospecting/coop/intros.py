@@ -11,6 +11,7 @@ vouch's fixed fields.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -33,7 +34,6 @@ from prospecting.db import new_id, utcnow
 from prospecting.errors import Conflict, ConsentPending, InvalidInput, NotFound
 from prospecting.identity.models import Person
 from prospecting.prospects import service as prospects
-from prospecting.prospects.models import Prospect
 from prospecting.resolver.service import Resolver
 
 KIND = "intro"
@@ -287,17 +287,16 @@ def accept(
         )
     vetting.require_vetted(session=session, actor=actor)
     share = consent.require_granted(session=session, consent_id=intro.consent_id, now=now)
-    source = _source(session, intro)
+    source = _source(session, intro, share.fields)
     if source is None:  # the sender erased the prospect: nothing left to share
         raise ConsentPending("the prospect is no longer available")
-    shared = set(share.fields)
     created = prospects.create_referred(
         session=session,
         actor=actor,
         resolver=resolver,
-        name=source.display_name if "name" in shared else None,
-        phone=source.phone_e164 if "phone" in shared else None,
-        email=source.email if "email" in shared else None,
+        name=source.name,
+        phone=source.phone,
+        email=source.email,
         origin="warm_intro",
         origin_ref=intro.id,
     )
@@ -437,15 +436,21 @@ def expire_due(*, session: Session, now: datetime, person_id: str | None = None)
     return len(due)
 
 
-def _source(session: Session, intro: Intro) -> Prospect | None:
-    """The sender's prospect, read as the sender (None once erased)."""
+def _source(session: Session, intro: Intro, fields: Iterable[str]) -> ReferredPerson | None:
+    """The consented fields of the sender's prospect, read as the sender (None once erased)."""
     sender = session.get(Person, intro.sender_id)
     if sender is None:
         return None
     try:
-        return prospects.get_prospect(session=session, actor=sender, prospect_id=intro.prospect_id)
+        row = prospects.get_prospect(session=session, actor=sender, prospect_id=intro.prospect_id)
     except NotFound:
         return None
+    shared = set(fields)
+    return ReferredPerson(
+        name=row.display_name if "name" in shared else None,
+        phone=row.phone_e164 if "phone" in shared else None,
+        email=row.email if "email" in shared else None,
+    )
 
 
 def _out(session: Session, intro: Intro, actor: Person) -> IntroOut:
@@ -456,13 +461,7 @@ def _out(session: Session, intro: Intro, actor: Person) -> IntroOut:
     is_sender = intro.sender_id == actor.id
     person = None
     if not is_sender and share is not None and share.status == ShareStatus.GRANTED:
-        source = _source(session, intro)
-        if source is not None:
-            person = ReferredPerson(
-                name=source.display_name if "name" in fields else None,
-                phone=source.phone_e164 if "phone" in fields else None,
-                email=source.email if "email" in fields else None,
-            )
+        person = _source(session, intro, fields)
     return IntroOut(
         id=intro.id,
         role="sent" if is_sender else "received",

@@ -25,7 +25,7 @@ from prospecting.coop import audit, consent, intros
 from prospecting.coop.models import Intro, IntroStatus, Listing, Verification
 from prospecting.coop.schemas import Vouch
 from prospecting.db import utcnow
-from prospecting.errors import Conflict, ConsentPending, NotFound
+from prospecting.errors import Conflict, ConsentPending, FeatureUnavailable, NotFound, NotVetted
 from prospecting.identity.models import MembershipStatus, Org, OrgMembership, Person
 from prospecting.prospects import service as prospects
 from prospecting.prospects.models import Prospect
@@ -377,3 +377,40 @@ def test_unvetted_or_unknown_receiver_is_not_found(
                 vouch=VOUCH,
                 fields=["name"],
             )
+
+
+def test_sparse_network_refuses_intros(runtime: Runtime, world: World) -> None:
+    with runtime.stores.tenant() as session:
+        listing = session.get(Listing, world.third)
+        assert listing is not None
+        session.delete(listing)
+    with runtime.stores.tenant() as session, pytest.raises(FeatureUnavailable):
+        intros.propose(
+            session=session,
+            settings=runtime.settings,
+            actor=_p(session, world.sender),
+            prospect_id=world.prospect,
+            receiver_id=world.receiver,
+            vouch=VOUCH,
+            fields=["name"],
+        )
+    with runtime.stores.tenant() as session:
+        assert session.scalars(select(Intro)).all() == []
+
+
+def test_unvetted_sender_is_refused(runtime: Runtime, world: World) -> None:
+    with runtime.stores.tenant() as session:
+        for row in session.scalars(
+            select(Verification).where(Verification.person_id == world.sender)
+        ):
+            row.revoked_at = utcnow()
+    with runtime.stores.tenant() as session, pytest.raises(NotVetted):
+        intros.propose(
+            session=session,
+            settings=runtime.settings,
+            actor=_p(session, world.sender),
+            prospect_id=world.prospect,
+            receiver_id=world.receiver,
+            vouch=VOUCH,
+            fields=["name"],
+        )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from prospecting.coop import intros
+from prospecting.coop import handoffs, intros
 from prospecting.coop.schemas import Vouch
 from prospecting.db import utcnow
 from prospecting.errors import NotFound
@@ -60,24 +60,26 @@ def accept_handoff(
     runtime: Runtime, *, actor: Person, handoff_id: str, offer_id: str | None = None
 ) -> AcceptedReferral:
     """The offered peer accepts a hand-off (first acceptance wins), then qualify and draft.
-    `offer_id` names the offer the peer answers; the hand-off service checks it is theirs."""
-    from prospecting.coop import handoffs  # lands with coop/handoffs.py
-
+    `offer_id` is what the adapter showed; the hand-off service finds the actor's own open
+    offer on `handoff_id` (another's answers NotFound), so it is not needed to decide."""
     with runtime.stores.tenant() as session:
-        out = handoffs.accept(session=session, actor=actor, handoff_id=handoff_id, now=utcnow())
-        prospect_id = out.receiver_prospect_id
-        if prospect_id is None:
+        out = handoffs.accept(
+            session=session,
+            actor=actor,
+            handoff_id=handoff_id,
+            now=utcnow(),
+            resolver=runtime.resolver,
+        )
+        if out.receiver_prospect_id is None:
             raise NotFound("handoff")
-        row = prospects.get_prospect(session=session, actor=actor, prospect_id=prospect_id)
-        vouch = getattr(out, "vouch", None)
         return welcome_referred(
             session,
             actor=actor,
-            prospect_id=prospect_id,
-            vouch=vouch,
+            prospect_id=out.receiver_prospect_id,
+            vouch=out.vouch,
             origin="handoff",
-            ref_id=handoff_id,
-            first_name=_first(row.display_name),
+            ref_id=out.id,
+            first_name=_first(out.person.name if out.person else None),
             introducer=None,
         )
 

@@ -3,18 +3,35 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from conftest import person
-from prospecting.coop import consent
-from prospecting.coop.models import ShareConsent, ShareStatus
+from conftest import TEST_KEY, DatabaseUrls, person
+from prospecting.config import Settings
+from prospecting.coop import consent, intros
+from prospecting.coop.models import Intro, IntroStatus, ShareConsent, ShareStatus
+from prospecting.coop.schemas import Vouch
 from prospecting.db import utcnow
 from prospecting.prospects import service as prospects
 from prospecting.prospects.schemas import InboundMessage
+
+
+@pytest.fixture
+def settings(db_urls: DatabaseUrls, tmp_path: Path) -> Settings:
+    """A dense network from two listed vetted peers, so a warm intro can be proposed."""
+    return Settings(
+        mode="test",
+        data_dir=tmp_path,
+        tenant_database_url=db_urls.tenant,
+        graph_database_url=db_urls.graph,
+        network_key=TEST_KEY,  # type: ignore[arg-type]
+        coop_intro_min_peers=2,
+    )
+
 
 PHONE, EMAIL = "07911 123456", "jamie.clarke@example.org"
 
@@ -147,3 +164,52 @@ def test_expired_and_unknown_links_get_the_same_page(
 
 def test_page_needs_no_bearer_token_and_is_not_in_the_api(client: TestClient) -> None:
     assert all(not p.startswith("/consent") for p in client.get("/openapi.json").json()["paths"])
+
+
+@pytest.mark.parametrize(
+    ("decision", "after"),
+    [("yes", IntroStatus.AWAITING_PEER), ("no", IntroStatus.DECLINED_BY_PROSPECT)],
+)
+def test_page_answer_moves_the_intro_on(
+    runtime: Any, client: TestClient, vetted: Any, decision: str, after: IntroStatus
+) -> None:
+    """The page decides through coop.service, so the intro waiting on the consent moves."""
+    sender, receiver, _ = vetted(3)  # two listed peers besides the sender: dense
+    message = InboundMessage(channel="sms", sender_phone=PHONE, body="Hello")
+    with runtime.stores.tenant() as session:
+        actor = person(session, sender.id)
+        prospect = (
+            prospects.ingest(
+                session=session, actor=actor, resolver=runtime.resolver, message=message
+            )
+            .as_result()
+            .prospect
+        )
+        out = intros.propose(
+            session=session,
+            settings=runtime.settings,
+            actor=actor,
+            prospect_id=prospect.id,
+            receiver_id=receiver.id,
+            vouch=Vouch(
+                known_for="1_to_3_years",
+                attended_reliably=True,
+                paid_on_time=True,
+                respectful=True,
+                would_see_again=True,
+            ),
+            fields=["name"],
+        )
+        intro = session.get(Intro, out.id)
+        assert intro is not None
+        consent_id = intro.consent_id
+        # The request's token is only in the queued message: take the link from its text.
+        from prospecting.qualify.models import OutboxItem
+
+        body = session.scalars(select(OutboxItem.body).where(OutboxItem.ref_id == consent_id)).one()
+    link = next(w for w in body.split() if "/consent/" in w)
+    path = "/consent/" + link.split("/consent/")[1].rstrip(".,")
+    assert client.post(path, data={"decision": decision}).status_code == 200
+    with runtime.stores.tenant_read() as session:
+        row = session.get(Intro, out.id)
+        assert row is not None and row.status == after

@@ -12,14 +12,19 @@ from typing import Literal
 
 from sqlalchemy.orm import Session
 
-from prospecting.coop import consent
+from prospecting.config import Settings
+from prospecting.coop import consent, handoffs, intros
 from prospecting.coop.models import ShareConsent
 from prospecting.coop.schemas import Decision
 from prospecting.identity.models import Person
 
 
 def _dispatch(session: Session, decided: ShareConsent, now: datetime) -> None:
-    """Hand the decided consent to its flow (intros / hand-offs wire in here)."""
+    """Hand the decided consent to its flow, in the same transaction."""
+    if decided.purpose == "intro":
+        intros.consent_decided(session=session, consent=decided, now=now)
+    elif decided.purpose == "handoff":
+        handoffs.consent_decided(session=session, consent=decided, now=now)
 
 
 def decide_by_token(
@@ -53,9 +58,14 @@ def revoke_consent(
     return revoked
 
 
-def sweep(*, session: Session, now: datetime) -> int:
-    """Apply every due expiry: consents (and their flows), intros. Returns rows closed."""
+def sweep(*, session: Session, now: datetime, settings: Settings | None = None) -> int:
+    """Apply every due expiry and timeout: consents (each handed to its flow), intros,
+    hand-off offers. Returns how many rows moved."""
     closed = consent.expire(session=session, now=now)
     for row in closed:
         _dispatch(session, row, now)
-    return len(closed)
+    return (
+        len(closed)
+        + intros.expire_due(session=session, now=now)
+        + handoffs.advance_due(session=session, now=now, settings=settings)
+    )

@@ -303,3 +303,32 @@ def test_inbound_other_text_leaves_consent_pending(runtime: Any, asked: dict[str
         row = session.get(ShareConsent, asked["id"])
         assert row is not None and row.status == ShareStatus.PENDING
     assert "coop share request" not in " ".join(answer.draft.review_reasons)
+
+
+def test_two_answers_at_once_give_one_decision(runtime: Any, asked: dict[str, str]) -> None:
+    """A double submit: the second answer waits on the first's lock, then finds nothing
+    pending (the conditional UPDATE), on SQLite and PostgreSQL alike."""
+    import threading
+
+    now = utcnow()
+    second: list[Any] = []
+
+    def answer_no() -> None:
+        with runtime.stores.tenant() as session:
+            decided = consent.decide_by_token(
+                session=session, token=asked["token"], decision="no", now=now
+            )
+            second.append(None if decided is None else decided.status)
+
+    with runtime.stores.tenant() as session:
+        first = consent.decide_by_token(
+            session=session, token=asked["token"], decision="yes", now=now
+        )
+        assert first is not None
+        racer = threading.Thread(target=answer_no)
+        racer.start()  # blocks on the row (PostgreSQL) or the write lock (SQLite) until commit
+    racer.join(60)
+    assert not racer.is_alive() and second == [None]
+    with runtime.stores.tenant_read() as session:
+        row = session.get(ShareConsent, asked["id"])
+        assert row is not None and row.status == ShareStatus.GRANTED

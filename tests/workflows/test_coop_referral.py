@@ -121,3 +121,58 @@ def test_first_message_in_profile_language(language: str) -> None:
         booking_link=None,
         sign_off=None,
     )
+
+
+def test_accept_handoff_welcomes_the_winner_without_a_vouch(
+    runtime: Runtime,
+    world: World,  # noqa: F811
+) -> None:
+    from prospecting.coop import consent, handoffs
+    from prospecting.coop.models import HandoffOffer, OfferStatus
+    from prospecting.db import utcnow
+
+    with runtime.stores.tenant() as session:
+        sender = session.get(Person, world.sender)
+        assert sender is not None
+        out = handoffs.offer(
+            session=session,
+            settings=runtime.settings,
+            actor=sender,
+            prospect_id=world.prospect,
+            reason="wrong_fit",
+            category="therapy",
+            region="gb-lnd",
+            fields=["name"],
+        )
+        handoff_id = out.id
+    with runtime.stores.tenant() as session:
+        decided = consent.decide_by_reply(
+            session=session,
+            person_id=world.sender,
+            prospect_id=world.prospect,
+            body="yes",
+            now=utcnow(),
+        )
+        assert decided is not None
+        handoffs.consent_decided(session=session, consent=decided, now=utcnow())
+    with runtime.stores.tenant() as session:
+        offered = session.scalars(
+            select(HandoffOffer).where(
+                HandoffOffer.handoff_id == handoff_id, HandoffOffer.status == OfferStatus.OFFERED
+            )
+        ).one()
+        candidate, offer_id = offered.candidate_id, offered.id
+    got = coop.accept_handoff(
+        runtime, actor=_person(runtime, candidate), handoff_id=handoff_id, offer_id=offer_id
+    )
+    assert got.origin == "handoff" and got.ref_id == handoff_id
+    assert got.p_book == referral.REFERRED_BASE  # no vouch: the referred prior alone
+    with runtime.stores.tenant() as session:
+        prospect = session.get(Prospect, got.prospect_id)
+        assert prospect is not None and prospect.person_id == candidate
+        assert prospect.origin == "handoff" and prospect.origin_ref == handoff_id
+        draft = session.get(Draft, got.draft_id)
+        assert draft is not None and draft.person_id == candidate
+        assert draft.body.startswith("Hi Dana,")
+        assert "A colleague passed on your details" in draft.body
+        assert "Alice Sender" not in draft.body  # a hand-off does not name the sender

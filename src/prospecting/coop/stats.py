@@ -96,13 +96,14 @@ def provider_stats(
             session, HandoffOffer.candidate_id, ids, accepted, HandoffOffer.decided_at >= since
         ),
     }
-    last_offered = dict(
-        session.execute(
+    last_offered: dict[str, datetime] = {
+        person_id: at
+        for person_id, at in session.execute(
             select(HandoffOffer.candidate_id, func.max(HandoffOffer.offered_at))
             .where(HandoffOffer.candidate_id.in_(ids))
             .group_by(HandoffOffer.candidate_id)
-        ).tuples()
-    )
+        )
+    }
     return {
         person_id: ProviderStats(
             **{name: counts.get(person_id, 0) for name, counts in figures.items()},

@@ -4,6 +4,7 @@ is plain and runs wherever the suite runs."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -99,7 +100,7 @@ def test_rank_is_a_permutation_ordered_by_the_rule(rows: list[tuple]) -> None:  
     }
     got = rank(cands, service="x", language="en", stats=stats)
     assert sorted(_ids(got)) == sorted(_ids(cands))
-    for before, after in zip(got, got[1:], strict=False):
+    for before, after in itertools.pairwise(got):
         mb = before.matches_service + before.matches_language
         ma = after.matches_service + after.matches_language
         assert mb >= ma

@@ -413,6 +413,7 @@ def _open_offer(
     now: datetime,
     handoff_id: str | None = None,
     offer_id: str | None = None,
+    lock: bool = True,
 ) -> HandoffOffer:
     query = select(HandoffOffer).where(
         HandoffOffer.candidate_id == actor.id,
@@ -423,7 +424,7 @@ def _open_offer(
         query = query.where(HandoffOffer.handoff_id == handoff_id)
     if offer_id is not None:
         query = query.where(HandoffOffer.id == offer_id)
-    made = session.scalar(query.with_for_update())
+    made = session.scalar(query.with_for_update() if lock else query)
     if made is None:
         raise NotFound("offer" if offer_id is not None else "handoff")
     return made
@@ -469,12 +470,21 @@ def accept(
     """The candidate takes the hand-off. Only a holder of an open offer may; the prospect's
     consent is re-checked; the first acceptance wins (one conditional UPDATE), the other gets
     `Conflict`; the winner gets a new row with the consented fields only."""
-    made = _open_offer(session, actor, now=now, handoff_id=handoff_id)
+    try:
+        made = _open_offer(session, actor, now=now, handoff_id=handoff_id, lock=False)
+    except NotFound:
+        if _lost_race(session, actor, handoff_id):
+            raise Conflict(
+                "hand-off already taken", hint="another peer accepted it first"
+            ) from None
+        raise
     vetting.require_vetted(session=session, actor=actor)
     handoff = session.get(Handoff, handoff_id)
     if handoff is None:
         raise NotFound("handoff")
-    share = consent.require_granted(session=session, consent_id=handoff.consent_id, now=now)
+    # The winner first (one conditional UPDATE: the race's only arbiter, and the first lock
+    # taken, so racing acceptances queue here rather than deadlock on offers or the consent);
+    # a failed consent re-check below rolls the whole transaction back.
     won = session.execute(
         update(Handoff)
         .where(
@@ -487,6 +497,7 @@ def accept(
     )
     if won.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict("hand-off already taken", hint="another peer accepted it first")
+    share = consent.require_granted(session=session, consent_id=handoff.consent_id, now=now)
     session.refresh(handoff)
     source = _source(session, handoff)
     if source is None:
@@ -522,6 +533,25 @@ def accept(
         )
     session.flush()
     return _out(session, handoff, actor)
+
+
+def _lost_race(session: Session, actor: Person, handoff_id: str) -> bool:
+    """The actor held an offer that closed because another peer won: they knew of the
+    hand-off, so they get the clear `Conflict` rather than NotFound (on SQLite the loser's
+    transaction starts after the winner's commit, so it sees its offer already closed)."""
+    hit = session.scalar(
+        select(HandoffOffer.id)
+        .join(Handoff, Handoff.id == HandoffOffer.handoff_id)
+        .where(
+            HandoffOffer.handoff_id == handoff_id,
+            HandoffOffer.candidate_id == actor.id,
+            HandoffOffer.status == OfferStatus.CLOSED,
+            Handoff.status == HandoffStatus.ACCEPTED,
+            Handoff.winner_id != actor.id,
+        )
+        .limit(1)
+    )
+    return hit is not None
 
 
 def withdraw(*, session: Session, actor: Person, handoff_id: str, now: datetime) -> HandoffOut:

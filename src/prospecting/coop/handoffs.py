@@ -43,7 +43,6 @@ from prospecting.db import new_id, utcnow
 from prospecting.errors import Conflict, FeatureUnavailable, InvalidInput, NotFound
 from prospecting.identity.models import Person
 from prospecting.prospects import service as prospects
-from prospecting.prospects.models import Prospect
 from prospecting.resolver.service import Resolver
 
 KIND = "handoff"
@@ -499,17 +498,16 @@ def accept(
         raise Conflict("hand-off already taken", hint="another peer accepted it first")
     share = consent.require_granted(session=session, consent_id=handoff.consent_id, now=now)
     session.refresh(handoff)
-    source = _source(session, handoff)
+    source = _source(session, handoff, share.fields)
     if source is None:
         raise Conflict("the prospect is no longer available")
-    shared = set(share.fields)
     created = prospects.create_referred(
         session=session,
         actor=actor,
         resolver=resolver,
-        name=source.display_name if "name" in shared else None,
-        phone=source.phone_e164 if "phone" in shared else None,
-        email=source.email if "email" in shared else None,
+        name=source.name,
+        phone=source.phone,
+        email=source.email,
         origin="handoff",
         origin_ref=handoff.id,
     )
@@ -679,16 +677,21 @@ def _fields(session: Session, handoff: Handoff) -> list[ShareField]:
     return list(share.fields) if share is not None else []  # type: ignore[arg-type]
 
 
-def _source(session: Session, handoff: Handoff) -> Prospect | None:
+def _source(session: Session, handoff: Handoff, fields: list[str]) -> ReferredPerson | None:
+    """The consented fields of the sender's prospect, read as the sender (None once erased)."""
     sender = session.get(Person, handoff.sender_id)
     if sender is None:
         return None
     try:
-        return prospects.get_prospect(
-            session=session, actor=sender, prospect_id=handoff.prospect_id
-        )
+        row = prospects.get_prospect(session=session, actor=sender, prospect_id=handoff.prospect_id)
     except NotFound:
         return None
+    shared = set(fields)
+    return ReferredPerson(
+        name=row.display_name if "name" in shared else None,
+        phone=row.phone_e164 if "phone" in shared else None,
+        email=row.email if "email" in shared else None,
+    )
 
 
 def _out(session: Session, handoff: Handoff, actor: Person) -> HandoffOut:
@@ -698,13 +701,7 @@ def _out(session: Session, handoff: Handoff, actor: Person) -> HandoffOut:
     fields = _fields(session, handoff)
     person = None
     if not is_sender and handoff.status == HandoffStatus.ACCEPTED:
-        source = _source(session, handoff)
-        if source is not None:
-            person = ReferredPerson(
-                name=source.display_name if "name" in fields else None,
-                phone=source.phone_e164 if "phone" in fields else None,
-                email=source.email if "email" in fields else None,
-            )
+        person = _source(session, handoff, list(fields))
     offers_made = 0
     if is_sender:
         offers_made = int(

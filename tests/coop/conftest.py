@@ -7,8 +7,8 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 import pytest
-from tests.conftest import Provider
 
+from conftest import Provider
 from prospecting.coop import listing, vetting
 from prospecting.coop.schemas import ListingIn
 from prospecting.identity import service as identity

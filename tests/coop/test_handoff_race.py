@@ -8,8 +8,8 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import select
-from tests.coop.conftest import MakeVetted
 
+from coop.conftest import MakeVetted
 from prospecting.coop import consent, handoffs
 from prospecting.coop.models import Handoff, HandoffOffer, HandoffStatus, OfferStatus
 from prospecting.db import Stores, utcnow

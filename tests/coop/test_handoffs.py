@@ -14,9 +14,9 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from tests.conftest import Provider
-from tests.coop.conftest import MakeVetted
 
+from conftest import Provider
+from coop.conftest import MakeVetted
 from prospecting.coop import audit, consent, handoffs
 from prospecting.coop.models import (
     Handoff,

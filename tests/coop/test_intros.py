@@ -18,8 +18,8 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from tests.conftest import TEST_KEY, DatabaseUrls
 
+from conftest import TEST_KEY, DatabaseUrls
 from prospecting.config import Settings
 from prospecting.coop import audit, consent, intros
 from prospecting.coop.models import Intro, IntroStatus, Listing, Verification

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 from sqlalchemy import select
-from tests.conftest import Provider, person
 
+from conftest import Provider, person
 from prospecting.coop import listing
 from prospecting.coop.models import CoopAuditEntry
 from prospecting.coop.schemas import ListingIn

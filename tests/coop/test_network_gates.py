@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import TEST_KEY, DatabaseUrls, Provider, person
 
+from conftest import TEST_KEY, DatabaseUrls, Provider, person
 from prospecting.config import Settings
 from prospecting.coop import listing, network
 from prospecting.coop.schemas import FeatureState, ListingIn

@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from tests.conftest import person
-
+from conftest import person
 from prospecting.coop import stats
 from prospecting.coop.models import (
     Handoff,

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from tests.conftest import Provider, person
 
+from conftest import Provider, person
 from prospecting.coop import vetting
 from prospecting.coop.models import CoopAuditEntry, Endorsement
 from prospecting.coop.schemas import EndorseIn

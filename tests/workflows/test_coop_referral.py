@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
-from tests.coop.test_intros import (  # noqa: F401 (fixtures)
+
+from coop.test_intros import (  # noqa: F401 (fixtures)
     World,
     _answer,
     _propose,
     settings,
     world,
 )
-
 from prospecting.coop.schemas import Vouch
 from prospecting.errors import ConsentPending
 from prospecting.identity.models import Person

@@ -81,6 +81,7 @@ class HandoffOut(BaseModel):
     winner_id: str | None
     winner_name: str | None
     prospect_id: str | None  # sender only
+    consent_id: str | None  # the share consent asked of the prospect (sender only)
     receiver_prospect_id: str | None  # winner only
     vouch: Vouch | None
     fields: list[ShareField]
@@ -726,6 +727,7 @@ def _out(session: Session, handoff: Handoff, actor: Person) -> HandoffOut:
         winner_id=handoff.winner_id,
         winner_name=winner.display_name if winner else None,
         prospect_id=handoff.prospect_id if is_sender else None,
+        consent_id=handoff.consent_id if is_sender else None,
         receiver_prospect_id=None if is_sender else handoff.receiver_prospect_id,
         vouch=Vouch.model_validate(handoff.vouch) if handoff.vouch else None,
         fields=fields,

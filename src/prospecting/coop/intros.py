@@ -68,6 +68,7 @@ class IntroOut(BaseModel):
     receiver_id: str
     receiver_name: str | None
     prospect_id: str | None  # the sender's prospect (sender only)
+    consent_id: str | None  # the share consent asked of the prospect (sender only)
     receiver_prospect_id: str | None  # the receiver's own new row (receiver only)
     vouch: Vouch | None  # receiver only (the sender wrote it)
     fields: list[ShareField]
@@ -471,6 +472,7 @@ def _out(session: Session, intro: Intro, actor: Person) -> IntroOut:
         receiver_id=intro.receiver_id,
         receiver_name=receiver.display_name if receiver else None,
         prospect_id=intro.prospect_id if is_sender else None,
+        consent_id=intro.consent_id if is_sender else None,
         receiver_prospect_id=None if is_sender else intro.receiver_prospect_id,
         vouch=None if is_sender else Vouch.model_validate(intro.vouch),
         fields=fields,

@@ -1,22 +1,105 @@
-"""Coop steps across capabilities: the receiver takes a referred person (a warm intro or a
-hand-off), gets a new prospect row of their own, qualified with the vouch as a signal, and a
-drafted first message, all in one tenant transaction (a failure leaves nothing behind).
+"""Coop steps across capabilities, the ones every adapter (HTTP, MCP, CLI) calls:
+
+- asking: `propose_intro` and `offer_handoff` ask the prospect's consent in one tenant
+  transaction, then hand the consent request to the channel once it has committed;
+- taking: the receiver takes a referred person (a warm intro or a hand-off), gets a new
+  prospect row of their own, qualified with the vouch as a signal, and a drafted first
+  message, all in one tenant transaction (a failure leaves nothing behind);
+- `sweep` applies every due expiry and timeout.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from prospecting.coop import handoffs, intros
-from prospecting.coop.schemas import Vouch
+from prospecting.coop import service as coop
+from prospecting.coop.schemas import HandoffReason, ShareField, Vouch
 from prospecting.db import utcnow
 from prospecting.errors import NotFound
 from prospecting.identity.models import Person
 from prospecting.prospects import service as prospects
+from prospecting.qualify import outbox
 from prospecting.qualify.referral import Origin, qualify_referred
 from prospecting.runtime import Runtime
+from prospecting.workflows.delivery import dispatch_notices
+
+CONSENT_NOTICE = "coop_consent"
+
+
+def propose_intro(
+    runtime: Runtime,
+    *,
+    actor: Person,
+    prospect_id: str,
+    receiver_id: str,
+    vouch: Vouch,
+    fields: list[ShareField],
+    adapter: outbox.ChannelAdapter | None = None,
+) -> intros.IntroOut:
+    """Ask the prospect's consent to a warm intro to `receiver_id`; the request goes out once
+    the intro is stored (a failed hand-over leaves it queued, the intro stands)."""
+    with runtime.stores.tenant() as session:
+        out = intros.propose(
+            session=session,
+            settings=runtime.settings,
+            actor=actor,
+            prospect_id=prospect_id,
+            receiver_id=receiver_id,
+            vouch=vouch,
+            fields=fields,
+        )
+    _send_consent_request(runtime, out.consent_id, adapter)
+    return out
+
+
+def offer_handoff(
+    runtime: Runtime,
+    *,
+    actor: Person,
+    prospect_id: str,
+    reason: HandoffReason,
+    category: str,
+    region: str | None = None,
+    service: str | None = None,
+    language: str | None = None,
+    vouch: Vouch | None = None,
+    fields: list[ShareField],
+    adapter: outbox.ChannelAdapter | None = None,
+) -> handoffs.HandoffOut:
+    """Ask the prospect's consent to hand them to the network; offers go out only after it."""
+    with runtime.stores.tenant() as session:
+        out = handoffs.offer(
+            session=session,
+            settings=runtime.settings,
+            actor=actor,
+            prospect_id=prospect_id,
+            reason=reason,
+            category=category,
+            region=region,
+            service=service,
+            language=language,
+            vouch=vouch,
+            fields=fields,
+        )
+    _send_consent_request(runtime, out.consent_id, adapter)
+    return out
+
+
+def sweep(runtime: Runtime, *, now: datetime | None = None) -> int:
+    """Apply every due expiry and timeout (consents, intros, hand-off offers); rows moved."""
+    with runtime.stores.tenant() as session:
+        return coop.sweep(session=session, now=now or utcnow(), settings=runtime.settings)
+
+
+def _send_consent_request(
+    runtime: Runtime, consent_id: str | None, adapter: outbox.ChannelAdapter | None
+) -> None:
+    if consent_id is not None:
+        dispatch_notices(runtime, purpose=CONSENT_NOTICE, ref_ids=[consent_id], adapter=adapter)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Delivery: after an approving transaction has committed, hand its queued replies over."""
+"""Delivery: after a transaction has committed, hand what it queued over to the channel (approved
+replies, and notices such as a coop share-consent request)."""
 
 from __future__ import annotations
 
@@ -25,4 +26,27 @@ def dispatch_outbox(
             return sum(item.status == OutboxStatus.HANDED_OVER for item in items)
     except Exception as exc:
         log.warning("outbox dispatch failed; items stay queued (%s)", type(exc).__name__)
+        return 0
+
+
+def dispatch_notices(
+    runtime: Runtime,
+    *,
+    purpose: str,
+    ref_ids: Sequence[str],
+    adapter: outbox.ChannelAdapter | None = None,
+) -> int:
+    """Hand queued notices of `purpose` for `ref_ids` (e.g. consent ids) to the channel in a
+    transaction of their own. Never raises: what was asked stands and the notice stays queued."""
+    try:
+        with runtime.stores.tenant() as session:
+            items = outbox.deliver_notices(
+                session=session,
+                purpose=purpose,
+                ref_ids=ref_ids,
+                adapter=adapter or outbox.LogOnlyAdapter(),
+            )
+            return sum(item.status == OutboxStatus.HANDED_OVER for item in items)
+    except Exception as exc:
+        log.warning("notice dispatch failed; items stay queued (%s)", type(exc).__name__)
         return 0

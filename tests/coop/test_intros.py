@@ -285,7 +285,7 @@ def test_no_free_text_crosses() -> None:
     with pytest.raises(ValidationError):
         Vouch.model_validate(VOUCH.model_dump() | {"note": "lovely person, pays in cash"})
     allowed = {
-        "id", "sender_id", "receiver_id", "prospect_id", "receiver_prospect_id",
+        "id", "sender_id", "receiver_id", "prospect_id", "consent_id", "receiver_prospect_id",
         "sender_name", "receiver_name", "role", "status", "outcome", "fields",
     }  # fmt: skip
     for name, info in intros.IntroOut.model_fields.items():

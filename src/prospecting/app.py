@@ -23,6 +23,7 @@ from starlette.routing import Route, compile_path
 
 from prospecting.config import Settings, load_settings
 from prospecting.edges.http.consent_page import router as consent_page_router
+from prospecting.edges.http.coop import router as coop_router
 from prospecting.edges.http.deps import get_runtime, install_error_handlers, problem
 from prospecting.edges.http.graph import router as graph_router
 from prospecting.edges.http.identity import router as identity_router
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.include_router(prospects_router)
     app.include_router(graph_router)
     app.include_router(qualify_router)
+    app.include_router(coop_router)
     app.include_router(consent_page_router)  # public: no bearer token (docs/coop.md)
     app.add_api_route("/health", health, methods=["GET"], tags=["health"])
     # The MCP transport answers at exactly /mcp (a route, not a mount at "/"), so an unknown

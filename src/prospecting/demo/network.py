@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from prospecting.demo import qualify as qualify_demo
+from prospecting.demo.coop import seed_coop
 from prospecting.demo.graph import seed_graph
 from prospecting.identity import service as identity
 from prospecting.identity.models import Person, Role
@@ -188,11 +189,14 @@ class DemoNetwork:
 
 def seed_network(runtime: Runtime) -> DemoNetwork:
     """Seed both stores: the tenant-side network (committed first, as every workflow does),
-    then consents and noised contributions in the graph store."""
+    then consents and noised contributions in the graph store, then the provider coop
+    (`demo.coop`: vetted peers, one warm intro and one hand-off in progress)."""
     with runtime.stores.tenant() as session:
         network = seed(session=session, resolver=runtime.resolver)
     with runtime.stores.tenant_read() as tenant, runtime.stores.graph() as graph:
         seed_graph(tenant=tenant, graph=graph, settings=runtime.settings, resolver=runtime.resolver)
+    therapist, salon = PROVIDERS[0].display_name, PROVIDERS[3].display_name
+    network.tokens.update(seed_coop(runtime, therapist=therapist, salon=salon))
     return network
 
 

@@ -239,3 +239,39 @@ class CoopAuditEntry(TenantBase):
     action: Mapped[str] = mapped_column(String(40))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IntroAskStatus(enum.StrEnum):
+    """An intro ask's life: open until the holder answers, it expires or is closed."""
+
+    OPEN = "open"
+    FULFILLED = "fulfilled"  # the holder proposed the intro (`intro_id`)
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    CLOSED = "closed"  # the person left the graph (erasure) before the holder answered
+
+
+class IntroAsk(TenantBase):
+    """A cue from the graph, turned into a question for one peer: the asker (B) has a prospect
+    a vetted, consented peer (the holder, A) reported a positive outcome with; A is asked
+    whether they will introduce their prospect to B. B never learns A (nor A's prospect) from
+    the ask: only A, by proposing the intro, reveals themselves through the normal intro flow."""
+
+    __tablename__ = "coop_intro_asks"
+    __table_args__ = (
+        Index("ix_coop_intro_asks_holder", "holder_id", "status"),
+        Index("ix_coop_intro_asks_asker", "asker_id", "asker_prospect_id", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
+    asker_id: Mapped[str] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
+    asker_prospect_id: Mapped[str] = mapped_column(ForeignKey("prospects.id", ondelete="CASCADE"))
+    holder_id: Mapped[str] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
+    holder_prospect_id: Mapped[str] = mapped_column(ForeignKey("prospects.id", ondelete="CASCADE"))
+    status: Mapped[IntroAskStatus] = mapped_column(
+        status_type(IntroAskStatus), default=IntroAskStatus.OPEN
+    )
+    intro_id: Mapped[str | None] = mapped_column(ForeignKey("coop_intros.id", ondelete="SET NULL"))
+    expires_at: Mapped[datetime] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)

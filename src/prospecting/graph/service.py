@@ -15,12 +15,14 @@ from prospecting.graph.history import contribute_history
 from prospecting.graph.network import metrics
 from prospecting.graph.optout import linked_prospects, subject_opt_out
 from prospecting.graph.outputs import attest, inbound_signals, reachability
+from prospecting.graph.peers import PositivePeers, positive_peers
 from prospecting.graph.query import query
 from prospecting.graph.schemas import LinkOut
 from prospecting.graph.subjects import link_out, link_prospect
 from prospecting.runtime import Context
 
 __all__ = [
+    "PositivePeers",
     "attest",
     "change_consent",
     "consent_history",
@@ -34,6 +36,7 @@ __all__ = [
     "linked_prospects",
     "list_audit",
     "metrics",
+    "positive_peers",
     "query",
     "reachability",
     "report_collision",

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from prospecting.coop import audit, handoffs, intros, listing, network, stats, vetting
 from prospecting.coop import service as coop
@@ -80,6 +80,13 @@ WRITE = errors(400, 401, 403, 404, 409, 413, 422, 503)
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ListingBody(ListingIn):
+    """`ListingIn` with `accepting` a JSON boolean only (0 or "yes" are a 422 naming it).
+    Redundant once coop/schemas.py declares it `StrictBool` itself."""
+
+    accepting: StrictBool = Field(description="Accepting new clients now (capacity).")
 
 
 class VerifyIn(_In):
@@ -314,7 +321,7 @@ def revoke_verification(
 
 
 @router.put("/listing", response_model=ListingOut, responses=errors(400, 401, 413, 422, 503))
-def publish_listing(data: ListingIn, actor: CurrentPerson, session: TenantSession) -> ListingOut:
+def publish_listing(data: ListingBody, actor: CurrentPerson, session: TenantSession) -> ListingOut:
     """Create or replace what the network may match you on, and your capacity."""
     return listing.publish(session=session, actor=actor, data=data)
 

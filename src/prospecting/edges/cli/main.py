@@ -1,5 +1,5 @@
 """The `prospecting` commands that drive services directly: migrate, demo, persons, orgs,
-tokens, keys, qualify. `serve` and `mcp` compose the app and live in `prospecting.main`."""
+tokens, keys, qualify, coop. `serve` and `mcp` compose the app and live in `prospecting.main`."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from sqlalchemy import select
 from prospecting.config import load_settings
 from prospecting.edges.cli.audit import audit_app
 from prospecting.edges.cli.common import build_runtime, console, edge, err_console, in_tenant
+from prospecting.edges.cli.coop import coop_app
 from prospecting.edges.cli.prospects import prospects_app
 from prospecting.edges.cli.qualify import qualify_app
 from prospecting.edges.cli.simulate import simulate
@@ -40,6 +41,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(qualify_app, name="qualify")
 app.add_typer(prospects_app, name="prospects")
 app.add_typer(audit_app, name="audit")
+app.add_typer(coop_app, name="coop")
 app.command("simulate")(simulate)
 log = logging.getLogger("prospecting")
 

@@ -5,6 +5,9 @@ by another provider answering exactly like a missing one."""
 from __future__ import annotations
 
 import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -561,3 +564,32 @@ def test_routes_are_in_the_openapi_document(runtime: Runtime) -> None:
     coop = {p: item for p, item in document["paths"].items() if p.startswith("/coop")}
     assert coop["/coop/intros"]["post"]["responses"]["201"]
     assert all(op["tags"] == ["coop"] for item in coop.values() for op in item.values())
+
+
+@contextmanager
+def write_lock_held(path: str) -> Iterator[None]:
+    """Another connection holds SQLite's write lock (BEGIN IMMEDIATE) until the block ends."""
+    conn = sqlite3.connect(path, isolation_level=None, timeout=0)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        yield
+        conn.execute("ROLLBACK")
+    finally:
+        conn.close()
+
+
+def test_reads_answer_while_a_writer_holds_the_lock(
+    client: TestClient,
+    db_urls: DatabaseUrls,
+    vetted: MakeVetted,  # noqa: F811
+) -> None:
+    """The /coop reads that apply no expiry run in a deferred read transaction."""
+    if db_urls.backend != "sqlite":
+        pytest.skip("SQLite's write lock")
+    [ada] = vetted(1)
+    reads = ["/coop/vetting", "/coop/listing", "/coop/handoffs", "/coop/offers", "/coop/audit"]
+    reads += ["/coop/stats", "/coop/network?category=therapy"]
+    with write_lock_held(db_urls.tenant.removeprefix("sqlite:///")):
+        for path in reads:
+            got = client.get(path, headers=ada.headers)
+            assert got.status_code == 200, (path, got.text)

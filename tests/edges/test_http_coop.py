@@ -409,6 +409,8 @@ def test_bad_input_names_the_field(
         422,
         "open_slots",
     )
+    zero = {"categories": ["therapy"], "accepting": 0}
+    problem(client.put("/coop/listing", json=zero, headers=ada.headers), 422, "accepting")
     problem(client.get("/coop/network", headers=ada.headers), 422, "category")
     problem(
         client.get(

@@ -83,8 +83,10 @@ class _In(BaseModel):
 
 
 class ListingBody(ListingIn):
-    """`ListingIn` with `accepting` a JSON boolean only (0 or "yes" are a 422 naming it).
-    Redundant once coop/schemas.py declares it `StrictBool` itself."""
+    """What the network may match you on; nothing else about you is matched."""
+
+    # `accepting` a JSON boolean only (0 or "yes" are a 422 naming it); this subclass is
+    # redundant once coop/schemas.ListingIn declares it StrictBool itself.
 
     accepting: StrictBool = Field(description="Accepting new clients now (capacity).")
 

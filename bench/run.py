@@ -46,6 +46,7 @@ BENCHES = (
     Bench("http", "http.py", ()),
     Bench("linking", "linking.py", ()),
     Bench("import", "import.py", ("--rows", "20000", "--graph-rows", "5000"), None),
+    Bench("coop", "coop.py", (), None),
 )
 
 
@@ -84,6 +85,7 @@ def targets() -> list[tuple[str, Target]]:
         ("linking_batch_per_s", Target("ratio", ">=", 1.0, ">= Splink")),
         ("linking_batch_precision", Target("value", ">=", 1.0, "= 1.000")),
         ("linking_batch_recall", Target("value", ">=", 0.91, ">= 0.91")),
+        ("coop_consentless_shares", Target("value", "<=", 0.0, "= 0")),
     ]
 
 

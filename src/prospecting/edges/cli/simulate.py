@@ -1,5 +1,7 @@
 """`prospecting simulate`: replay a simulated provider network through the real services and
 print what the cross-provider graph moved (linkage, signal, P(book), safety, minutes, speed).
+With `--coop`, replay it without and with the provider coop instead (capacity, wrong-fit
+requests, intros and hand-offs) and print what the coop recovered and at what cost in minutes.
 
 It never touches the configured stores: the replay runs on throwaway SQLite stores unless
 `--tenant-url/--graph-url` are given, with settings built from the options alone (not from
@@ -59,8 +61,21 @@ def simulate(
     json_path: Annotated[
         Path | None, typer.Option("--json", help="Also write every figure to this JSON file")
     ] = None,
+    coop: Annotated[
+        bool,
+        typer.Option(
+            "--coop",
+            help="Replay without and with the provider coop (intros, hand-offs) and print "
+            "bookings recovered and provider minutes per booking; graph options do not apply",
+        ),
+    ] = False,
 ) -> None:
     """Replay a simulated network through the real workflows and print the graph's value."""
+    if coop:
+        _simulate_coop(
+            providers=providers, people=people, seed=seed, days=days, json_path=json_path
+        )
+        return
     from prospecting.demo import simulation_metrics as metrics
 
     with edge():
@@ -77,6 +92,20 @@ def simulate(
             graph_url=graph_url,
         )
     for table in metrics.render(report):
+        console.print(table)
+    if json_path is not None:
+        json_path.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+        console.print(f"figures written to {json_path}")
+
+
+def _simulate_coop(
+    *, providers: int, people: int, seed: int, days: int, json_path: Path | None
+) -> None:
+    from prospecting.demo import coop_simulation
+
+    with edge():
+        report = coop_simulation.run(providers=providers, people=people, seed=seed, days=days)
+    for table in coop_simulation.render(report):
         console.print(table)
     if json_path is not None:
         json_path.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")

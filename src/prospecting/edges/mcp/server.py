@@ -34,14 +34,14 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from pydantic import ValidationError
 
-from prospecting.edges.mcp import graph, prompts, prospects, qualify
+from prospecting.edges.mcp import coop, graph, prompts, prospects, qualify
 from prospecting.edges.mcp.edge import ApiTokenVerifier, McpEdge, bearer, invalid_input_text
 from prospecting.identity.models import Role
 from prospecting.identity.service import authenticate
 from prospecting.runtime import Runtime
 
 SERVER_NAME = "platform-prospecting"
-TOOL_MODULES = (prospects, graph, qualify)
+TOOL_MODULES = (prospects, graph, qualify, coop)
 
 ROLE_TOOLS: dict[str, Role] = {"subject_opt_out": Role.PRIVACY_OFFICER}
 """Tools listed only to a caller holding the role (the service checks the role anyway)."""
@@ -87,6 +87,11 @@ A day, in order:
 The network graph: call get_graph_consent before graph_query, graph_reachability or
 graph_contribute. Change consent with graph_consent only when the provider asks. Show the
 confidence bands and every notice in a graph answer; never present an estimate as certain.
+
+The provider coop (vetted peers): vetting_status, get_listing and network_state say what is
+available; keep capacity current with publish_listing. propose_intro and offer_handoff send the
+prospect a consent request (a real person): confirm with the provider first. list_waiting shows
+what awaits the provider (intros and hand-off offers to decide) and what awaits a prospect.
 
 The drafting profile (get_profile, update_profile) holds the only facts a draft may state.
 Errors end with "Next:", the step to take; follow it rather than retrying blindly.

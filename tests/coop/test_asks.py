@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from conftest import TEST_KEY, DatabaseUrls, PgServer, Provider
 from coop.conftest import MakeVetted
-from graph.conftest import PHONE, Net
+from graph.conftest import EMAIL, PHONE, Net
 from prospecting import migrations
 from prospecting.config import Settings
 from prospecting.coop import asks, audit, consent, intros
@@ -382,6 +382,57 @@ def test_a_revoked_peer_or_no_positive_report_gives_no_ask(
     out = _ask(runtime, world.asker.id, world.asker_prospect)
     assert (out.state, out.asked) == ("no_peers", 0)
     assert _rows(runtime) == []
+
+
+def test_consent_counts_as_it_is_now_per_prospect_and_after_a_revocation(
+    runtime: Runtime, net: Net, vetted: MakeVetted, truthful: None
+) -> None:
+    """Under `per_prospect` only an opted-in prospect counts; a report made before the peer's
+    latest revocation never counts again, even after re-consent (as for attribution)."""
+    asker, opted, opted_out, reconsented = vetted(4)
+    expected = {}
+    for p in (opted, opted_out):
+        net.consent(p, "contribute_per_prospect")
+        pid = net.inbound(p, phone=PHONE, name="Jamie Clarke")
+        net.consent(p, "opt_in_prospect", prospect_id=pid)
+        assert net.contribute(p, pid, "booked").status_code == 200
+        expected[p.id] = pid
+    net.consent(opted_out, "opt_out_prospect", prospect_id=expected.pop(opted_out.id))
+    net.consent(reconsented, "contribute_all")
+    _contribute(net, reconsented, "booked")
+    net.consent(reconsented, "contribute_none")
+    net.consent(reconsented, "contribute_all")
+    net.consent(asker, "query_on")
+    pid = net.inbound(asker, phone=PHONE, name="Jamie Clarke")
+    out = _ask(runtime, asker.id, pid)
+    assert (out.state, out.asked) == ("asked", 1)
+    assert {r.holder_id: r.holder_prospect_id for r in _rows(runtime)} == expected
+
+
+def test_peers_behind_merged_keys_are_found_on_the_survivor(
+    runtime: Runtime, net: Net, vetted: MakeVetted, truthful: None
+) -> None:
+    """A phone known at one peer and an email at another were one person all along: once a
+    contact carrying both merged the keys, the peers on both sides are asked."""
+    asker, by_phone, by_email, also_by_email, ghosted, bridge = vetted(6)
+    expected = {}
+    for p in (by_phone, by_email, also_by_email):
+        net.consent(p, "contribute_all")
+        pid = net.inbound(p, phone=PHONE) if p is by_phone else net.inbound(p, email=EMAIL)
+        assert net.contribute(p, pid, "booked").status_code == 200
+        expected[p.id] = pid
+    net.consent(ghosted, "contribute_all")
+    assert net.contribute(ghosted, net.inbound(ghosted, email=EMAIL), "ghosted").status_code == 200
+    net.consent(asker, "query_on")
+    pid = net.inbound(asker, phone=PHONE)
+    before = net.link(asker, pid)["subject_key"]
+    assert net.link(by_email, expected[by_email.id])["subject_key"] != before
+    net.consent(bridge, "query_on")
+    net.inbound(bridge, phone=PHONE, email=EMAIL)  # one contact anchored on both keys
+    assert net.link(asker, pid)["subject_key"] != before  # the asker's key was absorbed
+    out = _ask(runtime, asker.id, pid)
+    assert (out.state, out.asked) == ("asked", 3)
+    assert {r.holder_id: r.holder_prospect_id for r in _rows(runtime)} == expected
 
 
 def test_a_sparse_network_too_few_contributors_or_an_unreachable_graph_ask_nobody(

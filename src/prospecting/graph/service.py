@@ -1,6 +1,7 @@
 """The graph's service surface in one place: adapters, workflows and peer capabilities import
 from here. Writes raise `GraphUnavailable` when the graph store is down (503 at the edge); the
-read paths `query`, `reachability` and `inbound_signals` answer degraded instead."""
+read paths `query`, `reachability`, `inbound_signals` and `positive_peers` (the coop's intro
+asks only: docs/coop.md) answer degraded instead."""
 
 from __future__ import annotations
 

@@ -21,14 +21,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
+# bench/http.py would shadow the standard library's http package for imports below
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
-from prospecting.demo import coop_simulation
+from rich.console import Console  # noqa: E402
+
+from prospecting.demo import coop_simulation  # noqa: E402
 
 
 def parse() -> argparse.Namespace:

@@ -38,7 +38,7 @@ from prospecting.coop.models import (
     ShareConsent,
     ShareStatus,
 )
-from prospecting.coop.schemas import HandoffReason, Outcome, ShareField, Vouch
+from prospecting.coop.schemas import HandoffReason, Outcome, ReferredPerson, ShareField, Vouch
 from prospecting.db import new_id, utcnow
 from prospecting.errors import Conflict, FeatureUnavailable, InvalidInput, NotFound
 from prospecting.identity.models import Person
@@ -51,15 +51,6 @@ FAIRNESS_WINDOW = timedelta(days=30)
 OPEN = (HandoffStatus.AWAITING_CONSENT, HandoffStatus.OFFERING)
 REASONS = ("overflow", "wrong_fit")
 OUTCOMES = ("booked", "not_booked", "no_answer")
-
-
-class ReferredPerson(BaseModel):
-    """The consented fields of the handed-off person, as the winner sees them."""
-
-    model_config = ConfigDict(frozen=True)
-    name: str | None = None
-    phone: str | None = None
-    email: str | None = None
 
 
 class HandoffOut(BaseModel):

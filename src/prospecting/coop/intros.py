@@ -29,7 +29,7 @@ from prospecting.coop.models import (
     ShareConsent,
     ShareStatus,
 )
-from prospecting.coop.schemas import Outcome, ShareField, Vouch
+from prospecting.coop.schemas import Outcome, ReferredPerson, ShareField, Vouch
 from prospecting.db import new_id, utcnow
 from prospecting.errors import Conflict, ConsentPending, InvalidInput, NotFound
 from prospecting.identity.models import Person
@@ -42,16 +42,6 @@ Closer = Literal["sender", "peer", "prospect", "system"]
 
 OPEN = (IntroStatus.AWAITING_CONSENT, IntroStatus.AWAITING_PEER)
 """States in which an intro can still move; every other state is final."""
-
-
-class ReferredPerson(BaseModel):
-    """The consented fields of the referred person, as the receiver sees them (None: not
-    consented, never "unknown")."""
-
-    model_config = ConfigDict(frozen=True)
-    name: str | None = None
-    phone: str | None = None
-    email: str | None = None
 
 
 class IntroOut(BaseModel):

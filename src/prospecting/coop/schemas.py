@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from prospecting.fields import StrictInt
 
@@ -42,10 +42,10 @@ class Vouch(_Closed):
     """What a provider may say about a person to a peer: fixed fields, no free text."""
 
     known_for: KnownFor = Field(description="How long the provider has known the person.")
-    attended_reliably: bool = Field(description="Came to booked sessions (few no-shows).")
-    paid_on_time: bool
-    respectful: bool
-    would_see_again: bool
+    attended_reliably: StrictBool = Field(description="Came to booked sessions (few no-shows).")
+    paid_on_time: StrictBool
+    respectful: StrictBool
+    would_see_again: StrictBool
 
 
 class EndorseIn(_Closed):
@@ -63,7 +63,7 @@ class ListingIn(_Closed):
     languages: list[LanguageCode] = Field(
         default_factory=lambda: ["en"], min_length=1, max_length=10
     )
-    accepting: bool = Field(description="Accepting new clients now (capacity).")
+    accepting: StrictBool = Field(description="Accepting new clients now (capacity).")
     open_slots: Annotated[StrictInt, Field(ge=0, le=10_000)] | None = None
 
 
@@ -88,3 +88,13 @@ class FeatureState(BaseModel):
     reason: str = Field(description="Why the feature is or is not available, in words.")
     vetted_peers: str = Field(description='Vetted peers in scope, masked ("<2" below two).')
     full_peers: str = Field(description="Of those, how many report being full (masked).")
+
+
+class ReferredPerson(BaseModel):
+    """The consented fields of a referred person, as the receiver of an intro or the winner of
+    a hand-off sees them (None: not consented, never "unknown")."""
+
+    model_config = ConfigDict(frozen=True)
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, status
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field
 
 from prospecting.coop import audit, handoffs, intros, listing, network, stats, vetting
 from prospecting.coop import service as coop
@@ -80,15 +80,6 @@ WRITE = errors(400, 401, 403, 404, 409, 413, 422, 503)
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ListingBody(ListingIn):
-    """What the network may match you on; nothing else about you is matched."""
-
-    # `accepting` a JSON boolean only (0 or "yes" are a 422 naming it); this subclass is
-    # redundant once coop/schemas.ListingIn declares it StrictBool itself.
-
-    accepting: StrictBool = Field(description="Accepting new clients now (capacity).")
 
 
 class VerifyIn(_In):
@@ -323,7 +314,7 @@ def revoke_verification(
 
 
 @router.put("/listing", response_model=ListingOut, responses=errors(400, 401, 413, 422, 503))
-def publish_listing(data: ListingBody, actor: CurrentPerson, session: TenantSession) -> ListingOut:
+def publish_listing(data: ListingIn, actor: CurrentPerson, session: TenantSession) -> ListingOut:
     """Create or replace what the network may match you on, and your capacity."""
     return listing.publish(session=session, actor=actor, data=data)
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from prospecting.db import utcnow
 from prospecting.edges.cli.common import build_runtime, console, edge, err_console
 from prospecting.errors import InvalidInput
 from prospecting.identity import service as identity
@@ -116,12 +117,6 @@ def _as_actor(token: str | None, person_id: str | None, work: Callable[[Runtime,
             return work(runtime, actor)
         finally:
             runtime.stores.dispose()
-
-
-def _now() -> datetime:
-    from prospecting.db import utcnow
-
-    return utcnow()
 
 
 def _when(value: datetime | None) -> str:
@@ -471,7 +466,7 @@ def decline_intro(intro_id: str, as_token: AsToken = None, person: AsPerson = No
     from prospecting.coop import intros
 
     def work(_runtime: Runtime, session: Session, actor: Person) -> IntroOut:
-        return intros.decline(session=session, actor=actor, intro_id=intro_id, now=_now())
+        return intros.decline(session=session, actor=actor, intro_id=intro_id, now=utcnow())
 
     _say(_intro_line(_in_session(as_token, person, work)))
 
@@ -482,7 +477,7 @@ def withdraw_intro(intro_id: str, as_token: AsToken = None, person: AsPerson = N
     from prospecting.coop import intros
 
     def work(_runtime: Runtime, session: Session, actor: Person) -> IntroOut:
-        return intros.withdraw(session=session, actor=actor, intro_id=intro_id, now=_now())
+        return intros.withdraw(session=session, actor=actor, intro_id=intro_id, now=utcnow())
 
     _say(_intro_line(_in_session(as_token, person, work)))
 
@@ -588,7 +583,7 @@ def withdraw_handoff(handoff_id: str, as_token: AsToken = None, person: AsPerson
     from prospecting.coop import handoffs
 
     def work(_runtime: Runtime, session: Session, actor: Person) -> HandoffOut:
-        return handoffs.withdraw(session=session, actor=actor, handoff_id=handoff_id, now=_now())
+        return handoffs.withdraw(session=session, actor=actor, handoff_id=handoff_id, now=utcnow())
 
     _say(_handoff_line(_in_session(as_token, person, work)))
 
@@ -677,7 +672,7 @@ def decline_offer(offer_id: str, as_token: AsToken = None, person: AsPerson = No
 
     def work(runtime: Runtime, session: Session, actor: Person) -> OfferOut:
         return handoffs.decline_offer(
-            session=session, actor=actor, offer_id=offer_id, now=_now(), settings=runtime.settings
+            session=session, actor=actor, offer_id=offer_id, now=utcnow(), settings=runtime.settings
         )
 
     out = _in_session(as_token, person, work)

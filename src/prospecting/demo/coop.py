@@ -14,8 +14,9 @@ What it shows, all made the way a provider would make it:
 - **A dense network, honestly**: warm intros need `settings.coop_intro_min_peers` vetted listed
   peers in the category and region (default 50). The threshold is **not** lowered for the demo:
   enough synthetic "Thames therapist NN" providers are seeded, vetted and listed in therapy in
-  `gb-lnd` (the two named therapists count too) to reach it. Above `MAX_DEMO_PEERS` the demo
-  stops adding peers and the intro is left out (the gate then refuses, as it would anywhere).
+  `gb-lnd` (the two named therapists count too) to reach it. When that would take more than
+  `MAX_DEMO_PEERS`, the demo adds a few and leaves the intro out (the gate then refuses, as it
+  would anywhere).
 - **One warm intro in progress**: Dr Okafor introduces Jamie Clarke to Dr Femi Adeyemi
   (`workflows.coop.propose_intro`); Jamie answers YES (`coop.service.decide_by_reply`), so the
   intro awaits Dr Adeyemi (`coop intro accept` with his demo token).
@@ -51,8 +52,10 @@ log = logging.getLogger(__name__)
 
 CATEGORY = "therapy"
 REGION = "gb-lnd"
-MAX_DEMO_PEERS = 500
-"""The most synthetic peers the demo adds to reach `coop_intro_min_peers`."""
+MAX_DEMO_PEERS = 200
+"""The most synthetic peers the demo adds to reach `coop_intro_min_peers`; when more would be
+needed it adds only `SPARSE_PEERS` (the network then shows as not dense)."""
+SPARSE_PEERS = 8
 COLLECTIVE = "Thames Therapy Collective"
 FILLER_SERVICES = (["cbt"], ["counselling"], ["anxiety", "cbt"], ["grief"], ["counselling"])
 FILLER_LANGUAGES = (["en"], ["en"], ["en", "fr"], ["en"], ["en", "es"])
@@ -177,7 +180,8 @@ def _vet_and_list(
     collective = identity.create_org(
         session=session, data=OrgCreate(name=COLLECTIVE), admin=coordinator
     )
-    fillers = _fillers(min(max(0, min_peers - len(NAMED)), MAX_DEMO_PEERS))
+    needed = max(0, min_peers - len(NAMED))
+    fillers = _fillers(needed if needed <= MAX_DEMO_PEERS else SPARSE_PEERS)
     tokens = {}
     made: list[Person] = []
     for peer in (*NAMED, *fillers):

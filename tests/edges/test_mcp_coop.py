@@ -558,13 +558,13 @@ def test_a_handoff_through_tools_with_a_decline_and_a_lost_race(
 BAD: dict[str, tuple[str, dict[str, Any], tuple[str, ...]]] = {
     "vouch": (
         "propose_intro",
-        {"vouch": {"known_for": "forever", "attended_reliably": True}},
-        ("vouch.known_for: ", "vouch.respectful: "),
+        {"vouch": {"known_for": "forever", "attended_reliably": "true"}},
+        ("vouch.known_for: ", "vouch.attended_reliably: ", "vouch.respectful: "),
     ),
     "fields": ("propose_intro", {"fields": ["address"]}, ("fields.0: ",)),
     "listing": (
         "publish_listing",
-        {"categories": ["Not A Slug"], "accepting": "maybe", "open_slots": -1},
+        {"categories": ["Not A Slug"], "accepting": "yes", "open_slots": -1},
         ("categories.0: ", "accepting: ", "open_slots: "),
     ),
     "reason": ("offer_handoff", {"reason": "because"}, ("reason: ",)),
@@ -574,18 +574,25 @@ BAD: dict[str, tuple[str, dict[str, Any], tuple[str, ...]]] = {
 }
 
 
-def test_bad_input_names_the_field(runtime: Runtime, world: Coop) -> None:
-    w = world
-    base = {
-        "propose_intro": intro_args(w),
+def test_bad_input_names_the_field(runtime: Runtime, make_provider: Any) -> None:
+    """Arguments are checked before anything is read: well-formed ids of nothing will do."""
+    me = make_provider()
+    some = new_id()
+    base: dict[str, dict[str, Any]] = {
+        "propose_intro": {
+            "prospect_id": some,
+            "receiver_id": some,
+            "vouch": VOUCH,
+            "fields": ["name"],
+        },
         "publish_listing": {"categories": ["therapy"], "accepting": True},
-        "offer_handoff": handoff_args(w.prospect),
+        "offer_handoff": handoff_args(some),
     }
 
     async def scenario() -> dict[str, str]:
         async with tools(runtime) as t:
             return {
-                case: await t.fail(w.alice, tool, base.get(tool, {}) | args)
+                case: await t.fail(me, tool, base.get(tool, {}) | args)
                 for case, (tool, args, _) in BAD.items()
             }
 

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, Strict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -152,6 +152,9 @@ Fields = Annotated[
     ),
 ]
 
+Flag = Annotated[bool, Strict()]
+"""true or false, never "yes", "true" or 1."""
+
 NOT_FOUND_NEXT = {
     "intro": "intro ids come from list_intros or list_waiting (an intro reaches its receiver "
     "only once the prospect said yes)",
@@ -194,10 +197,10 @@ class VouchArg(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     known_for: KnownFor = Field(description="How long you have known the person.")
-    attended_reliably: bool = Field(description="Came to booked sessions (few no-shows).")
-    paid_on_time: bool = Field(description="Paid on time.")
-    respectful: bool = Field(description="Was respectful to you and your staff.")
-    would_see_again: bool = Field(description="You would see them again.")
+    attended_reliably: Flag = Field(description="Came to booked sessions (few no-shows).")
+    paid_on_time: Flag = Field(description="Paid on time.")
+    respectful: Flag = Field(description="Was respectful to you and your staff.")
+    would_see_again: Flag = Field(description="You would see them again.")
 
     def vouch(self) -> Vouch:
         return Vouch.model_validate(self.model_dump())
@@ -399,7 +402,7 @@ def register(server: MCPServer, edge: McpEdge) -> None:
                 description="Your service categories, lower-case labels such as therapy.",
             ),
         ],
-        accepting: Annotated[bool, Field(description="Accepting new clients now (your capacity).")],
+        accepting: Annotated[Flag, Field(description="Accepting new clients now (your capacity).")],
         ctx: Context,
         region: Region = None,
         services: Annotated[

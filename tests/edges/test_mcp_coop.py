@@ -627,12 +627,13 @@ def test_another_providers_id_answers_like_a_missing_one(
             prospect_answers(runtime, intro["consent_id"], "yes")
             handoff = await t.ok(w.alice, "offer_handoff", handoff_args(w.other_prospect))
             prospect_replies(runtime, w.alice.id, w.other_prospect, "yes")
-            [offer] = [
-                o
+            [(holder, offer)] = [
+                (p, o)
                 for p in (w.bob, w.carol)
                 for o in await t.ok(p, "list_offers")
                 if o["handoff_id"] == handoff["id"]
             ]
+            bystander = w.carol if holder is w.bob else w.bob  # a candidate without this offer
             before = (
                 await t.ok(w.alice, "list_intros"),
                 await t.ok(w.alice, "list_handoffs"),
@@ -688,7 +689,13 @@ def test_another_providers_id_answers_like_a_missing_one(
                     "peer_id",
                     officer.id,
                 ),
-                (w.bob, "withdraw_intro", {}, "intro_id", intro["id"]),  # the receiver
+                # the parties themselves, in the roles they do not hold
+                (w.bob, "withdraw_intro", {}, "intro_id", intro["id"]),
+                (w.alice, "accept_intro", {}, "intro_id", intro["id"]),
+                (w.alice, "accept_offer", {}, "offer_id", offer["id"]),
+                (bystander, "accept_offer", {}, "offer_id", offer["id"]),
+                (bystander, "decline_offer", {}, "offer_id", offer["id"]),
+                (holder, "withdraw_handoff", {}, "handoff_id", handoff["id"]),
                 (
                     w.carol,
                     "record_handoff_outcome",

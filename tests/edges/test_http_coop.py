@@ -8,6 +8,7 @@ import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from coop.conftest import MakeVetted, coop_org_admin, vetted  # noqa: F401 (fixt
 from prospecting.app import create_app
 from prospecting.config import Settings
 from prospecting.coop import consent, handoffs
-from prospecting.coop.models import Endorsement, Verification
+from prospecting.coop.models import Endorsement, IntroAsk, IntroAskStatus, Verification
 from prospecting.db import new_id, utcnow
 from prospecting.prospects import service as prospects
 from prospecting.prospects.schemas import Channel, InboundMessage
@@ -501,7 +502,9 @@ def test_another_providers_ids_answer_like_missing_ones(
         verification_id = session.scalars(
             select(Verification.id).where(Verification.person_id == ada.id)
         ).one()
+    ask_id = seed_ask(runtime, asker=bea, holder=ada)
     outcome = {"outcome": "booked"}
+    fulfil = {"vouch": VOUCH, "fields": ["name"]}
     probes: list[tuple[str, str, str, dict[str, Any] | None]] = [
         ("POST", "/coop/endorsements/{}/revoke", endorsement["id"], None),
         ("POST", "/coop/orgs/{}/verifications", org_id, {"person_id": eve.id}),
@@ -518,6 +521,9 @@ def test_another_providers_ids_answer_like_missing_ones(
         ("POST", "/coop/offers/{}/decline", sent["id"], None),
         ("POST", "/coop/consents/{}/revoke", intro["consent_id"], None),
         ("POST", "/coop/consents/{}/revoke", sent["consent_id"], None),
+        ("GET", "/coop/asks/received/{}", ask_id, None),
+        ("POST", "/coop/asks/received/{}/fulfil", ask_id, fulfil),
+        ("POST", "/coop/asks/received/{}/decline", ask_id, None),
     ]
     with_ids = {re.sub(r"\{[^}]+\}", "{}", p) for _, p in coop_routes(client) if "{" in p}
     assert with_ids == {path for _, path, _, _ in probes}  # every route with an id is probed
@@ -540,8 +546,11 @@ def test_another_providers_ids_answer_like_missing_ones(
         (bea, "POST", "/coop/consents/{}/revoke", intro["consent_id"]),
         (bea, "POST", "/coop/endorsements/{}/revoke", endorsement["id"]),
         (ada, "POST", "/coop/verifications/{}/revoke", verification_id),
+        (bea, "GET", "/coop/asks/received/{}", ask_id),  # the asker never sees the ask itself
+        (bea, "POST", "/coop/asks/received/{}/decline", ask_id),
     ):
         same_as_missing(who, method, path, real, None)
+    same_as_missing(bea, "POST", "/coop/asks/received/{}/fulfil", ask_id, fulfil)
     offered = [p for p in (bea, cy) if ok(client.get("/coop/offers", headers=p.headers))]
     assert len(offered) == 1  # a candidate with an open offer still cannot read the hand-off
     same_as_missing(offered[0], "GET", "/coop/handoffs/{}", sent["id"], None)
@@ -557,8 +566,60 @@ def test_another_providers_ids_answer_like_missing_ones(
     with runtime.stores.tenant_read() as session:
         assert session.get(Endorsement, endorsement["id"]).revoked_at is None  # type: ignore[union-attr]
         assert session.get(Verification, verification_id).revoked_at is None  # type: ignore[union-attr]
+        assert session.get(IntroAsk, ask_id).status == IntroAskStatus.OPEN  # type: ignore[union-attr]
     seen_by_eve = {e["object_id"] for e in ok(client.get("/coop/audit", headers=eve.headers))}
     assert not seen_by_eve & {intro["id"], sent["id"], intro["consent_id"], sent["consent_id"]}
+
+
+def seed_ask(runtime: Runtime, *, asker: Provider, holder: Provider) -> str:
+    """An open intro ask from `asker` to `holder`, as coop.asks.ask stores it after a positive
+    graph answer (the graph side is tested in tests/coop/test_asks.py)."""
+    asker_prospect = new_prospect(runtime, asker, "Kim Client")
+    holder_prospect = new_prospect(runtime, holder, "Kim Client")
+    with runtime.stores.tenant() as session:
+        row = IntroAsk(
+            id=new_id(),
+            asker_id=asker.id,
+            asker_prospect_id=asker_prospect,
+            holder_id=holder.id,
+            holder_prospect_id=holder_prospect,
+            status=IntroAskStatus.OPEN,
+            expires_at=utcnow() + timedelta(days=3),
+        )
+        session.add(row)
+        return row.id
+
+
+def test_intro_ask_holder_routes(
+    client: TestClient,
+    runtime: Runtime,
+    vetted: MakeVetted,  # noqa: F811
+) -> None:
+    """The holder sees the ask in /coop/waiting and fulfils it: a warm intro to the asker is
+    proposed (the prospect is asked first); the asker sees counts only."""
+    ada, bea, _cy = vetted(3)  # a dense enough network for an intro (threshold 2)
+    ask_id = seed_ask(runtime, asker=bea, holder=ada)
+    waiting = ok(client.get("/coop/waiting", headers=ada.headers))
+    [seen] = waiting["intro_asks"]
+    assert seen["id"] == ask_id and seen["asker_id"] == bea.id
+    assert ok(client.get("/coop/waiting", headers=bea.headers))["intro_asks"] == []
+    asked = ok(client.get("/coop/asks", headers=bea.headers))
+    assert asked["open"] == 1 and "holder" not in str(asked)
+    done = ok(
+        client.post(
+            f"/coop/asks/received/{ask_id}/fulfil",
+            json={"vouch": VOUCH, "fields": ["name", "phone"]},
+            headers=ada.headers,
+        )
+    )
+    assert done["ask"]["status"] == "fulfilled"
+    assert done["intro"]["receiver_id"] == bea.id and done["intro"]["status"] == "awaiting_consent"
+    consent_token(runtime, done["intro"]["consent_id"])  # the request went out
+    assert ok(client.get("/coop/asks", headers=bea.headers))["fulfilled"] == 1
+    problem(client.post(f"/coop/asks/received/{ask_id}/decline", headers=ada.headers), 409)
+    problem(
+        client.post("/coop/asks", json={"prospect_id": ""}, headers=bea.headers), 422, "prospect_id"
+    )
 
 
 def test_routes_are_in_the_openapi_document(runtime: Runtime) -> None:

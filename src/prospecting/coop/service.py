@@ -13,7 +13,7 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from prospecting.config import Settings
-from prospecting.coop import consent, handoffs, intros
+from prospecting.coop import asks, consent, handoffs, intros
 from prospecting.coop.models import ShareConsent
 from prospecting.coop.schemas import Decision
 from prospecting.identity.models import Person
@@ -60,7 +60,7 @@ def revoke_consent(
 
 def sweep(*, session: Session, now: datetime, settings: Settings | None = None) -> int:
     """Apply every due expiry and timeout: consents (each handed to its flow), intros,
-    hand-off offers. Returns how many rows moved."""
+    hand-off offers, intro asks. Returns how many rows moved."""
     closed = consent.expire(session=session, now=now)
     for row in closed:
         _dispatch(session, row, now)
@@ -68,4 +68,5 @@ def sweep(*, session: Session, now: datetime, settings: Settings | None = None) 
         len(closed)
         + intros.expire_due(session=session, now=now)
         + handoffs.advance_due(session=session, now=now, settings=settings)
+        + asks.expire_due(session=session, now=now)
     )

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from prospecting.coop import handoffs, intros
+from prospecting.coop import asks, handoffs, intros
 from prospecting.coop import service as coop
 from prospecting.coop.schemas import HandoffReason, ShareField, Vouch
 from prospecting.db import utcnow
@@ -24,7 +24,7 @@ from prospecting.identity.models import Person
 from prospecting.prospects import service as prospects
 from prospecting.qualify import outbox
 from prospecting.qualify.referral import Origin, qualify_referred
-from prospecting.runtime import Runtime
+from prospecting.runtime import Channel, Context, Runtime
 from prospecting.workflows.delivery import dispatch_notices
 
 CONSENT_NOTICE = "coop_consent"
@@ -86,6 +86,43 @@ def offer_handoff(
             fields=fields,
         )
     _send_consent_request(runtime, out.consent_id, adapter)
+    return out
+
+
+def ask_intro(
+    runtime: Runtime, *, actor: Person, prospect_id: str, channel: Channel
+) -> asks.AskOut:
+    """Reachability as the cue: ask the consented peers with a positive outcome with this person
+    for an intro, without learning who they are. The graph transaction stays open while the
+    asks are written, so an erasure cannot commit between the graph's re-check and the asks
+    (docs/coop.md, "Intro asks")."""
+    with runtime.stores.tenant_read() as tenant, runtime.stores.graph() as graph_session:
+        ctx = Context(tenant, graph_session, actor, runtime.settings, runtime.resolver, channel)
+        with runtime.stores.tenant() as session:
+            return asks.ask(session=session, ctx=ctx, prospect_id=prospect_id)
+
+
+def fulfil_intro_ask(
+    runtime: Runtime,
+    *,
+    actor: Person,
+    ask_id: str,
+    vouch: Vouch,
+    fields: list[ShareField],
+    adapter: outbox.ChannelAdapter | None = None,
+) -> asks.FulfilledAsk:
+    """The holder agrees to an ask: a warm intro to the asker is proposed (the prospect's consent
+    is asked as for any intro, and the request goes out once stored)."""
+    with runtime.stores.tenant() as session:
+        out = asks.fulfil(
+            session=session,
+            settings=runtime.settings,
+            actor=actor,
+            ask_id=ask_id,
+            vouch=vouch,
+            fields=fields,
+        )
+    _send_consent_request(runtime, out.intro.consent_id, adapter)
     return out
 
 

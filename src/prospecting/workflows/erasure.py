@@ -1,5 +1,6 @@
 """Erasure (DSR opt-out): tombstone the subject in the graph, then strip what the tenant store
-derived from it (graph features and factors of every linked prospect's qualifications).
+derived from it (graph features and factors of every linked prospect's qualifications) and
+closes the coop intro asks about it.
 
 Cross-store order: for an erasure the graph is the authority, so its tombstone commits first;
 the tenant strip follows in its own transaction. A crash between them is finished by replaying
@@ -8,6 +9,7 @@ the same DSR request id: the opt-out answers `replayed` and the strip runs again
 
 from __future__ import annotations
 
+from prospecting.coop import asks
 from prospecting.graph import service as graph
 from prospecting.graph.schemas import OptOutIn, OptOutOut
 from prospecting.identity.models import Person, Role
@@ -29,4 +31,5 @@ def subject_opt_out(
         ids = prospects.with_merged(session=tenant, prospect_ids=linked)
         strip_graph_features(session=tenant, prospect_ids=ids)
         prospects.clear_link_confidence(session=tenant, prospect_ids=ids)
+        asks.close_for_prospects(session=tenant, prospect_ids=ids)
     return out

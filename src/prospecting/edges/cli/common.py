@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
 from prospecting.config import load_settings
 from prospecting.errors import DomainError
@@ -25,14 +26,14 @@ def edge() -> Iterator[None]:
     try:
         yield
     except DomainError as exc:
-        err_console.print(f"[red]error:[/red] {exc.detail}")
+        err_console.print(f"[red]error:[/red] {escape(exc.detail)}")
         if exc.hint:
-            err_console.print(f"next: {exc.hint}")
+            err_console.print(f"next: {escape(exc.hint)}")
         raise typer.Exit(2) from None
     except ValidationError as exc:
         for err in exc.errors():
             field = ".".join(str(p) for p in err["loc"]) or "input"
-            err_console.print(f"[red]error:[/red] {field}: {err['msg']}")
+            err_console.print(f"[red]error:[/red] {escape(field)}: {escape(err['msg'])}")
         raise typer.Exit(2) from None
 
 

@@ -18,12 +18,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from prospecting.coop import audit, handoffs, intros, listing, network, stats, vetting
+from prospecting.coop import asks, audit, handoffs, intros, listing, network, stats, vetting
 from prospecting.coop import service as coop
 from prospecting.coop.models import (
     CoopAuditEntry,
     Endorsement,
     HandoffStatus,
+    IntroAskStatus,
     IntroStatus,
     ShareConsent,
     ShareStatus,
@@ -108,6 +109,22 @@ class HandoffIn(_In):
     fields: list[ShareField] = Field(min_length=1, max_length=4)
 
 
+class AskIn(_In):
+    prospect_id: RefId = Field(
+        description="Your prospect whose graph answer says reachable (a consented peer has a "
+        "positive outcome with this person)."
+    )
+
+
+class FulfilIn(_In):
+    vouch: Vouch
+    fields: list[ShareField] = Field(
+        min_length=1,
+        max_length=4,
+        description="What the prospect is asked to share (the vouch always goes with it).",
+    )
+
+
 class CoopOutcomeIn(_In):
     outcome: Outcome = Field(description="What came of the referral: nothing else is told.")
 
@@ -163,6 +180,9 @@ class WaitingOut(BaseModel):
         description="Intros the prospect agreed to, awaiting your acceptance."
     )
     offers: list[handoffs.OfferOut] = Field(description="Open hand-off offers for you.")
+    intro_asks: list[asks.HolderAskOut] = Field(
+        description="Vetted peers asking you for an intro to one of your prospects."
+    )
     intros_awaiting_prospect: list[intros.IntroOut]
     handoffs_awaiting_prospect: list[handoffs.HandoffOut]
 
@@ -507,6 +527,60 @@ def decline_offer(
     )
 
 
+# --- intro asks: reachability as the cue to ask for an intro ---------------------------------
+
+
+@router.post("/asks", response_model=asks.AskOut, responses=WRITE)
+def ask_for_intro(data: AskIn, actor: Actor, runtime: RuntimeDep) -> asks.AskOut:
+    """Ask the consented, vetted peers who have a positive outcome with your prospect for a warm
+    intro. You get a count and a state, never who they are: you learn that only when one of
+    them proposes the intro and the prospect agrees."""
+    return flows.ask_intro(runtime, actor=actor, prospect_id=data.prospect_id, channel="http")
+
+
+@router.get("/asks", response_model=asks.AskStatusOut, responses=READ)
+def my_asks(
+    actor: ReadPerson,
+    session: TenantReadSession,
+    prospect_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+) -> asks.AskStatusOut:
+    """Your asks, as counts by status (optionally for one of your prospects)."""
+    return asks.status_for_asker(session=session, actor=actor, prospect_id=prospect_id)
+
+
+@router.get("/asks/received", response_model=list[asks.HolderAskOut], responses=READ)
+def received_asks(
+    actor: ReadPerson,
+    session: TenantReadSession,
+    status_: Annotated[IntroAskStatus | None, Query(alias="status")] = IntroAskStatus.OPEN,
+) -> list[asks.HolderAskOut]:
+    """Peers asking you for an intro to one of your own prospects."""
+    return asks.list_for_holder(session=session, actor=actor, status=status_)
+
+
+@router.get("/asks/received/{ask_id}", response_model=asks.HolderAskOut, responses=READ_ONE)
+def read_received_ask(
+    ask_id: PathId, actor: ReadPerson, session: TenantReadSession
+) -> asks.HolderAskOut:
+    return asks.get_for_holder(session=session, actor=actor, ask_id=ask_id)
+
+
+@router.post("/asks/received/{ask_id}/fulfil", response_model=asks.FulfilledAsk, responses=WRITE)
+def fulfil_ask(
+    ask_id: PathId, data: FulfilIn, actor: Actor, runtime: RuntimeDep
+) -> asks.FulfilledAsk:
+    """Agree: propose the warm intro to the asker (your prospect is asked first, as always)."""
+    return flows.fulfil_intro_ask(
+        runtime, actor=actor, ask_id=ask_id, vouch=data.vouch, fields=list(data.fields)
+    )
+
+
+@router.post("/asks/received/{ask_id}/decline", response_model=asks.HolderAskOut, responses=ACT_ON)
+def decline_ask(ask_id: PathId, actor: CurrentPerson, session: TenantSession) -> asks.HolderAskOut:
+    """Decline: the asker only sees one fewer open ask, never who declined."""
+    return asks.decline(session=session, actor=actor, ask_id=ask_id)
+
+
 # --- consent, what waits, audit, stats ------------------------------------------------------
 
 
@@ -530,6 +604,7 @@ def waiting(actor: CurrentPerson, session: TenantSession) -> WaitingOut:
             i for i in mine if i.role == "received" and i.status == IntroStatus.AWAITING_PEER
         ],
         offers=handoffs.list_offers(session=session, actor=actor),
+        intro_asks=asks.list_for_holder(session=session, actor=actor),
         intros_awaiting_prospect=[
             i for i in mine if i.role == "sent" and i.status == IntroStatus.AWAITING_CONSENT
         ],

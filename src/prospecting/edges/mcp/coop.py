@@ -163,7 +163,8 @@ NOT_FOUND_NEXT = {
     "handoff": "hand-off ids come from list_handoffs (yours) or accept_offer's answer (ref_id, "
     "one you won)",
     "endorsement": "endorsement ids come from vetting_status (given, not revoked)",
-    "consent": "consent ids come from consent_id in list_intros or list_handoffs",
+    "consent": "consent ids come from consent_id in the answers of propose_intro, "
+    "offer_handoff, list_intros and list_handoffs",
     "peer": "name a vetted provider: ask the peer for their id (person_id in their get_listing)",
     "prospect": "prospect ids come from list_prospects, or from qualify_inbound's answer",
     "listing": "you have no coop listing yet: call publish_listing",

@@ -209,3 +209,37 @@ def test_cli_coop_errors_name_the_field_and_exit_nonzero(cli_env, vetted, make_p
     assert no_actor.exit_code == 2 and "--as-token or --person" in no_actor.output
     bad_token = _cli(cli_env, "pt_not-a-token", "status")
     assert bad_token.exit_code == 2 and "Traceback" not in bad_token.output
+
+
+def test_cli_intro_asks_for_the_holder(cli_env, runtime, vetted) -> None:  # noqa: F811
+    """A peer's ask (stored as coop.asks.ask stores it after a positive graph answer, which
+    tests/coop/test_asks.py covers) is listed to its holder, fulfilled as a warm intro, and
+    the asker sees counts only."""
+    from prospecting.coop.models import IntroAsk, IntroAskStatus
+
+    env = cli_env | {"PROSPECTING_COOP_INTRO_MIN_PEERS": "2"}
+    holder, asker, _peer = vetted(3)
+    with runtime.stores.tenant() as session:
+        ask = IntroAsk(
+            asker_id=asker.id,
+            asker_prospect_id=_prospect(runtime, asker.id, "07911 123457"),
+            holder_id=holder.id,
+            holder_prospect_id=_prospect(runtime, holder.id),
+            status=IntroAskStatus.OPEN,
+            expires_at=utcnow() + timedelta(days=3),
+        )
+        session.add(ask)
+        session.flush()
+        ask_id = ask.id
+    assert "1 intro ask(s)" in _ok(env, holder.token, "waiting")
+    assert f"{ask_id}  status=open" in _ok(env, holder.token, "ask", "received")
+    assert _ok(env, asker.token, "ask", "received").strip() == "(none)"
+    assert "open=1" in _ok(env, asker.token, "ask", "status")
+    assert _cli(env, asker.token, "ask", "decline", ask_id).exit_code == 2  # not theirs
+    missing = _cli(env, holder.token, "ask", "fulfil", ask_id)
+    assert missing.exit_code == 2 and "known_for" in missing.output
+    done = _ok(
+        env, holder.token, *("ask", "fulfil", ask_id, "--known-for", "over_3_years", "--respectful")
+    )
+    assert "fulfilled" in done and "awaiting_consent" in done
+    assert "fulfilled=1" in _ok(env, asker.token, "ask", "status")

@@ -39,9 +39,13 @@ coop_app = typer.Typer(help="The provider coop: vetting, listing, warm intros an
 intro_app = typer.Typer(help="Warm intros: propose one, or answer one you received.")
 handoff_app = typer.Typer(help="Hand-offs you send: offer, withdraw, report the outcome.")
 offer_app = typer.Typer(help="Hand-off offers made to you: accept or decline.")
+ask_app = typer.Typer(
+    help="Intro asks: ask the peers behind a reachable prospect, or answer a peer's ask."
+)
 coop_app.add_typer(intro_app, name="intro")
 coop_app.add_typer(handoff_app, name="handoff")
 coop_app.add_typer(offer_app, name="offer")
+coop_app.add_typer(ask_app, name="ask")
 
 AsToken = Annotated[
     str | None,
@@ -682,13 +686,120 @@ def decline_offer(offer_id: str, as_token: AsToken = None, person: AsPerson = No
 # --- what is waiting, the audit, the sweep -----------------------------------------------------
 
 
+# --- intro asks ------------------------------------------------------------------------------
+
+
+@ask_app.command("send")
+def send_ask(
+    prospect_id: Annotated[str, typer.Argument(help="Your prospect the graph says is reachable.")],
+    as_token: AsToken = None,
+    person: AsPerson = None,
+) -> None:
+    """Ask the consented, vetted peers with a positive outcome with this person for a warm
+    intro. You learn how many were asked, never who: a peer reveals themselves by proposing."""
+    from prospecting.workflows import coop as flows
+
+    def work(runtime: Runtime, actor: Person) -> Any:
+        return flows.ask_intro(runtime, actor=actor, prospect_id=prospect_id, channel="cli")
+
+    out = _as_actor(as_token, person, work)
+    _say(f"ask {out.state}: {out.asked} peer(s) asked now, {out.open} open ({out.reason})")
+
+
+@ask_app.command("status")
+def ask_status(
+    prospect_id: Annotated[str | None, typer.Argument(help="One of your prospects.")] = None,
+    as_token: AsToken = None,
+    person: AsPerson = None,
+) -> None:
+    """Your asks, as counts by status."""
+    from prospecting.coop import asks
+
+    def work(_runtime: Runtime, session: Session, actor: Person) -> Any:
+        return asks.status_for_asker(session=session, actor=actor, prospect_id=prospect_id)
+
+    out = _in_session(as_token, person, work)
+    _say(
+        f"open={out.open} fulfilled={out.fulfilled} declined={out.declined} "
+        f"expired={out.expired} closed={out.closed}"
+    )
+
+
+@ask_app.command("received")
+def received_asks(as_token: AsToken = None, person: AsPerson = None) -> None:
+    """Open asks from peers for an intro to one of your prospects."""
+    from prospecting.coop import asks
+
+    def work(_runtime: Runtime, session: Session, actor: Person) -> Any:
+        return asks.list_for_holder(session=session, actor=actor)
+
+    _ask_table(_in_session(as_token, person, work))
+
+
+def _ask_table(rows: Sequence[Any]) -> None:
+    table = _Lines("ask", "status", "your_prospect", "asker", "asker_name", "category", "expires")
+    for a in rows:
+        table.add(
+            a.id,
+            a.status,
+            a.prospect_id,
+            a.asker_id,
+            a.asker_name or "",
+            a.asker_category or "",
+            _when(a.expires_at),
+        )
+    table.show()
+
+
+@ask_app.command("fulfil")
+def fulfil_ask(
+    ask_id: str,
+    known_for: KnownForOpt = None,
+    attended_reliably: Reliable = False,
+    paid_on_time: PaidOnTime = False,
+    respectful: Respectful = False,
+    would_see_again: SeeAgain = False,
+    field: Fields = ["name"],  # noqa: B006 - Typer reads the default, never mutates it
+    as_token: AsToken = None,
+    person: AsPerson = None,
+) -> None:
+    """Agree to an ask: propose the warm intro to the asker (your prospect is asked first)."""
+    from prospecting.workflows import coop as flows
+
+    def work(runtime: Runtime, actor: Person) -> Any:
+        vouch = _vouch(known_for, attended_reliably, paid_on_time, respectful, would_see_again)
+        if vouch is None:
+            raise InvalidInput("known_for", "a warm intro needs a vouch: give --known-for")
+        return flows.fulfil_intro_ask(
+            runtime,
+            actor=actor,
+            ask_id=ask_id,
+            vouch=vouch,
+            fields=field,  # type: ignore[arg-type]
+        )
+
+    out = _as_actor(as_token, person, work)
+    _say(f"ask {out.ask.id}: fulfilled; {_intro_line(out.intro)}")
+
+
+@ask_app.command("decline")
+def decline_ask(ask_id: str, as_token: AsToken = None, person: AsPerson = None) -> None:
+    """Decline an ask; the asker only sees one fewer open ask."""
+    from prospecting.coop import asks
+
+    def work(_runtime: Runtime, session: Session, actor: Person) -> Any:
+        return asks.decline(session=session, actor=actor, ask_id=ask_id)
+
+    _ask_table([_in_session(as_token, person, work)])
+
+
 @coop_app.command("waiting")
 def waiting(as_token: AsToken = None, person: AsPerson = None) -> None:
     """What waits for you (intros to answer, offers to take) and what you wait on."""
-    from prospecting.coop import handoffs, intros
+    from prospecting.coop import asks, handoffs, intros
     from prospecting.coop.models import IntroStatus
 
-    def work(_runtime: Runtime, session: Session, actor: Person) -> tuple[Any, Any, Any, Any]:
+    def work(_runtime: Runtime, session: Session, actor: Person) -> tuple[Any, Any, Any, Any, Any]:
         for_you = intros.list_for(
             session=session, actor=actor, role="received", status=IntroStatus.AWAITING_PEER
         )
@@ -701,14 +812,19 @@ def waiting(as_token: AsToken = None, person: AsPerson = None) -> None:
         handed = [
             h for h in handoffs.list_sent(session=session, actor=actor) if h.status in handoffs.OPEN
         ]
-        return for_you, offers, sent, handed
+        return for_you, offers, asks.list_for_holder(session=session, actor=actor), sent, handed
 
-    for_you, offers, sent, handed = _in_session(as_token, person, work)
-    _say(f"waiting for you: {len(for_you)} intro(s), {len(offers)} hand-off offer(s)")
+    for_you, offers, asked, sent, handed = _in_session(as_token, person, work)
+    _say(
+        f"waiting for you: {len(for_you)} intro(s), {len(offers)} hand-off offer(s), "
+        f"{len(asked)} intro ask(s)"
+    )
     if for_you:
         _intro_table(for_you)
     if offers:
         _offer_table(offers)
+    if asked:
+        _ask_table(asked)
     _say(f"you wait on others: {len(sent)} intro(s), {len(handed)} hand-off(s)")
     if sent:
         _intro_table(sent)

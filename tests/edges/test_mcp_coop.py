@@ -392,8 +392,10 @@ def test_a_warm_intro_through_tools(runtime: Runtime, world: Coop) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="qualify/referral.py stores entities={'origin': ...} and triage={}, which the draft "
-    "readers (EntitiesOut: requested_service, day_time_wishes, urgency) refuse; lead to fix",
+    reason="a referred prospect's draft cannot be read yet: qualify/referral.py stores "
+    "entities={'origin': ...} (EntitiesOut needs requested_service, day_time_wishes, urgency) "
+    "and edges/mcp/shapes.draft_view requires an inbound message (NotFound for the referral "
+    "touchpoint); remove this mark once both are fixed",
 )
 def test_the_referral_draft_reads_like_any_other(runtime: Runtime, world: Coop) -> None:
     w = world

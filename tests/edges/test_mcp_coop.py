@@ -390,13 +390,6 @@ def test_a_warm_intro_through_tools(runtime: Runtime, world: Coop) -> None:
     anyio.run(scenario)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a referred prospect's draft cannot be read yet: qualify/referral.py stores "
-    "entities={'origin': ...} (EntitiesOut needs requested_service, day_time_wishes, urgency) "
-    "and edges/mcp/shapes.draft_view requires an inbound message (NotFound for the referral "
-    "touchpoint); remove this mark once both are fixed",
-)
 def test_the_referral_draft_reads_like_any_other(runtime: Runtime, world: Coop) -> None:
     w = world
 
@@ -409,6 +402,11 @@ def test_the_referral_draft_reads_like_any_other(runtime: Runtime, world: Coop) 
             assert draft["status"] == "pending"  # drafted, never sent by accepting
             pending = await t.ok(w.bob, "list_drafts")
             assert [d["id"] for d in pending["items"]] == [got["draft_id"]]
+            assert pending["items"][0]["message"] is None  # a referral answers no message
+            sent = await t.ok(
+                w.bob, "approve_draft", {"draft_id": got["draft_id"], "confirm_review": True}
+            )
+            assert sent["status"] == "approved", sent
 
     anyio.run(scenario)
 

@@ -27,7 +27,7 @@ from prospecting.db import new_id, utcnow
 from prospecting.identity.models import Person
 from prospecting.qualify.models import Draft, Qualification
 from prospecting.qualify.profile import profile_for
-from prospecting.qualify.schemas import DraftStatus
+from prospecting.qualify.schemas import DraftStatus, EntitiesOut
 
 Origin = Literal["warm_intro", "handoff"]
 
@@ -160,6 +160,12 @@ def first_message(
     return "\n".join(lines) + "\n\n" + "\n".join(tail)
 
 
+_NO_ENTITIES = EntitiesOut(
+    requested_service=None, day_time_wishes=[], urgency="normal"
+).model_dump()
+"""A referral has no message to read entities from: the same shape as any qualification's."""
+
+
 def qualify_referred(
     *,
     session: Session,
@@ -186,7 +192,12 @@ def qualify_referred(
         intent="other",
         intent_confidence=1.0,
         language=language,
-        entities={"origin": origin},
+        entities={
+            **EntitiesOut(
+                requested_service=None, day_time_wishes=[], urgency="normal"
+            ).model_dump(),
+            "origin": origin,
+        },
         p_book=prior.p_book,
         factors=prior.factors,
         features=prior.features,

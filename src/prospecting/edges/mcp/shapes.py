@@ -7,6 +7,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from prospecting.errors import NotFound
 from prospecting.graph.schemas import ContributionOut
 from prospecting.identity.models import Person
 from prospecting.prospects import service as prospects
@@ -76,14 +77,17 @@ class MergeSuggestionView(MergeSuggestionOut):
 
 def draft_view(session: Session, actor: Person, detail: DraftDetail) -> DraftView:
     prospect = prospects.get_prospect(session=session, actor=actor, prospect_id=detail.prospect_id)
-    message = prospects.inbound_message(
-        session=session, actor=actor, touchpoint_id=detail.qualification.touchpoint_id
-    )
+    try:
+        message = prospects.inbound_message(
+            session=session, actor=actor, touchpoint_id=detail.qualification.touchpoint_id
+        )
+    except NotFound:  # a referred prospect's first draft answers no message (a warm intro)
+        message = None
     return DraftView(
         **detail.model_dump(),
         prospect_name=prospect.display_name,
-        message=message.body,
-        message_channel=message.channel,
+        message=message.body if message else None,
+        message_channel=message.channel if message else None,
     )
 
 

@@ -1,3 +1,4 @@
+# ruff: noqa: E402  (the import path is fixed before the imports, see below)
 """Graph value bench: does the cross-provider graph move provider decisions?
 
 Generates a simulated network (`prospecting.demo.simulation`: providers in categories and
@@ -17,12 +18,18 @@ per event (cProfile, cumulative time of the service functions).
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# bench/ holds scripts, not modules: one named like a standard module (bench/http.py) must not
+# shadow it, so the script's own folder leaves the import path first.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
 import argparse
 import cProfile
 import json
 import pstats
 import time
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console

@@ -385,11 +385,22 @@ def create_referred(
         origin_ref=origin_ref,
     )
     if matches:
+        strongest: dict[str, str] = {}
+        for pid, dim in matches:  # strongest first: one suggestion per known prospect
+            strongest.setdefault(pid, dim)
+        by_name = {s.candidate_id: s for s in suggestions}
+        for pid, dim in strongest.items():
+            if pid in by_name:  # suggested for the name already: the identifier is the reason
+                by_name[pid].reason, by_name[pid].score = f"shared_{dim}", 1.0
         suggestions.extend(
             _suggest_all(
                 session,
                 actor.id,
-                [(prospect.id, pid, f"shared_{dim}", 1.0) for pid, dim in matches],
+                [
+                    (prospect.id, pid, f"shared_{dim}", 1.0)
+                    for pid, dim in strongest.items()
+                    if pid not in by_name
+                ],
                 now=now,
                 fresh=True,
             )

@@ -9,6 +9,7 @@ import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from conftest import TEST_KEY, DatabaseUrls, Provider
 from prospecting.config import Settings
 from prospecting.coop import consent, handoffs, listing, vetting
 from prospecting.coop import service as coop
+from prospecting.coop.models import IntroAsk, IntroAskStatus
 from prospecting.coop.schemas import ListingIn
 from prospecting.db import new_id, utcnow
 from prospecting.edges.mcp.server import build_server
@@ -59,8 +61,14 @@ COOP_TOOLS = {
     "list_waiting",
     "coop_audit",
     "coop_stats",
+    "ask_for_intro",
+    "my_intro_asks",
+    "list_intro_asks",
+    "get_intro_ask",
+    "fulfil_intro_ask",
+    "decline_intro_ask",
 }
-ASKS_THE_PROSPECT = {"propose_intro", "offer_handoff"}
+ASKS_THE_PROSPECT = {"propose_intro", "offer_handoff", "fulfil_intro_ask"}
 VOUCH = {
     "known_for": "1_to_3_years",
     "attended_reliably": True,
@@ -727,3 +735,119 @@ def test_another_providers_id_answers_like_a_missing_one(
         assert not theirs.startswith("invalid_input"), (tool, field, theirs)
         for secret in ("Dana", "Alice", "Bob", "+44"):
             assert secret not in theirs, (tool, field, theirs)
+
+
+# ---- intro asks: reachability as the cue ---------------------------------------------------------
+
+
+def seed_ask(runtime: Runtime, *, asker: Provider, holder: Provider, holder_prospect: str) -> str:
+    """An open intro ask from `asker` (about a prospect of theirs, the same person) to
+    `holder`, as coop.asks.ask stores it after a positive graph answer (the graph side is
+    tested in tests/coop/test_asks.py)."""
+    asker_prospect = _prospect(runtime, asker.id, "Dana Client", "+447911123456")
+    with runtime.stores.tenant() as session:
+        row = IntroAsk(
+            id=new_id(),
+            asker_id=asker.id,
+            asker_prospect_id=asker_prospect,
+            holder_id=holder.id,
+            holder_prospect_id=holder_prospect,
+            status=IntroAskStatus.OPEN,
+            expires_at=utcnow() + timedelta(days=3),
+        )
+        session.add(row)
+        return row.id
+
+
+def ask_status(runtime: Runtime, ask_id: str) -> IntroAskStatus:
+    with runtime.stores.tenant_read() as session:
+        row = session.get(IntroAsk, ask_id)
+        assert row is not None
+        return row.status
+
+
+def test_an_intro_ask_through_tools(runtime: Runtime, world: Coop) -> None:
+    """bob's copilot asked (the row seeded as the service stores it); alice, the holder, sees
+    it and fulfils it: a warm intro to bob, her prospect asked first. bob only ever sees counts
+    until the prospect says yes. A second ask is declined."""
+    w = world
+    ask_id = seed_ask(runtime, asker=w.bob, holder=w.alice, holder_prospect=w.prospect)
+
+    async def scenario() -> None:
+        async with tools(runtime) as t:
+            [seen] = await t.ok(w.alice, "list_intro_asks")
+            assert (seen["id"], seen["status"], seen["prospect_id"]) == (
+                ask_id,
+                "open",
+                w.prospect,
+            )
+            assert (seen["asker_id"], seen["asker_name"], seen["asker_category"]) == (
+                w.bob.id,
+                "Bob Receiver",
+                "therapy",
+            )
+            assert await t.ok(w.alice, "get_intro_ask", {"ask_id": ask_id}) == seen
+            [waiting] = (await t.ok(w.alice, "list_waiting"))["intro_asks"]
+            assert waiting == seen
+            for other in (w.bob, w.carol, w.dave):  # the asker included: holder only
+                assert await t.ok(other, "list_intro_asks") == []
+                assert (await t.ok(other, "list_waiting"))["intro_asks"] == []
+
+            counts = await t.ok(w.bob, "my_intro_asks")
+            assert counts == {
+                "prospect_id": None,
+                "open": 1,
+                "fulfilled": 0,
+                "declined": 0,
+                "expired": 0,
+                "closed": 0,
+            }
+            assert w.alice.id not in str(counts) and ask_id not in str(counts)
+
+            # alice agrees: a warm intro to bob; her prospect gets the consent request.
+            done = await t.ok(
+                w.alice,
+                "fulfil_intro_ask",
+                {"ask_id": ask_id, "vouch": VOUCH, "fields": ["name", "phone"]},
+            )
+            intro = done["intro"]
+            assert (done["ask"]["status"], done["ask"]["intro_id"]) == ("fulfilled", intro["id"])
+            assert intro["status"] == "awaiting_consent" and intro["consent_id"]
+            assert intro["receiver_id"] == w.bob.id and intro["prospect_id"] == w.prospect
+            consent_token(runtime, intro["consent_id"])  # the request was handed to the channel
+            assert (await t.ok(w.alice, "list_waiting"))["intro_asks"] == []
+            [fulfilled] = await t.ok(w.alice, "list_intro_asks", {"status": "fulfilled"})
+            assert fulfilled["id"] == ask_id
+            again = await t.fail(
+                w.alice,
+                "fulfil_intro_ask",
+                {"ask_id": ask_id, "vouch": VOUCH, "fields": ["name"]},
+            )
+            assert (
+                again == "conflict: intro ask is fulfilled\nNext: only an open ask can be answered"
+            )
+
+            counts = await t.ok(w.bob, "my_intro_asks")
+            assert (counts["open"], counts["fulfilled"]) == (0, 1)
+            assert w.alice.id not in str(counts)
+            assert await t.ok(w.bob, "list_intros") == []  # nothing reaches bob before the yes
+            prospect_answers(runtime, intro["consent_id"], "yes")
+            [to_decide] = (await t.ok(w.bob, "list_waiting"))["intros_to_decide"]
+            assert (to_decide["id"], to_decide["sender_id"]) == (intro["id"], w.alice.id)
+
+            # A second ask, declined: bob sees one declined, still not who.
+            second = seed_ask(
+                runtime, asker=w.carol, holder=w.alice, holder_prospect=w.other_prospect
+            )
+            no = await t.ok(w.alice, "decline_intro_ask", {"ask_id": second})
+            assert (no["id"], no["status"], no["intro_id"]) == (second, "declined", None)
+            assert no["decided_at"] is not None
+            assert (await t.fail(w.alice, "decline_intro_ask", {"ask_id": second})).startswith(
+                "conflict: intro ask is declined"
+            )
+            mine = await t.ok(w.carol, "my_intro_asks")
+            assert (mine["open"], mine["declined"]) == (0, 1)
+            assert w.alice.id not in str(mine) and second not in str(mine)
+            assert await t.ok(w.carol, "list_intros") == []
+
+    anyio.run(scenario)

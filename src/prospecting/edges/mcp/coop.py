@@ -2,10 +2,16 @@
 intros, hand-offs, the prospect's share consent, what waits for you, your coop audit and stats.
 Thin wrappers over coop's services and `workflows.coop`.
 
-`propose_intro` and `offer_handoff` are the "request consent" step: they store the intro or
-hand-off and send the consent request to the prospect (a real person), so they are annotated
-as sending. Taking a referral (`accept_intro`, `accept_offer`) gives the provider a new
-prospect of their own, qualified, with a drafted first message that is not sent.
+`propose_intro`, `offer_handoff` and `fulfil_intro_ask` are the "request consent" step: they
+store the intro or hand-off and send the consent request to the prospect (a real person), so
+they are annotated as sending. Taking a referral (`accept_intro`, `accept_offer`) gives the
+provider a new prospect of their own, qualified, with a drafted first message that is not sent.
+
+Intro asks (docs/coop.md, "Intro asks"): when graph_reachability says a consented peer had a
+positive outcome with a prospect, `ask_for_intro` asks the vetted peers behind it for a warm
+intro. The asker learns a count and a state (`my_intro_asks`), never who was asked; the peer
+sees the ask (`list_intro_asks`, `list_waiting`) and fulfils it (a warm intro to the asker,
+the prospect's consent first) or declines it.
 
 Every id is the acting provider's own or one a list tool showed them; another provider's id
 answers exactly like a missing one (the services raise the same NotFound for both).
@@ -22,9 +28,15 @@ from pydantic import BaseModel, ConfigDict, Field, Strict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from prospecting.coop import audit, handoffs, intros, listing, network, stats, vetting
+from prospecting.coop import asks, audit, handoffs, intros, listing, network, stats, vetting
 from prospecting.coop import service as coop
-from prospecting.coop.models import HandoffOffer, IntroStatus, ShareConsent, ShareStatus
+from prospecting.coop.models import (
+    HandoffOffer,
+    IntroAskStatus,
+    IntroStatus,
+    ShareConsent,
+    ShareStatus,
+)
 from prospecting.coop.schemas import (
     EndorseIn,
     EndorsementBasis,
@@ -45,6 +57,7 @@ from prospecting.edges.mcp.args import MAX_ID, ProspectId
 from prospecting.edges.mcp.edge import Hints, McpEdge, drop_none
 from prospecting.errors import (
     ConsentPending,
+    ConsentRequired,
     DomainError,
     FeatureUnavailable,
     NotFound,
@@ -117,6 +130,16 @@ ConsentId = Annotated[
     ),
     AS_LINE,
 ]
+AskId = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=MAX_ID,
+        description="An intro ask sent to you: its id, as list_intro_asks or list_waiting "
+        "(intro_asks) give it.",
+    ),
+    AS_LINE,
+]
 OrgId = Annotated[
     str,
     Field(
@@ -163,6 +186,8 @@ NOT_FOUND_NEXT = {
     "handoff": "hand-off ids come from list_handoffs (yours) or accept_offer's answer (ref_id, "
     "one you won)",
     "endorsement": "endorsement ids come from vetting_status (given, not revoked)",
+    "intro ask": "intro ask ids come from list_intro_asks or list_waiting (intro_asks): only "
+    "asks sent to you; an ask you made is followed with my_intro_asks",
     "consent": "consent ids come from consent_id in the answers of propose_intro, "
     "offer_handoff, list_intros and list_handoffs",
     "peer": "name a vetted provider: ask the peer for their id (person_id in their get_listing)",
@@ -177,6 +202,10 @@ VETTING = (
 NETWORK = "call network_state with this category and region: it says which state applies and why"
 WAIT = "wait for the prospect's answer (list_waiting shows what is still awaiting them)"
 ADMIN = "only an active org_admin of that Org verifies its members; do not retry"
+QUERY_CONSENT = (
+    "asking for an intro reads the network: call get_graph_consent; only if the provider "
+    "agrees, call graph_consent with action query_on, then call ask_for_intro again"
+)
 
 
 def _not_found(exc: DomainError) -> str | None:
@@ -190,6 +219,7 @@ HINTS: Hints = {
     ConsentPending: WAIT,
     NotFound: _not_found,
 }
+ASK_HINTS: Hints = {**HINTS, ConsentRequired: QUERY_CONSENT}
 
 
 class VouchArg(BaseModel):
@@ -269,6 +299,10 @@ class Waiting(BaseModel):
     )
     handoffs_awaiting_prospect: list[handoffs.HandoffOut] = Field(
         description="Hand-offs you offered whose prospect has not answered yet."
+    )
+    intro_asks: list[asks.HolderAskOut] = Field(
+        description="Peers asking you for a warm intro to one of your own prospects (open "
+        "asks): fulfil_intro_ask or decline_intro_ask (by id)."
     )
 
 
@@ -582,6 +616,112 @@ def register(server: MCPServer, edge: McpEdge) -> None:
             hints=HINTS,
         )
 
+    # ---- intro asks: reachability as the cue ----------------------------------------------
+
+    @server.tool(title="Coop: ask the network's peers for a warm intro", annotations=WRITE)
+    async def ask_for_intro(prospect_id: ProspectId, ctx: Context) -> asks.AskOut:
+        """When graph_reachability says a consented peer had a positive outcome with this
+        prospect, ask the vetted peers behind it to introduce the person to you. Nothing is
+        sent to the prospect; the peers see your name and category and decide. The answer is
+        a count and a state (asked, already_asked, no_peers, not_reachable,
+        insufficient_contributors, subject_opted_out, degraded) with its reason, never who the
+        peers are: you learn that only when one proposes the intro and the person agrees
+        (it then arrives in list_waiting as an intro to decide). Follow it with my_intro_asks.
+        Needs query consent; audited like a graph query. Asking again never repeats an ask."""
+        return await edge.run_workflow(
+            ctx,
+            lambda actor: flows.ask_intro(
+                runtime, actor=actor, prospect_id=prospect_id, channel="mcp"
+            ),
+            hints=ASK_HINTS,
+        )
+
+    @server.tool(title="Coop: how your intro asks stand", annotations=READ)
+    async def my_intro_asks(
+        ctx: Context,
+        prospect_id: Annotated[
+            str | None,
+            Field(
+                default=None,
+                min_length=1,
+                max_length=MAX_ID,
+                description="Only the asks for this prospect of yours (list_prospects); omit "
+                "for all.",
+            ),
+            AS_LINE,
+        ] = None,
+    ) -> asks.AskStatusOut:
+        """The asks you made with ask_for_intro, as counts by status (open, fulfilled,
+        declined, expired, closed) only: who was asked is never shown. A fulfilled ask becomes
+        an intro in list_waiting once the person agrees."""
+        return await edge.run(
+            ctx,
+            lambda session, actor: asks.status_for_asker(
+                session=session, actor=actor, prospect_id=prospect_id
+            ),
+            hints=HINTS,
+        )
+
+    @server.tool(title="Coop: list intro asks sent to you", annotations=READ)
+    async def list_intro_asks(
+        ctx: Context,
+        status: Annotated[
+            IntroAskStatus | None,
+            Field(description="Only asks in this status (default open); null for all."),
+        ] = IntroAskStatus.OPEN,
+    ) -> list[asks.HolderAskOut]:
+        """Peers asking you to introduce one of your own prospects (prospect_id is yours; the
+        asker's name and category are shown), newest first. Answer an open one before
+        expires_at with fulfil_intro_ask (confirm with the provider first) or
+        decline_intro_ask."""
+        return await edge.run(
+            ctx,
+            lambda session, actor: asks.list_for_holder(
+                session=session, actor=actor, status=status
+            ),
+            hints=HINTS,
+        )
+
+    @server.tool(title="Coop: read one intro ask sent to you", annotations=READ)
+    async def get_intro_ask(ask_id: AskId, ctx: Context) -> asks.HolderAskOut:
+        """One ask sent to you: your prospect, who asks, its status and, once fulfilled, the
+        intro it proposed (intro_id)."""
+        return await edge.read(
+            ctx,
+            lambda session, actor: asks.get_for_holder(session=session, actor=actor, ask_id=ask_id),
+            hints=HINTS,
+        )
+
+    @server.tool(title="Coop: fulfil an intro ask (asks the prospect)", annotations=SEND)
+    async def fulfil_intro_ask(
+        ask_id: AskId,
+        vouch: Annotated[VouchArg, Field(description="Your structured vouch for the person.")],
+        fields: Fields,
+        ctx: Context,
+    ) -> asks.FulfilledAsk:
+        """Agree to an open ask: propose the warm intro of your prospect to the peer who
+        asked. This sends your prospect a consent request (a message to a real person):
+        confirm with the provider first. Nothing reaches the peer until the prospect says yes;
+        then the peer accepts or declines, as for propose_intro. Follow it with list_intros;
+        revoke_share_consent with intro.consent_id if the prospect withdraws."""
+        return await edge.run_workflow(
+            ctx,
+            lambda actor: flows.fulfil_intro_ask(
+                runtime, actor=actor, ask_id=ask_id, vouch=vouch.vouch(), fields=fields
+            ),
+            hints=HINTS,
+        )
+
+    @server.tool(title="Coop: decline an intro ask", annotations=DESTRUCTIVE)
+    async def decline_intro_ask(ask_id: AskId, ctx: Context) -> asks.HolderAskOut:
+        """Say no to an open ask; the asker only sees one fewer open ask, never who declined.
+        Final."""
+        return await edge.run(
+            ctx,
+            lambda session, actor: asks.decline(session=session, actor=actor, ask_id=ask_id),
+            hints=HINTS,
+        )
+
     # ---- hand-offs ------------------------------------------------------------------------
 
     @server.tool(title="Coop: offer a prospect to peers (asks the prospect)", annotations=SEND)
@@ -740,8 +880,8 @@ def register(server: MCPServer, edge: McpEdge) -> None:
     @server.tool(title="Coop: what is waiting", annotations=READ)
     async def list_waiting(ctx: Context) -> Waiting:
         """One answer for the coop inbox: intros sent to you awaiting your decision, hand-off
-        offers open to you, and the intros and hand-offs you started whose prospect has not
-        answered the consent request yet."""
+        offers open to you, peers' open intro asks to you (intro_asks), and the intros and
+        hand-offs you started whose prospect has not answered the consent request yet."""
 
         def work(session: Session, actor: Person) -> Waiting:
             sent = intros.list_for(
@@ -761,6 +901,7 @@ def register(server: MCPServer, edge: McpEdge) -> None:
                     for h in handoffs.list_sent(session=session, actor=actor)
                     if h.status == "awaiting_consent"
                 ],
+                intro_asks=asks.list_for_holder(session=session, actor=actor),
             )
 
         return await edge.run(ctx, work, hints=HINTS)

@@ -313,7 +313,9 @@ def register(server: MCPServer, edge: McpEdge) -> None:
     @server.tool(title="Check whether a peer booked this person", annotations=AUDITED_READ)
     async def graph_reachability(prospect_id: ProspectId, ctx: Context) -> Reachability:
         """Is there a consented peer with a positive outcome with this prospect's person?
-        Yes/no and how many; never who. Needs query consent. Audited."""
+        Yes/no and how many; never who. Needs query consent. Audited. When reachable, the
+        next step (only if the provider wants it) is ask_for_intro with this prospect_id: it
+        asks those peers for a warm intro without revealing who they are."""
         return await call(
             ctx,
             lambda g: service.reachability(g, prospect_id),

@@ -91,7 +91,11 @@ confidence bands and every notice in a graph answer; never present an estimate a
 The provider coop (vetted peers): vetting_status, get_listing and network_state say what is
 available; keep capacity current with publish_listing. propose_intro and offer_handoff send the
 prospect a consent request (a real person): confirm with the provider first. list_waiting shows
-what awaits the provider (intros and hand-off offers to decide) and what awaits a prospect.
+what awaits the provider (intros and hand-off offers to decide, peers' intro asks) and what
+awaits a prospect. When graph_reachability says a peer had a positive outcome with a prospect,
+ask_for_intro asks those peers for a warm intro without learning who they are (my_intro_asks:
+counts only); an ask sent to the provider is answered with fulfil_intro_ask (it sends the
+prospect a consent request, like propose_intro) or decline_intro_ask.
 
 The drafting profile (get_profile, update_profile) holds the only facts a draft may state.
 Errors end with "Next:", the step to take; follow it rather than retrying blindly.

@@ -851,3 +851,89 @@ def test_an_intro_ask_through_tools(runtime: Runtime, world: Coop) -> None:
             assert await t.ok(w.carol, "list_intros") == []
 
     anyio.run(scenario)
+
+
+def test_asking_for_an_intro_answers_a_state(runtime: Runtime, world: Coop) -> None:
+    """An empty graph is an answer (a state and its reason), not an error; missing consent,
+    an unvetted asker and another provider's prospect are errors that say what to do."""
+    w = world
+    ask = {"prospect_id": w.prospect}
+
+    async def scenario() -> None:
+        async with tools(runtime) as t:
+            no_consent = await t.fail(w.alice, "ask_for_intro", ask)
+            assert no_consent.startswith("consent_required: ")
+            assert "Next: asking for an intro reads the network: call get_graph_consent" in (
+                no_consent
+            )
+            await t.ok(w.alice, "graph_consent", {"action": "query_on"})
+            answer = await t.ok(w.alice, "ask_for_intro", ask)
+            assert answer == {
+                "prospect_id": w.prospect,
+                "state": "insufficient_contributors",
+                "asked": 0,
+                "open": 0,
+                "reason": "too few peers know this person to say anything",
+            }
+            [entry] = await t.ok(w.alice, "coop_audit", {"object_id": w.prospect})
+            assert (entry["action"], entry["counterpart_id"]) == ("intro_asked", None)
+            assert entry["detail"] == {"asked": 0, "state": "insufficient_contributors"}
+            assert (await t.ok(w.alice, "my_intro_asks", ask))["open"] == 0
+
+            refused = await t.fail(w.erin, "ask_for_intro", ask)
+            assert refused.startswith("not_vetted: ") and "Next: call vetting_status" in refused
+            await t.ok(w.dave, "graph_consent", {"action": "query_on"})
+            for tool in ("ask_for_intro", "my_intro_asks"):
+                theirs = await t.fail(w.dave, tool, ask)
+                assert theirs == await t.fail(w.dave, tool, {"prospect_id": new_id()}), tool
+                assert theirs.startswith("not_found: prospect not found\nNext: prospect ids")
+        with runtime.stores.tenant_read() as session:
+            assert session.scalars(select(IntroAsk)).all() == []
+
+    anyio.run(scenario)
+
+
+def test_another_providers_intro_ask_answers_like_a_missing_one(
+    runtime: Runtime, world: Coop
+) -> None:
+    """The asker (bob) and a third provider (dave) naming alice's ask in get, fulfil and
+    decline get exactly the answer a random id gets, and nothing moved."""
+    w = world
+    ask_id = seed_ask(runtime, asker=w.bob, holder=w.alice, holder_prospect=w.prospect)
+    fulfil = {"vouch": VOUCH, "fields": ["name"]}
+
+    async def scenario() -> list[tuple[str, str, str]]:
+        async with tools(runtime) as t:
+            before = (
+                await t.ok(w.alice, "list_intro_asks", {"status": None}),
+                await t.ok(w.bob, "my_intro_asks"),
+                await t.ok(w.alice, "list_intros"),
+            )
+            answers = []
+            for who in (w.bob, w.dave):
+                for tool, args in (
+                    ("get_intro_ask", {}),
+                    ("fulfil_intro_ask", fulfil),
+                    ("decline_intro_ask", {}),
+                ):
+                    theirs = await t.fail(who, tool, args | {"ask_id": ask_id})
+                    missing = await t.fail(who, tool, args | {"ask_id": new_id()})
+                    answers.append((tool, theirs, missing))
+            after = (
+                await t.ok(w.alice, "list_intro_asks", {"status": None}),
+                await t.ok(w.bob, "my_intro_asks"),
+                await t.ok(w.alice, "list_intros"),
+            )
+            assert after == before
+            assert await t.ok(w.dave, "coop_audit", {"object_id": ask_id}) == []
+            return answers
+
+    answers = anyio.run(scenario)
+    for tool, theirs, missing in answers:
+        assert theirs == missing, tool
+        assert theirs == (
+            "not_found: intro ask not found\nNext: intro ask ids come from list_intro_asks or "
+            "list_waiting (intro_asks): only asks sent to you; an ask you made is followed "
+            "with my_intro_asks"
+        ), tool
+    assert ask_status(runtime, ask_id) == IntroAskStatus.OPEN

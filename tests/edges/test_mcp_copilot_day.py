@@ -57,7 +57,14 @@ JAMIE_AGAIN = {  # another address, a similar name: a merge suggestion, never a 
     "sender_name": "Jamie Clark",
     "body": "Also, is there parking near you?",
 }
-SENDING = {"approve_draft", "edit_draft", "batch_approve", "propose_intro", "offer_handoff"}
+SENDING = {
+    "approve_draft",
+    "edit_draft",
+    "batch_approve",
+    "propose_intro",
+    "offer_handoff",
+    "fulfil_intro_ask",
+}
 """Tools that send a message to a real person (a reply; a coop consent request)."""
 PYDANTIC_DUMP = ("validation error for", "input_value", "errors.pydantic.dev", "type=")
 

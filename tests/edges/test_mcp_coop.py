@@ -579,6 +579,12 @@ BAD: dict[str, tuple[str, dict[str, Any], tuple[str, ...]]] = {
     "outcome": ("record_intro_outcome", {"intro_id": "x", "outcome": "great"}, ("outcome: ",)),
     "status": ("list_intros", {"status": "pending"}, ("status: ",)),
     "id": ("accept_offer", {"offer_id": "line\nbreak"}, ("offer_id: ",)),
+    "ask": (
+        "fulfil_intro_ask",
+        {"vouch": VOUCH | {"paid_on_time": "yes"}, "fields": []},
+        ("vouch.paid_on_time: ", "fields: "),
+    ),
+    "ask_status": ("list_intro_asks", {"status": "pending"}, ("status: ",)),
 }
 
 
@@ -595,6 +601,7 @@ def test_bad_input_names_the_field(runtime: Runtime, make_provider: Any) -> None
         },
         "publish_listing": {"categories": ["therapy"], "accepting": True},
         "offer_handoff": handoff_args(some),
+        "fulfil_intro_ask": {"ask_id": some, "vouch": VOUCH, "fields": ["name"]},
     }
 
     async def scenario() -> dict[str, str]:

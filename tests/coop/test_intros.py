@@ -23,7 +23,7 @@ from conftest import TEST_KEY, DatabaseUrls
 from prospecting.config import Settings
 from prospecting.coop import audit, consent, intros
 from prospecting.coop.models import Intro, IntroStatus, Listing, Verification
-from prospecting.coop.schemas import Vouch
+from prospecting.coop.schemas import ReferredPerson, Vouch
 from prospecting.db import utcnow
 from prospecting.errors import Conflict, ConsentPending, FeatureUnavailable, NotFound, NotVetted
 from prospecting.identity.models import MembershipStatus, Org, OrgMembership, Person
@@ -291,7 +291,7 @@ def test_no_free_text_crosses() -> None:
     for name, info in intros.IntroOut.model_fields.items():
         if str in (info.annotation, *get_args(info.annotation)):
             assert name in allowed, name
-    for name in intros.ReferredPerson.model_fields:
+    for name in ReferredPerson.model_fields:
         assert name in {"name", "phone", "email"}, name
 
 

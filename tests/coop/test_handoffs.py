@@ -30,7 +30,7 @@ from prospecting.db import utcnow
 from prospecting.errors import ConsentPending, FeatureUnavailable, InvalidInput, NotFound
 from prospecting.identity.models import Person
 from prospecting.prospects import service as prospects
-from prospecting.prospects.models import Prospect
+from prospecting.prospects.models import Prospect, Touchpoint
 from prospecting.prospects.schemas import Channel, InboundMessage
 from prospecting.runtime import Runtime
 
@@ -201,6 +201,15 @@ def test_winner_gets_a_new_row_with_consented_fields_only(runtime: Runtime, worl
         assert original is not None
         assert original.person_id == world.sender and original.merged_into_id is None
         assert original.origin is None
+        # The sender's prospect records the hand-off: kind and time, no text, no peer.
+        records = session.scalars(
+            select(Touchpoint).where(
+                Touchpoint.prospect_id == world.prospect, Touchpoint.kind == "handoff"
+            )
+        ).all()
+        assert [(t.direction, t.body, t.person_id) for t in records] == [
+            ("outbound", None, world.sender)
+        ]
         sender_view = handoffs.get(
             session=session, actor=_p(session, world.sender), handoff_id=handoff_id
         )

@@ -28,7 +28,7 @@ from prospecting.db import utcnow
 from prospecting.errors import Conflict, ConsentPending, FeatureUnavailable, NotFound, NotVetted
 from prospecting.identity.models import MembershipStatus, Org, OrgMembership, Person
 from prospecting.prospects import service as prospects
-from prospecting.prospects.models import Prospect
+from prospecting.prospects.models import Prospect, Touchpoint
 from prospecting.prospects.schemas import Channel, InboundMessage
 from prospecting.runtime import Runtime
 
@@ -197,6 +197,15 @@ def test_receiver_sees_nothing_before_yes_and_gets_only_consented_fields(
         assert original is not None
         assert original.person_id == world.sender and original.merged_into_id is None
         assert original.origin is None
+        # The sender's prospect records the intro: kind and time, no text, no peer.
+        records = session.scalars(
+            select(Touchpoint).where(
+                Touchpoint.prospect_id == world.prospect, Touchpoint.kind == "warm_intro"
+            )
+        ).all()
+        assert [(t.direction, t.body, t.person_id) for t in records] == [
+            ("outbound", None, world.sender)
+        ]
 
 
 def test_revocation_after_yes_before_accept_stops_it(runtime: Runtime, world: World) -> None:

@@ -504,6 +504,11 @@ def accept(
         origin_ref=handoff.id,
     )
     handoff.receiver_prospect_id = created.prospect.id
+    sender = session.get(Person, handoff.sender_id)
+    assert sender is not None  # _source read the sender's prospect
+    prospects.record_referral_sent(
+        session=session, actor=sender, prospect_id=handoff.prospect_id, kind="handoff", at=now
+    )
     made.status = OfferStatus.ACCEPTED
     made.decided_at = now
     _close_offers(session, handoff, now, keep=made.id)

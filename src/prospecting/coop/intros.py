@@ -304,6 +304,11 @@ def accept(
     if won.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict("intro was decided meanwhile")
     session.refresh(intro)
+    sender = session.get(Person, intro.sender_id)
+    assert sender is not None  # _source read the sender's prospect
+    prospects.record_referral_sent(
+        session=session, actor=sender, prospect_id=intro.prospect_id, kind="warm_intro", at=now
+    )
     for side, other, who in (
         (intro.receiver_id, intro.sender_id, "self"),
         (intro.sender_id, intro.receiver_id, "peer"),

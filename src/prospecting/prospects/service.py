@@ -431,6 +431,43 @@ def create_referred(
     return Ingested(prospect, touchpoint, True, None, suggestions)
 
 
+def record_referral_sent(
+    *,
+    session: Session,
+    actor: Person,
+    prospect_id: str,
+    kind: Literal["warm_intro", "handoff"],
+    at: datetime,
+) -> Touchpoint:
+    """`actor`'s prospect records that a peer took it (an accepted warm intro or hand-off): an
+    outbound touchpoint of that kind, with no body and no peer (who took it stays in the coop's
+    own tables and audit). The row stays the actor's; nothing is merged or moved."""
+    prospect = owned_prospect(session=session, actor=actor, prospect_id=prospect_id)
+    return rows.insert(
+        session,
+        Touchpoint,
+        [
+            {
+                "id": new_id(),
+                "prospect_id": prospect.id,
+                "person_id": actor.id,
+                "kind": kind,
+                "direction": "outbound",
+                "channel": None,
+                "body": None,
+                "sender_phone": None,
+                "sender_phone_raw": None,
+                "sender_email": None,
+                "sender_name": None,
+                "outcome": None,
+                "outcome_version": None,
+                "occurred_at": at,
+                "created_at": at,
+            }
+        ],
+    )[0]
+
+
 def _live_targets(session: Session, matches: list[tuple[str, str]]) -> list[tuple[Prospect, str]]:
     """Follow merges so a strong match lands on the surviving prospect, keeping match order.
     The matched rows are read in one statement (already loaded ones come from the session)."""

@@ -538,7 +538,7 @@ def ask_for_intro(data: AskIn, actor: Actor, runtime: RuntimeDep) -> asks.AskOut
     return flows.ask_intro(runtime, actor=actor, prospect_id=data.prospect_id, channel="http")
 
 
-@router.get("/asks", response_model=asks.AskStatusOut, responses=READ)
+@router.get("/asks", response_model=asks.AskStatusOut, responses=READ_ONE)
 def my_asks(
     actor: ReadPerson,
     session: TenantReadSession,

@@ -116,8 +116,8 @@ class NotVetted(PermissionDenied):
 
     code = "not_vetted"
     default_hint = (
-        "get vetted first: two endorsements from vetted peers (coop endorse) or your Org "
-        "admin's verification; coop_status shows where you stand"
+        "get vetted first: two endorsements from vetted peers or your Org admin's "
+        "verification; your vetting status (GET /coop/vetting) shows where you stand"
     )
 
 
@@ -127,7 +127,9 @@ class FeatureUnavailable(DomainError):
 
     status = 409
     code = "feature_unavailable"
-    default_hint = "coop_network_state explains which state applies; do not retry now"
+    default_hint = (
+        "the network state (GET /coop/network) explains which state applies; do not retry now"
+    )
 
     def __init__(self, feature: str, state: str, reason: str, *, hint: str | None = None) -> None:
         super().__init__(f"{feature} unavailable ({state}): {reason}", hint=hint)

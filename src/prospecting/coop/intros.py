@@ -80,7 +80,7 @@ def _category_region(session: Session, actor: Person, receiver: Person) -> tuple
     raise InvalidInput(
         "receiver_id",
         "neither you nor the peer has a coop listing with a category",
-        hint="publish your listing (coop listing) first",
+        hint="publish your coop listing first",
     )
 
 

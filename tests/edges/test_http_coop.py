@@ -160,7 +160,10 @@ def test_warm_intro_end_to_end(
     assert received["id"] == intro["id"] and received["status"] == "awaiting_peer"
     assert received["vouch"] == VOUCH and received["prospect_id"] is None
     assert received["person"]["name"] == "Dana Client" and received["person"]["email"] is None
-    assert ok(client.get("/coop/waiting", headers=ada.headers))["intros_awaiting_prospect"] == []
+    sender_waits = ok(client.get("/coop/waiting", headers=ada.headers))
+    assert sender_waits["intros_awaiting_prospect"] == []
+    assert [i["id"] for i in sender_waits["intros_awaiting_peer"]] == [intro["id"]]
+    assert sender_waits["intros_to_answer"] == []
 
     referral = ok(client.post(f"/coop/intros/{intro['id']}/accept", headers=bea.headers))
     assert referral["origin"] == "warm_intro" and referral["ref_id"] == intro["id"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,6 +19,20 @@ from prospecting.db import new_id, utcnow
 from prospecting.identity.models import Person
 
 Actor = Literal["self", "peer", "prospect", "system"]
+
+
+class AuditEntryOut(BaseModel):
+    """One entry of the acting provider's own coop audit: codes only, no text, no PII."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    actor: str = Field(description="Who took the step: self, peer, prospect or system.")
+    counterpart_id: str | None = Field(description="The other provider, once you may know them.")
+    object_kind: str
+    object_id: str
+    action: str
+    detail: dict[str, Any] | None
+    at: datetime
 
 
 def record(

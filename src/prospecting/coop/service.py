@@ -1,4 +1,5 @@
-"""The coop's façade for the edges: a consent decision goes on to the flow it belongs to.
+"""The coop's façade for the edges: a consent decision goes on to the flow it belongs to, and
+what waits for a provider (`waiting`), in one place for every adapter.
 
 The edges call these, never `consent` directly for a decision, so an answer on the page, a
 YES/NO reply or a revocation moves the intro or hand-off on in the same transaction.
@@ -10,11 +11,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from prospecting.config import Settings
 from prospecting.coop import asks, consent, handoffs, intros
-from prospecting.coop.models import ShareConsent
+from prospecting.coop.models import HandoffStatus, IntroStatus, ShareConsent
 from prospecting.coop.schemas import Decision
 from prospecting.identity.models import Person
 
@@ -69,4 +71,48 @@ def sweep(*, session: Session, now: datetime, settings: Settings | None = None) 
         + intros.expire_due(session=session, now=now)
         + handoffs.advance_due(session=session, now=now, settings=settings)
         + asks.expire_due(session=session, now=now)
+    )
+
+
+class Waiting(BaseModel):
+    """What waits on the acting provider, and what of theirs waits on a prospect or a peer."""
+
+    intros_to_answer: list[intros.IntroOut] = Field(
+        description="Intros the prospect agreed to, awaiting your acceptance."
+    )
+    offers: list[handoffs.OfferOut] = Field(description="Open hand-off offers for you.")
+    intro_asks: list[asks.HolderAskOut] = Field(
+        description="Vetted peers asking you for an intro to one of your prospects."
+    )
+    intros_awaiting_prospect: list[intros.IntroOut] = Field(
+        description="Intros you proposed whose prospect has not answered the consent request."
+    )
+    intros_awaiting_peer: list[intros.IntroOut] = Field(
+        description="Intros you proposed, consented, that the peer has not answered yet."
+    )
+    handoffs_awaiting_prospect: list[handoffs.HandoffOut] = Field(
+        description="Hand-offs you offered whose prospect has not answered yet."
+    )
+    handoffs_offering: list[handoffs.HandoffOut] = Field(
+        description="Hand-offs you offered, consented, with offers out to peers."
+    )
+
+
+def waiting(*, session: Session, actor: Person) -> Waiting:
+    """Everything in the coop waiting for `actor` or for one of their prospects (overdue intros
+    and asks are closed first, so this needs a write transaction)."""
+    mine = intros.list_for(session=session, actor=actor, role="all")
+    sent = handoffs.list_sent(session=session, actor=actor)
+
+    def mine_in(role: str, status: IntroStatus) -> list[intros.IntroOut]:
+        return [i for i in mine if i.role == role and i.status == status]
+
+    return Waiting(
+        intros_to_answer=mine_in("received", IntroStatus.AWAITING_PEER),
+        offers=handoffs.list_offers(session=session, actor=actor),
+        intro_asks=asks.list_for_holder(session=session, actor=actor),
+        intros_awaiting_prospect=mine_in("sent", IntroStatus.AWAITING_CONSENT),
+        intros_awaiting_peer=mine_in("sent", IntroStatus.AWAITING_PEER),
+        handoffs_awaiting_prospect=[h for h in sent if h.status == HandoffStatus.AWAITING_CONSENT],
+        handoffs_offering=[h for h in sent if h.status == HandoffStatus.OFFERING],
     )

@@ -31,6 +31,17 @@ class EndorsementOut(BaseModel):
     created_at: datetime
     revoked_at: datetime | None
 
+    @classmethod
+    def of(cls, row: Endorsement) -> EndorsementOut:
+        return cls(
+            id=row.id,
+            peer_id=row.endorsee_id,
+            basis=row.basis,
+            known_for=row.known_for,
+            created_at=row.created_at,
+            revoked_at=row.revoked_at,
+        )
+
 
 class VettingStatus(BaseModel):
     """Where the acting provider stands, and the endorsements they gave."""
@@ -291,15 +302,5 @@ def vetting_status(*, session: Session, actor: Person) -> VettingStatus:
         verified_by_orgs=len(orgs),
         endorsements_from_vetted=from_vetted,
         endorsements_needed=0 if is_in else max(0, MIN_ENDORSEMENTS - from_vetted),
-        given=[
-            EndorsementOut(
-                id=e.id,
-                peer_id=e.endorsee_id,
-                basis=e.basis,
-                known_for=e.known_for,
-                created_at=e.created_at,
-                revoked_at=e.revoked_at,
-            )
-            for e in given
-        ],
+        given=[EndorsementOut.of(e) for e in given],
     )

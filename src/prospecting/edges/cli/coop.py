@@ -795,36 +795,25 @@ def decline_ask(ask_id: str, as_token: AsToken = None, person: AsPerson = None) 
 
 @coop_app.command("waiting")
 def waiting(as_token: AsToken = None, person: AsPerson = None) -> None:
-    """What waits for you (intros to answer, offers to take) and what you wait on."""
-    from prospecting.coop import asks, handoffs, intros
-    from prospecting.coop.models import IntroStatus
+    """What waits for you (intros to answer, offers to take, intro asks) and what you wait on."""
+    from prospecting.coop import service as coop
 
-    def work(_runtime: Runtime, session: Session, actor: Person) -> tuple[Any, Any, Any, Any, Any]:
-        for_you = intros.list_for(
-            session=session, actor=actor, role="received", status=IntroStatus.AWAITING_PEER
-        )
-        offers = handoffs.list_offers(session=session, actor=actor)
-        sent = [
-            i
-            for i in intros.list_for(session=session, actor=actor, role="sent")
-            if i.status in intros.OPEN
-        ]
-        handed = [
-            h for h in handoffs.list_sent(session=session, actor=actor) if h.status in handoffs.OPEN
-        ]
-        return for_you, offers, asks.list_for_holder(session=session, actor=actor), sent, handed
+    def work(_runtime: Runtime, session: Session, actor: Person) -> Any:
+        return coop.waiting(session=session, actor=actor)
 
-    for_you, offers, asked, sent, handed = _in_session(as_token, person, work)
+    found = _in_session(as_token, person, work)
     _say(
-        f"waiting for you: {len(for_you)} intro(s), {len(offers)} hand-off offer(s), "
-        f"{len(asked)} intro ask(s)"
+        f"waiting for you: {len(found.intros_to_answer)} intro(s), {len(found.offers)} hand-off "
+        f"offer(s), {len(found.intro_asks)} intro ask(s)"
     )
-    if for_you:
-        _intro_table(for_you)
-    if offers:
-        _offer_table(offers)
-    if asked:
-        _ask_table(asked)
+    if found.intros_to_answer:
+        _intro_table(found.intros_to_answer)
+    if found.offers:
+        _offer_table(found.offers)
+    if found.intro_asks:
+        _ask_table(found.intro_asks)
+    sent = found.intros_awaiting_prospect + found.intros_awaiting_peer
+    handed = found.handoffs_awaiting_prospect + found.handoffs_offering
     _say(f"you wait on others: {len(sent)} intro(s), {len(handed)} hand-off(s)")
     if sent:
         _intro_table(sent)

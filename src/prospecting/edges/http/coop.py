@@ -13,7 +13,7 @@ write transaction: an intro past its time is closed (and audited) before it is l
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,9 +21,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from prospecting.coop import asks, audit, handoffs, intros, listing, network, stats, vetting
 from prospecting.coop import service as coop
 from prospecting.coop.models import (
-    CoopAuditEntry,
-    Endorsement,
-    HandoffStatus,
     IntroAskStatus,
     IntroStatus,
     ShareConsent,
@@ -173,44 +170,6 @@ class ReferralOut(BaseModel):
     intro: intros.IntroOut | None = None
 
 
-class WaitingOut(BaseModel):
-    """What waits on the acting provider, and what of theirs waits on a prospect."""
-
-    intros_to_answer: list[intros.IntroOut] = Field(
-        description="Intros the prospect agreed to, awaiting your acceptance."
-    )
-    offers: list[handoffs.OfferOut] = Field(description="Open hand-off offers for you.")
-    intro_asks: list[asks.HolderAskOut] = Field(
-        description="Vetted peers asking you for an intro to one of your prospects."
-    )
-    intros_awaiting_prospect: list[intros.IntroOut]
-    handoffs_awaiting_prospect: list[handoffs.HandoffOut]
-
-
-class CoopAuditOut(BaseModel):
-    """One entry of the acting provider's own coop audit (codes, never text or PII)."""
-
-    id: str
-    actor: str = Field(description="self, peer, prospect or system.")
-    counterpart_id: str | None
-    object_kind: str
-    object_id: str
-    action: str
-    detail: dict[str, Any] | None
-    at: datetime
-
-
-def _endorsement(row: Endorsement) -> vetting.EndorsementOut:
-    return vetting.EndorsementOut(
-        id=row.id,
-        peer_id=row.endorsee_id,
-        basis=row.basis,
-        known_for=row.known_for,
-        created_at=row.created_at,
-        revoked_at=row.revoked_at,
-    )
-
-
 def _verification(row: Verification) -> VerificationOut:
     return VerificationOut(
         id=row.id,
@@ -233,19 +192,6 @@ def _consent(row: ShareConsent) -> CoopConsentOut:
         share_until=row.share_until,
         decided_at=row.decided_at,
         decided_via=row.decided_via,
-    )
-
-
-def _audit(row: CoopAuditEntry) -> CoopAuditOut:
-    return CoopAuditOut(
-        id=row.id,
-        actor=row.actor,
-        counterpart_id=row.counterpart_id,
-        object_kind=row.object_kind,
-        object_id=row.object_id,
-        action=row.action,
-        detail=row.detail,
-        at=row.at,
     )
 
 
@@ -280,7 +226,7 @@ def endorse(
     data: EndorseIn, actor: CurrentPerson, session: TenantSession
 ) -> vetting.EndorsementOut:
     """Endorse a peer provider (you must be vetted): a basis and how long, no free text."""
-    return _endorsement(vetting.endorse(session=session, actor=actor, data=data))
+    return vetting.EndorsementOut.of(vetting.endorse(session=session, actor=actor, data=data))
 
 
 @router.post(
@@ -292,7 +238,7 @@ def revoke_endorsement(
     endorsement_id: PathId, actor: CurrentPerson, session: TenantSession
 ) -> vetting.EndorsementOut:
     row = vetting.revoke_endorsement(session=session, actor=actor, endorsement_id=endorsement_id)
-    return _endorsement(row)
+    return vetting.EndorsementOut.of(row)
 
 
 def _admin_org(org_id: PathId, actor: CurrentPerson, session: TenantSession) -> str:
@@ -594,38 +540,23 @@ def revoke_consent(
     return _consent(revoked)
 
 
-@router.get("/waiting", response_model=WaitingOut, responses=errors(401, 503))
-def waiting(actor: CurrentPerson, session: TenantSession) -> WaitingOut:
-    """In one answer: intros awaiting your acceptance, open offers for you, and your intros
-    and hand-offs still awaiting the prospect's answer."""
-    mine = intros.list_for(session=session, actor=actor, role="all")
-    return WaitingOut(
-        intros_to_answer=[
-            i for i in mine if i.role == "received" and i.status == IntroStatus.AWAITING_PEER
-        ],
-        offers=handoffs.list_offers(session=session, actor=actor),
-        intro_asks=asks.list_for_holder(session=session, actor=actor),
-        intros_awaiting_prospect=[
-            i for i in mine if i.role == "sent" and i.status == IntroStatus.AWAITING_CONSENT
-        ],
-        handoffs_awaiting_prospect=[
-            h
-            for h in handoffs.list_sent(session=session, actor=actor)
-            if h.status == HandoffStatus.AWAITING_CONSENT
-        ],
-    )
+@router.get("/waiting", response_model=coop.Waiting, responses=errors(401, 503))
+def waiting(actor: CurrentPerson, session: TenantSession) -> coop.Waiting:
+    """In one answer: intros awaiting your acceptance, open offers and intro asks for you, and
+    your intros and hand-offs still awaiting the prospect or a peer."""
+    return coop.waiting(session=session, actor=actor)
 
 
-@router.get("/audit", response_model=list[CoopAuditOut], responses=READ)
+@router.get("/audit", response_model=list[audit.AuditEntryOut], responses=READ)
 def my_audit(
     actor: ReadPerson,
     session: TenantReadSession,
     limit: Annotated[int, Query(ge=1, le=200)] = 100,
     object_id: Annotated[str | None, query_line()] = None,
-) -> list[CoopAuditOut]:
+) -> list[audit.AuditEntryOut]:
     """Your own coop audit, newest first: every step that concerned you, from either side."""
     rows = audit.entries(session=session, actor=actor, limit=limit, object_id=object_id)
-    return [_audit(row) for row in rows]
+    return [audit.AuditEntryOut.model_validate(row) for row in rows]
 
 
 @router.get("/stats", response_model=stats.ProviderStats, responses=errors(401, 503))

@@ -20,7 +20,7 @@ answers exactly like a missing one (the services raise the same NotFound for bot
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
@@ -306,30 +306,6 @@ class Waiting(BaseModel):
     )
 
 
-class AuditEntry(BaseModel):
-    """One step of your coop audit: codes only, no text, no PII."""
-
-    id: str
-    actor: str = Field(description="Who took the step: self, peer, prospect or system.")
-    counterpart_id: str | None = Field(description="The other provider, once you may know them.")
-    object_kind: str
-    object_id: str
-    action: str
-    detail: dict[str, Any] | None
-    at: datetime
-
-
-def _endorsement(row: Any) -> vetting.EndorsementOut:
-    return vetting.EndorsementOut(
-        id=row.id,
-        peer_id=row.endorsee_id,
-        basis=row.basis,
-        known_for=row.known_for,
-        created_at=row.created_at,
-        revoked_at=row.revoked_at,
-    )
-
-
 def _referral(got: flows.AcceptedReferral) -> ReferralAccepted:
     return ReferralAccepted(
         origin=got.origin,
@@ -383,7 +359,9 @@ def register(server: MCPServer, edge: McpEdge) -> None:
 
         def work(session: Session, actor: Person) -> vetting.EndorsementOut:
             data = EndorseIn(peer_id=peer_id, basis=basis, known_for=known_for)
-            return _endorsement(vetting.endorse(session=session, actor=actor, data=data))
+            return vetting.EndorsementOut.of(
+                vetting.endorse(session=session, actor=actor, data=data)
+            )
 
         return await edge.run(ctx, work, hints=HINTS)
 
@@ -395,7 +373,7 @@ def register(server: MCPServer, edge: McpEdge) -> None:
         vetted (and so may others who depended on them)."""
         return await edge.run(
             ctx,
-            lambda session, actor: _endorsement(
+            lambda session, actor: vetting.EndorsementOut.of(
                 vetting.revoke_endorsement(
                     session=session, actor=actor, endorsement_id=endorsement_id
                 )
@@ -884,24 +862,13 @@ def register(server: MCPServer, edge: McpEdge) -> None:
         hand-offs you started whose prospect has not answered the consent request yet."""
 
         def work(session: Session, actor: Person) -> Waiting:
-            sent = intros.list_for(
-                session=session, actor=actor, role="sent", status=IntroStatus.AWAITING_CONSENT
-            )
+            found = coop.waiting(session=session, actor=actor)
             return Waiting(
-                intros_to_decide=intros.list_for(
-                    session=session,
-                    actor=actor,
-                    role="received",
-                    status=IntroStatus.AWAITING_PEER,
-                ),
-                offers_to_decide=handoffs.list_offers(session=session, actor=actor),
-                intros_awaiting_prospect=sent,
-                handoffs_awaiting_prospect=[
-                    h
-                    for h in handoffs.list_sent(session=session, actor=actor)
-                    if h.status == "awaiting_consent"
-                ],
-                intro_asks=asks.list_for_holder(session=session, actor=actor),
+                intros_to_decide=found.intros_to_answer,
+                offers_to_decide=found.offers,
+                intros_awaiting_prospect=found.intros_awaiting_prospect,
+                handoffs_awaiting_prospect=found.handoffs_awaiting_prospect,
+                intro_asks=found.intro_asks,
             )
 
         return await edge.run(ctx, work, hints=HINTS)
@@ -921,25 +888,13 @@ def register(server: MCPServer, edge: McpEdge) -> None:
         limit: Annotated[
             StrictInt, Field(ge=1, le=500, description="At most this many entries (1-500).")
         ] = 100,
-    ) -> list[AuditEntry]:
+    ) -> list[audit.AuditEntryOut]:
         """Your own coop audit, newest first: every step taken on your intros, hand-offs,
         consents, endorsements and listing, by you, a peer, the prospect or the system."""
 
-        def work(session: Session, actor: Person) -> list[AuditEntry]:
+        def work(session: Session, actor: Person) -> list[audit.AuditEntryOut]:
             rows = audit.entries(session=session, actor=actor, limit=limit, object_id=object_id)
-            return [
-                AuditEntry(
-                    id=e.id,
-                    actor=e.actor,
-                    counterpart_id=e.counterpart_id,
-                    object_kind=e.object_kind,
-                    object_id=e.object_id,
-                    action=e.action,
-                    detail=e.detail,
-                    at=e.at,
-                )
-                for e in rows
-            ]
+            return [audit.AuditEntryOut.model_validate(e) for e in rows]
 
         return await edge.read(ctx, work, hints=HINTS)
 

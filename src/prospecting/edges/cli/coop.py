@@ -170,6 +170,16 @@ def _vouch(
     )
 
 
+def _intro_vouch(
+    known_for: str | None, reliable: bool, paid: bool, respectful: bool, again: bool
+) -> Vouch:
+    """A warm intro always carries a vouch: --known-for is required."""
+    vouch = _vouch(known_for, reliable, paid, respectful, again)
+    if vouch is None:
+        raise InvalidInput("known_for", "a warm intro needs a vouch: give --known-for")
+    return vouch
+
+
 # --- vetting, listing, network -----------------------------------------------------------------
 
 
@@ -433,9 +443,9 @@ def propose_intro(
     from prospecting.workflows import coop as flows
 
     def work(runtime: Runtime, actor: Person) -> IntroOut:
-        vouch = _vouch(known_for, attended_reliably, paid_on_time, respectful, would_see_again)
-        if vouch is None:
-            raise InvalidInput("known_for", "a warm intro needs a vouch: give --known-for")
+        vouch = _intro_vouch(
+            known_for, attended_reliably, paid_on_time, respectful, would_see_again
+        )
         return flows.propose_intro(
             runtime,
             actor=actor,
@@ -767,9 +777,9 @@ def fulfil_ask(
     from prospecting.workflows import coop as flows
 
     def work(runtime: Runtime, actor: Person) -> Any:
-        vouch = _vouch(known_for, attended_reliably, paid_on_time, respectful, would_see_again)
-        if vouch is None:
-            raise InvalidInput("known_for", "a warm intro needs a vouch: give --known-for")
+        vouch = _intro_vouch(
+            known_for, attended_reliably, paid_on_time, respectful, would_see_again
+        )
         return flows.fulfil_intro_ask(
             runtime,
             actor=actor,

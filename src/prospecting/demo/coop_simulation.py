@@ -83,6 +83,7 @@ from prospecting.demo.simulation import (
     SimPerson,
     SimProvider,
     SimulationSettings,
+    create_provider,
     generate,
     provider_profile,
     simulation_settings,
@@ -101,7 +102,6 @@ from prospecting.prospects.schemas import (
     OutcomeIn,
 )
 from prospecting.qualify.models import OutboxItem
-from prospecting.qualify.profile import update_profile
 from prospecting.runtime import Runtime
 from prospecting.workflows import coop as coop_flow
 from prospecting.workflows import inbound, outcomes
@@ -392,20 +392,10 @@ class _CoopReplayer:
     def _providers(self) -> None:
         with self.runtime.stores.tenant() as session:
             for sim in self.network.providers:
-                person = identity.create_person(
-                    session=session,
-                    data=PersonCreate(
-                        display_name=sim.name,
-                        service_categories=[sim.category],
-                        region=sim.region,
-                        default_phone_region=sim.country,
-                        time_zone=sim.time_zone,
-                    ),
-                )
                 profile = provider_profile(sim).model_copy(
                     update={"languages": list(self.fit.provider_languages[sim.index])}
                 )
-                update_profile(session=session, actor=person, data=profile)
+                person = create_provider(session, sim, profile)
                 self.actors.append(person)
                 self.index_of[person.id] = sim.index
 

@@ -870,17 +870,7 @@ class _Replayer:
     def _providers(self) -> None:
         with self.runtime.stores.tenant() as session:
             for sim in self.network.providers:
-                person = identity.create_person(
-                    session=session,
-                    data=PersonCreate(
-                        display_name=sim.name,
-                        service_categories=[sim.category],
-                        region=sim.region,
-                        default_phone_region=sim.country,
-                        time_zone=sim.time_zone,
-                    ),
-                )
-                update_profile(session=session, actor=person, data=provider_profile(sim))
+                person = create_provider(session, sim, provider_profile(sim))
                 self.actors.append(person)
         if not self.config.graph:
             return
@@ -1011,6 +1001,22 @@ def _served(index: int, provider_id: str, answer: QualifiedInbound) -> Served:
         needs_review=draft.needs_review,
         review_reasons=tuple(draft.review_reasons),
     )
+
+
+def create_provider(session: Any, sim: SimProvider, profile: ProfileIn) -> Person:
+    """The simulated provider as a real Person with their qualify profile."""
+    person = identity.create_person(
+        session=session,
+        data=PersonCreate(
+            display_name=sim.name,
+            service_categories=[sim.category],
+            region=sim.region,
+            default_phone_region=sim.country,
+            time_zone=sim.time_zone,
+        ),
+    )
+    update_profile(session=session, actor=person, data=profile)
+    return person
 
 
 def provider_profile(sim: SimProvider) -> ProfileIn:

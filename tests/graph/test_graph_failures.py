@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from dataclasses import replace
 from typing import Any
 
@@ -116,6 +118,58 @@ def test_subject_erased_mid_query_returns_the_sentinel_and_no_aggregates(
     for field in ("histogram", "fingerprint", "velocity", "contributors"):
         assert answer[field] is None
     assert answer["attribution"] == [] and answer["safety_flags"] == []
+
+
+def test_an_erasure_during_a_query_of_a_linked_subject_waits_for_its_answer(
+    net: Net, runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A linked subject is answered in one transaction, locks first: an erasure that starts
+    while the figures are read cannot commit before the answer (and its audit row) is done;
+    the next query sees it."""
+    _contributors(net, 3)
+    asker = net.provider("query_on")
+    pid = net.inbound(asker, phone=PHONE)
+    key = net.link(asker, pid)["subject_key"]
+    officer_ref = net.provider(roles=[Role.PRIVACY_OFFICER])
+    with runtime.stores.tenant() as tenant:
+        officer = get_person(session=tenant, person_id=officer_ref.id)
+    provenance = {
+        "request_id": "DSR-78",
+        "received_at": "2026-11-01T00:00:00Z",
+        "verification_method": "id_document",
+        "verifier": "desk",
+        "legal_ground": "gdpr_art17",
+    }
+    erased = threading.Event()
+
+    def erase() -> None:
+        erasure.subject_opt_out(
+            runtime,
+            actor=officer,
+            data=OptOutIn(subject_key=key, provenance=provenance),
+            channel="http",
+        )
+        erased.set()
+
+    eraser = threading.Thread(target=erase, daemon=True)
+    seen_while_reading: list[bool] = []
+    real_read = graph_query._read
+
+    def read_while_an_erasure_runs(*args: Any, **kwargs: Any) -> Any:
+        eraser.start()
+        time.sleep(0.5)  # time enough for an unblocked erasure to commit
+        seen_while_reading.append(erased.is_set())
+        return real_read(*args, **kwargs)
+
+    monkeypatch.setattr(graph_query, "_read", read_while_an_erasure_runs)
+    answer = net.query(asker, prospect_id=pid)
+    eraser.join(timeout=30)
+    assert seen_while_reading == [False]  # the erasure waited for the subject's lock
+    assert answer["state"] == "ok" and answer["contributors"] == 3
+    assert erased.is_set()
+    monkeypatch.setattr(graph_query, "_read", real_read)
+    after = net.query(asker, prospect_id=pid)
+    assert after["state"] == "subject_opted_out" and after["sentinel_reason"] == "erased"
 
 
 def test_consent_revoked_mid_query_is_denied_for_that_subject_only(

@@ -1,12 +1,17 @@
 """graph_query: what the consented network knows about one subject, with bands and an audit row.
 
-Two phases, both public so the race tests can commit an erasure between them. (1) `snapshot`
-reads in its own short transaction and computes the answer. (2) `finish`, in the caller's graph
-transaction, opened only now, opt-out and consent are read again (fresh: a new
-SQLite transaction under the write lock, a new READ COMMITTED statement with FOR SHARE locks on
-PostgreSQL, so an erasure or revocation cannot commit between this check and the answer), the
-audit row is written, and the answer returns. Anything erased or revoked in between turns the
-answer into the `subject_opted_out` sentinel for that subject, with no aggregates.
+A subject already linked to the caller (a subject key, or a prospect with a link) is answered
+in one transaction, the caller's graph transaction, locks first: the subject row (with its
+opt-out and the caller's link, one statement) and the caller's own consent row are read FOR
+SHARE on PostgreSQL (SQLite: the transaction holds the write lock from BEGIN IMMEDIATE), so no
+erasure or revocation can commit between those reads and the answer; then the figures are read
+and the audit row is written. Nothing needs re-checking.
+
+A prospect not linked yet is linked first (in the same transaction) and answered in two
+public phases, which the race tests drive separately: (1) `snapshot` computes the answer;
+(2) `finish` reads opt-out and consent again (fresh, under share locks), turns anything erased
+or revoked in between into the `subject_opted_out` sentinel, with no aggregates, and writes the
+audit row.
 
 If the graph store cannot be reached the answer is provider-local (the caller's own recorded
 outcomes), marked `degraded`, with a breadcrumb on the `prospecting.graph` logger; never a
@@ -21,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from prospecting.db import READ_ONLY, utcnow
@@ -31,6 +36,7 @@ from prospecting.graph.availability import degrades
 from prospecting.graph.local import own_prospect
 from prospecting.graph.models import (
     PeerAttestation,
+    ProspectLink,
     SubjectKey,
     SubjectOptOut,
     SubjectStatus,
@@ -56,6 +62,28 @@ log = logging.getLogger("prospecting.graph")
 BUDGET_NOTICE = (
     "privacy budget exhausted for this subject: {n} outcome(s) were withheld and the band "
     "is widened to cover them; show the band, not just the estimate"
+)
+
+
+# Built once (statement construction costs more than SQLite's execution here).
+_SUBJECT = (
+    select(
+        SubjectKey.status,
+        SubjectKey.merged_into,
+        select(SubjectOptOut.id)
+        .where(SubjectOptOut.subject_key == SubjectKey.subject_key)
+        .limit(1)
+        .scalar_subquery(),
+        select(ProspectLink.id)
+        .where(
+            ProspectLink.provider_id == bindparam("asker"),
+            ProspectLink.subject_key == SubjectKey.subject_key,
+        )
+        .limit(1)
+        .scalar_subquery(),
+    )
+    .where(SubjectKey.subject_key == bindparam("key"))
+    .with_for_update(read=True, of=SubjectKey)
 )
 
 
@@ -111,8 +139,55 @@ def query(
     """Answer for one subject named by key or by the caller's prospect; audited. The network
     state is read for `network_scope` when given (else the query's own scope); velocity counts
     the days up to `as_of` (default now: an inbound passes its message's time)."""
-    snap = snapshot(ctx, data, network_scope=network_scope, as_of=as_of)
-    return finish(ctx, snap, kind, data)
+    if (data.subject_key is None) == (data.prospect_id is None):
+        raise NotFound("subject (give exactly one of subject_key or prospect_id)")
+    subject_key = data.subject_key
+    if data.prospect_id is not None:
+        link = existing_link(ctx.graph, ctx.actor.id, own_prospect(ctx, data.prospect_id))
+        subject_key = link.subject_key if link else None
+    if subject_key is None:  # link first, then the two phases
+        snap = snapshot(ctx, data, network_scope=network_scope, as_of=as_of)
+        return finish(ctx, snap, kind, data)
+    return _locked(ctx, subject_key, data, kind, network_scope or data.scope, as_of)
+
+
+def _locked(
+    ctx: Context,
+    subject_key: str,
+    data: GraphQueryIn,
+    kind: str,
+    network_scope: GraphScope,
+    as_of: datetime | None,
+) -> GraphAnswer:
+    """One transaction, locks first (module docstring): the subject, the caller's consent,
+    then the figures (attribution opt-ins read FOR SHARE too), then the audit row."""
+    subject_key, erased = _lock_subject(ctx, subject_key)
+    if erased:
+        result = Snapshot(subject_key, _sentinel(ctx, subject_key, "erased"))
+    elif not consent.effective(ctx, lock=True).query:
+        raise ConsentRequired("graph query consent is off")
+    else:
+        result = _read(ctx, subject_key, data, network_scope, as_of, lock=True)
+    return _audited(ctx, result, result.answer, kind, data)
+
+
+def _lock_subject(ctx: Context, subject_key: str) -> tuple[str, bool]:
+    """(the key answered for, erased?) for a subject the caller has a linked prospect for,
+    read FOR SHARE with its opt-out and the caller's link in one statement; a merged key
+    answers as the key it was merged into; any other key is NotFound (no probing)."""
+    seen: set[str] = set()
+    while True:
+        row = ctx.graph.execute(_SUBJECT, {"key": subject_key, "asker": ctx.actor.id}).one_or_none()
+        if row is None:
+            raise NotFound("subject")
+        status, merged_into, opted_out, linked = row
+        if merged_into and merged_into not in seen:
+            seen.add(subject_key)
+            subject_key = merged_into
+            continue
+        if not linked:
+            raise NotFound("subject")
+        return subject_key, status == SubjectStatus.TOMBSTONED or opted_out is not None
 
 
 def snapshot(
@@ -171,6 +246,8 @@ def _read(
     data: GraphQueryIn,
     network_scope: GraphScope,
     as_of: datetime | None,
+    *,
+    lock: bool = False,
 ) -> Snapshot:
     """Outcomes (shown from `graph_min_contributors` contributors), velocity and safety flags
     (each behind the same floor, `graph.masking`) for one subject.
@@ -209,7 +286,7 @@ def _read(
         return Snapshot(subject_key, answer, behind)
     groups, withheld = summary.reports(lines)
     hist = summary.estimate(groups, withheld=withheld, confidence=settings.graph_confidence)
-    attributed = consent.attributable(snap, subject_key, contributors)
+    attributed = consent.attributable(snap, subject_key, contributors, lock=lock)
     names = identity.display_names(session=snap.tenant, person_ids=attributed)
     answer.contributors = len(contributors)
     answer.histogram = Histogram(
@@ -325,13 +402,19 @@ def finish(ctx: Context, result: Snapshot, kind: str, data: GraphQueryIn) -> Gra
     """Phase two, in the caller's graph transaction: re-read erasure and consent (fresh, under
     share locks), turn anything erased or revoked since the snapshot into the sentinel, and
     write the audit row both sides can read."""
-    scope = data.scope.model_dump()
-    contributors: set[str] = set()
     answer = result.answer
     if answer.state != "subject_opted_out":
         reason = _recheck(ctx, result)
         if reason is not None:
             answer = _sentinel(ctx, result.subject_key, reason)
+    return _audited(ctx, result, answer, kind, data)
+
+
+def _audited(
+    ctx: Context, result: Snapshot, answer: GraphAnswer, kind: str, data: GraphQueryIn
+) -> GraphAnswer:
+    """Write the audit row both sides can read (in the caller's graph transaction)."""
+    contributors: set[str] = set()
     if answer.state in ("ok", "insufficient_contributors"):
         contributors = result.contributors  # behind what was shown (velocity, flags)
     row = audit.record(
@@ -339,7 +422,7 @@ def finish(ctx: Context, result: Snapshot, kind: str, data: GraphQueryIn) -> Gra
         consumer_id=ctx.actor.id,
         subject_key=answer.subject_key,
         kind=kind,
-        scope=scope,
+        scope=data.scope.model_dump(),
         result_state=answer.sentinel_reason or answer.state,
         contributor_ids=contributors,
     )

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Table, insert, select, text
 from sqlalchemy.orm import Session
 
-from prospecting.db import new_id, utcnow
+from prospecting.db import core, new_id, utcnow
 from prospecting.graph import ledger
 from prospecting.graph.models import QueryAudit, QueryAuditContributor
 from prospecting.graph.schemas import AuditEntry
@@ -23,6 +23,9 @@ from prospecting.runtime import Context
 MAX_ENTRIES = 200
 AUDIT: Table = QueryAudit.__table__  # type: ignore[assignment]
 CONTRIBUTORS: Table = QueryAuditContributor.__table__  # type: ignore[assignment]
+_AUDIT_KEYS = tuple(column.key for column in AUDIT.columns)
+_INSERT_AUDIT = insert(AUDIT)
+_INSERT_CONTRIBUTOR = insert(CONTRIBUTORS)
 
 
 def record(
@@ -52,14 +55,11 @@ def record(
         created_at=utcnow(),
     )
     ledger.stamp(graph, ledger.QUERY_AUDIT, row, ledger.audit_content(row, contributors))
-    graph.execute(
-        insert(AUDIT).values(
-            {column.key: getattr(row, column.key) for column in AUDIT.columns},
-        )
-    )
+    conn = core(graph)
+    conn.execute(_INSERT_AUDIT, {key: getattr(row, key) for key in _AUDIT_KEYS})
     if contributors:
-        graph.execute(
-            insert(CONTRIBUTORS),
+        conn.execute(
+            _INSERT_CONTRIBUTOR,
             [{"id": new_id(), "audit_id": row.id, "provider_id": p} for p in contributors],
         )
     return row

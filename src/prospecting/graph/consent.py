@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from prospecting.db import new_id, utcnow
+from prospecting.db import core, new_id, utcnow
 from prospecting.errors import InvalidInput, NotFound, PermissionDenied
 from prospecting.graph import ledger
 from prospecting.graph.local import own_prospect
@@ -62,6 +62,14 @@ _OWN_COLUMNS = (
     ProviderConsent.last_revoked_at,
 )
 _POLICY_COLUMNS = (OrgPolicy.org_id, OrgPolicy.contribute_policy, OrgPolicy.query_enabled)
+# one Person's own row (the asker's, on every query), built once
+_OWN_ONE = select(*_OWN_COLUMNS).where(ProviderConsent.provider_id == bindparam("id"))
+_OWN_ONE_LOCKED = _OWN_ONE.with_for_update(read=True)
+_HEAD = select(ChainHead.seq, ChainHead.head_hash).where(ChainHead.chain == bindparam("chain"))
+_OPT_INS = select(SubjectAttribution.provider_id, SubjectAttribution.created_at).where(
+    SubjectAttribution.subject_key == bindparam("key")
+)
+_OPT_INS_LOCKED = _OPT_INS.with_for_update(read=True)
 
 
 def effective_many(
@@ -74,16 +82,13 @@ def effective_many(
     ids = sorted(set(person_ids))
     if not ids:
         return {}
-    query = select(*_OWN_COLUMNS).where(
-        ProviderConsent.provider_id == ids[0]
-        if len(ids) == 1
-        else ProviderConsent.provider_id.in_(ids)
-    )
-    if lock:
-        query = query.with_for_update(read=True)
-    own: dict[str, Own] = {
-        row[0]: (row[1], row[2], row[3] is not None, row[4]) for row in graph.execute(query)
-    }
+    rows: Iterable[Any]
+    if len(ids) == 1:
+        rows = core(graph).execute(_OWN_ONE_LOCKED if lock else _OWN_ONE, {"id": ids[0]})
+    else:
+        query = select(*_OWN_COLUMNS).where(ProviderConsent.provider_id.in_(ids))
+        rows = graph.execute(query.with_for_update(read=True) if lock else query)
+    own: dict[str, Own] = {row[0]: (row[1], row[2], row[3] is not None, row[4]) for row in rows}
     undecided = [pid for pid in ids if pid not in own or None in own[pid][:2]]
     orgs_of: dict[str, list[tuple[str, bool]]] = {}
     memberships = identity.org_ids_by_person(session=tenant, person_ids=undecided)
@@ -122,9 +127,7 @@ def consent_version(graph: Session) -> tuple[int, str]:
     database trigger advances this head with it, so a changed head is the one cheap signal that
     effective consent may have changed, in any process. The head hash also tells two stores
     apart (it covers random event ids)."""
-    row = graph.execute(
-        select(ChainHead.seq, ChainHead.head_hash).where(ChainHead.chain == ledger.CONSENT)
-    ).one_or_none()
+    row = core(graph).execute(_HEAD, {"chain": ledger.CONSENT}).one_or_none()
     return (int(row[0]), str(row[1])) if row is not None else (0, ledger.GENESIS)
 
 
@@ -196,12 +199,8 @@ def attributable(
     ids = set(provider_ids)
     if not ids:
         return set()
-    query = select(SubjectAttribution.provider_id, SubjectAttribution.created_at).where(
-        SubjectAttribution.subject_key == subject_key
-    )
-    if lock:
-        query = query.with_for_update(read=True)
-    opted = {pid: at for pid, at in ctx.graph.execute(query) if pid in ids}
+    rows = core(ctx.graph).execute(_OPT_INS_LOCKED if lock else _OPT_INS, {"key": subject_key})
+    opted = {pid: at for pid, at in rows if pid in ids}
     states = effective_many(ctx.tenant, ctx.graph, opted)
     return {
         pid

@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from prospecting.db import core
 from prospecting.graph.models import (
     ChainHead,
     ConsentEvent,
@@ -92,14 +93,19 @@ def consent_content(row: ConsentEvent) -> dict[str, Any]:
     }
 
 
+_LOCK_HEAD = (
+    select(ChainHead.seq, ChainHead.head_hash)
+    .where(ChainHead.chain == bindparam("chain"))
+    .with_for_update()
+)
+
+
 def stamp(
     graph: Session, chain: str, row: QueryAudit | ConsentEvent, content: dict[str, Any]
 ) -> None:
     """Give `row` (not yet flushed) the next position of `chain`: one read of the head, locked
     until commit on PostgreSQL; the insert trigger checks the link and advances the head."""
-    seq, prev = graph.execute(
-        select(ChainHead.seq, ChainHead.head_hash).where(ChainHead.chain == chain).with_for_update()
-    ).one()
+    seq, prev = core(graph).execute(_LOCK_HEAD, {"chain": chain}).one()
     row.chain_seq = seq + 1
     row.prev_hash = prev
     row.row_hash = row_hash(seq + 1, prev, content)

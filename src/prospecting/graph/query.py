@@ -29,7 +29,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from prospecting.db import READ_ONLY, utcnow
+from prospecting.db import READ_ONLY, core, utcnow
 from prospecting.errors import ConsentRequired, NotFound, SubjectOptedOut
 from prospecting.graph import audit, consent, dp, network, summary, velocity
 from prospecting.graph.availability import degrades
@@ -84,6 +84,10 @@ _SUBJECT = (
     )
     .where(SubjectKey.subject_key == bindparam("key"))
     .with_for_update(read=True, of=SubjectKey)
+)
+_ATTESTED = select(PeerAttestation.code, PeerAttestation.provider_id).where(
+    PeerAttestation.subject_key == bindparam("key"),
+    PeerAttestation.provider_id != bindparam("asker"),
 )
 
 
@@ -346,12 +350,7 @@ def _safety_flags(
     """Codes attested by at least `graph_min_contributors` distinct peers who currently
     contribute and have not revoked (`consented`; the caller never counts), and the peers
     behind them."""
-    rows = snap.graph.execute(
-        select(PeerAttestation.code, PeerAttestation.provider_id).where(
-            PeerAttestation.subject_key == subject_key,
-            PeerAttestation.provider_id != snap.actor.id,
-        )
-    ).all()
+    rows = core(snap.graph).execute(_ATTESTED, {"key": subject_key, "asker": snap.actor.id})
     peers: dict[str, set[str]] = {}
     for code, provider_id in rows:
         if provider_id in consented:

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from itertools import chain, repeat
 from typing import Any
 
-from sqlalchemy import Text, and_, func, select
+from sqlalchemy import Text, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
+from prospecting.db import core
 from prospecting.errors import InvalidInput
 from prospecting.graph import dp
 from prospecting.graph.models import Contribution, Supersession
@@ -40,30 +41,30 @@ class Line:
     count: int
 
 
+_C = Contribution.__table__.c
+_SUPERSEDED = Supersession.__table__.c
+_NOISE = _C.outcome_noise.cast(Text)
+_LINES = (
+    select(_C.provider_id, _C.withheld, _C.noised_outcome, _NOISE, func.count())
+    .where(
+        and_(
+            _C.subject_key == bindparam("key"),
+            _C.provider_id != bindparam("exclude"),
+            _C.id.not_in(
+                select(_SUPERSEDED.superseded_id).where(
+                    _SUPERSEDED.subject_key == bindparam("key")
+                )
+            ),
+        )
+    )
+    .group_by(_C.provider_id, _C.withheld, _C.noised_outcome, _NOISE)
+)
+
+
 def lines(graph: Session, subject_key: str, *, exclude: str) -> list[Line]:
     """The subject's live contributions (not superseded, not `exclude`'s), grouped; one
     statement on the subject's index, only the columns needed."""
-    noise = Contribution.outcome_noise.cast(Text)
-    superseded = select(Supersession.superseded_id).where(Supersession.subject_key == subject_key)
-    rows = graph.execute(
-        select(
-            Contribution.provider_id,
-            Contribution.withheld,
-            Contribution.noised_outcome,
-            noise,
-            func.count(),
-        )
-        .where(
-            and_(
-                Contribution.subject_key == subject_key,
-                Contribution.provider_id != exclude,
-                Contribution.id.not_in(superseded),
-            )
-        )
-        .group_by(
-            Contribution.provider_id, Contribution.withheld, Contribution.noised_outcome, noise
-        )
-    )
+    rows = core(graph).execute(_LINES, {"key": subject_key, "exclude": exclude})
     return [Line(p, bool(w), o, n, int(c)) for p, w, o, n, c in rows]
 
 

@@ -17,17 +17,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from prospecting.db import new_id, utcnow
+from prospecting.db import core, new_id, utcnow
 from prospecting.graph.masking import mask
 from prospecting.graph.models import SubjectContact
 from prospecting.graph.schemas import Velocity, VelocityWindow
 
 WINDOWS_DAYS = (1, 7, 30)
+_CONTACT = SubjectContact.__table__.c
+_WINDOW = select(_CONTACT.provider_id, _CONTACT.contacted_on).where(
+    _CONTACT.subject_key == bindparam("key"),
+    _CONTACT.contacted_on >= bindparam("since"),
+    _CONTACT.contacted_on <= bindparam("today"),
+    _CONTACT.provider_id != bindparam("exclude"),
+)
 
 
 def record_contacts(graph: Session, rows: Sequence[tuple[str, str, str, date]]) -> None:
@@ -58,14 +65,14 @@ def contacts_by_window(
     """Distinct providers (not `exclude`) per window, before any consent or scope filter."""
     today = as_of.date()
     since = today - timedelta(days=max(WINDOWS_DAYS) - 1)
-    rows = graph.execute(
-        select(SubjectContact.provider_id, SubjectContact.contacted_on).where(
-            SubjectContact.subject_key == subject_key,
-            SubjectContact.contacted_on >= since,
-            SubjectContact.contacted_on <= today,
-            SubjectContact.provider_id != exclude,
+    rows = (
+        core(graph)
+        .execute(
+            _WINDOW,
+            {"key": subject_key, "since": since, "today": today, "exclude": exclude},
         )
-    ).all()
+        .all()
+    )
     return {
         days: {pid for pid, on in rows if on > today - timedelta(days=days)}
         for days in WINDOWS_DAYS

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
-from prospecting.db import owned, utcnow
+from prospecting.db import core, owned, utcnow
 from prospecting.errors import Conflict, NotFound, PermissionDenied, Unauthenticated
 from prospecting.identity.models import (
     ApiToken,
@@ -324,16 +324,16 @@ def directory_version(*, session: Session) -> tuple[Any, ...]:
     left Org change it. A profile change (region, categories) does not: a
     Person row has no update time yet; the graph's cache also watches profile flushes in its
     own process (`graph.network`)."""
-    active = select(OrgMembership.joined_at).where(_ACTIVE).subquery()
-    row = session.execute(
-        select(
-            select(func.count()).select_from(Person).scalar_subquery(),
-            select(func.max(Person.created_at)).scalar_subquery(),
-            select(func.count()).select_from(active).scalar_subquery(),
-            select(func.max(active.c.joined_at)).scalar_subquery(),
-        )
-    ).one()
-    return tuple(row)
+    return tuple(core(session).execute(_DIRECTORY_VERSION).one())
+
+
+_ACTIVE_JOINS = select(OrgMembership.joined_at).where(_ACTIVE).subquery()
+_DIRECTORY_VERSION = select(
+    select(func.count()).select_from(Person).scalar_subquery(),
+    select(func.max(Person.created_at)).scalar_subquery(),
+    select(func.count()).select_from(_ACTIVE_JOINS).scalar_subquery(),
+    select(func.max(_ACTIVE_JOINS.c.joined_at)).scalar_subquery(),
+)
 
 
 def active_memberships(*, session: Session) -> list[tuple[str, str]]:

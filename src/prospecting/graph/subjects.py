@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, bindparam, insert, select, text
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
+from prospecting.db import new_id, utcnow
 from prospecting.errors import ConsentRequired, NotFound, SubjectOptedOut
 from prospecting.graph import consent, lineage, linkage
-from prospecting.graph.local import chain_of, own_prospect
 from prospecting.graph.models import (
     BlockedDigest,
     ProspectLink,
@@ -26,10 +28,48 @@ from prospecting.graph.models import (
     SubjectStatus,
 )
 from prospecting.graph.schemas import LinkOut
+from prospecting.prospects import service as prospects
+from prospecting.prospects.identifiers import prospect_chain
 from prospecting.resolver.keys import STRONG_DIMENSIONS, Digest
 from prospecting.runtime import Context
 
 LINK_LOCK_ID = 0x70726F73  # "pros": one advisory lock for all linking
+
+_KEYS = cast(Table, SubjectKey.__table__)
+_DIMS = cast(Table, SubjectDimension.__table__)
+_LINKS = cast(Table, ProspectLink.__table__)
+_BUDGETS = cast(Table, SubjectBudget.__table__)
+_BLOCKED = cast(Table, BlockedDigest.__table__)
+# Built once: on the link path, constructing a statement costs more than SQLite takes to run it.
+_LINK = select(_LINKS).where(
+    _LINKS.c.provider_id == bindparam("provider_id"),
+    _LINKS.c.prospect_id == bindparam("prospect_id"),
+)
+_STATUS = select(_KEYS.c.status).where(_KEYS.c.subject_key == bindparam("subject_key"))
+_IS_BLOCKED = select(_BLOCKED.c.dimension, _BLOCKED.c.key_id, _BLOCKED.c.digest).where(
+    _BLOCKED.c.digest.in_(bindparam("digests", expanding=True))
+)
+_HITS = (
+    select(_DIMS.c.subject_key, _DIMS.c.dimension, _DIMS.c.key_id, _DIMS.c.digest)
+    .join(_KEYS, _KEYS.c.subject_key == _DIMS.c.subject_key)
+    .where(
+        _DIMS.c.digest.in_(bindparam("digests", expanding=True)),
+        _KEYS.c.status == SubjectStatus.ACTIVE,
+    )
+)
+_PRESENT = select(_DIMS.c.subject_key, _DIMS.c.dimension, _DIMS.c.collision_reports).where(
+    _DIMS.c.subject_key.in_(bindparam("subject_keys", expanding=True)),
+    _DIMS.c.key_id == bindparam("key_id"),
+)
+_HELD = select(_DIMS.c.dimension, _DIMS.c.key_id, _DIMS.c.digest).where(
+    _DIMS.c.subject_key == bindparam("subject_key")
+)
+_INSERT_KEY = insert(_KEYS)
+_INSERT_BUDGET = insert(_BUDGETS)
+_INSERT_DIMS = insert(_DIMS)
+_INSERT_LINK = insert(_LINKS)
+
+_Row = TypeVar("_Row", SubjectKey, ProspectLink)
 
 
 @dataclass(frozen=True)
@@ -40,11 +80,31 @@ class Candidate:
 
 
 def existing_link(graph: Session, provider_id: str, prospect_id: str) -> ProspectLink | None:
-    return graph.scalar(
-        select(ProspectLink).where(
-            ProspectLink.provider_id == provider_id, ProspectLink.prospect_id == prospect_id
-        )
+    """The caller's link of one prospect, if any: one Core read, the row handed back as the
+    session's persistent object (the one already loaded, if it is)."""
+    row = (
+        graph.connection()
+        .execute(_LINK, {"provider_id": provider_id, "prospect_id": prospect_id})
+        .first()
     )
+    return None if row is None else _attached(graph, ProspectLink, row._asdict())
+
+
+def _attached(graph: Session, model: type[_Row], values: dict[str, Any]) -> _Row:
+    """A row read or written through Core as a persistent object of the session, as a load or
+    a flush would have left it; the object already in the identity map wins (as a query's)."""
+    key = identity_key(model, values[_primary_key(model)])
+    found = graph.identity_map.get(key)
+    if found is not None:
+        return found
+    obj = model(**values)
+    make_transient_to_detached(obj)
+    graph.add(obj)
+    return obj
+
+
+def _primary_key(model: type[SubjectKey | ProspectLink]) -> str:
+    return "subject_key" if model is SubjectKey else "id"
 
 
 def is_blocked(graph: Session, chain: list[Digest]) -> bool:
@@ -52,10 +112,8 @@ def is_blocked(graph: Session, chain: list[Digest]) -> bool:
     if not strong:
         return False
     wanted = set(strong)
-    rows = graph.execute(
-        select(BlockedDigest.dimension, BlockedDigest.key_id, BlockedDigest.digest).where(
-            BlockedDigest.digest.in_(sorted({value for _, _, value in wanted}))
-        )
+    rows = graph.connection().execute(
+        _IS_BLOCKED, {"digests": sorted({value for _, _, value in wanted})}
     )
     return any((dim, key_id, digest) in wanted for dim, key_id, digest in rows)
 
@@ -66,19 +124,8 @@ def candidates(graph: Session, chain: list[Digest]) -> list[Candidate]:
     wanted = {(d.dimension, d.key_id, d.value) for d in chain}
     if not wanted:
         return []
-    hits = graph.execute(
-        select(
-            SubjectDimension.subject_key,
-            SubjectDimension.dimension,
-            SubjectDimension.key_id,
-            SubjectDimension.digest,
-        )
-        .join(SubjectKey, SubjectKey.subject_key == SubjectDimension.subject_key)
-        .where(
-            SubjectDimension.digest.in_(sorted({value for _, _, value in wanted})),
-            SubjectKey.status == SubjectStatus.ACTIVE,
-        )
-    ).all()
+    connection = graph.connection()
+    hits = connection.execute(_HITS, {"digests": sorted({value for _, _, value in wanted})})
     agreeing: dict[str, set[str]] = defaultdict(set)
     for subject_key, dimension, key_id, digest in hits:
         if (dimension, key_id, digest) in wanted:
@@ -89,12 +136,8 @@ def candidates(graph: Session, chain: list[Digest]) -> list[Candidate]:
     key_id = chain[0].key_id
     present: dict[str, set[str]] = defaultdict(set)
     reports: dict[tuple[str, str], int] = {}
-    for subject_key, dimension, count in graph.execute(
-        select(
-            SubjectDimension.subject_key,
-            SubjectDimension.dimension,
-            SubjectDimension.collision_reports,
-        ).where(SubjectDimension.subject_key.in_(agreeing), SubjectDimension.key_id == key_id)
+    for subject_key, dimension, count in connection.execute(
+        _PRESENT, {"subject_keys": sorted(agreeing), "key_id": key_id}
     ):
         present[subject_key].add(dimension)
         reports[(subject_key, dimension)] = max(reports.get((subject_key, dimension), 0), count)
@@ -125,36 +168,67 @@ def score(
 
 
 def new_subject(ctx: Context, *, split_from: str | None = None) -> SubjectKey:
-    subject = SubjectKey(split_from=split_from)
-    ctx.graph.add(subject)
-    ctx.graph.flush()
-    ctx.graph.add(
-        SubjectBudget(
-            subject_key=subject.subject_key,
-            limit_units=ctx.settings.graph_subject_budget_units,
-            spent_units=0,
-        )
-    )
-    return subject
+    """A new active subject key with its privacy budget (Core INSERTs, no flush)."""
+    values = _insert_subject(ctx, split_from=split_from)
+    return _attached(ctx.graph, SubjectKey, values)
 
 
-def bind_digests(graph: Session, subject_key: str, chain: list[Digest]) -> None:
-    """Add the chain's digests the subject does not hold yet."""
-    have: set[tuple[str, str, str]] = set(
-        graph.execute(
-            select(
-                SubjectDimension.dimension, SubjectDimension.key_id, SubjectDimension.digest
-            ).where(SubjectDimension.subject_key == subject_key)
-        ).all()
+def _insert_subject(ctx: Context, *, split_from: str | None = None) -> dict[str, Any]:
+    now = utcnow()
+    values: dict[str, Any] = {
+        "subject_key": new_id(),
+        "status": SubjectStatus.ACTIVE,
+        "split_from": split_from,
+        "merged_into": None,
+        "created_at": now,
+        "updated_at": now,
+    }
+    ctx.graph.flush()  # anything pending goes first, as the unit of work would have ordered it
+    connection = ctx.graph.connection()
+    connection.execute(_INSERT_KEY, values)
+    connection.execute(
+        _INSERT_BUDGET,
+        {
+            "subject_key": values["subject_key"],
+            "limit_units": ctx.settings.graph_subject_budget_units,
+            "spent_units": 0,
+            "withheld": 0,
+        },
     )
+    return values
+
+
+def bind_digests(
+    graph: Session, subject_key: str, chain: list[Digest], *, fresh: bool = False
+) -> None:
+    """Add the chain's digests the subject does not hold yet, in one INSERT. `fresh`: the
+    subject was made in this transaction and holds nothing yet (nothing to read)."""
+    graph.flush()
+    connection = graph.connection()
+    have: set[tuple[str, str, str]] = set()
+    if not fresh:
+        have = {
+            (dimension, key_id, digest)
+            for dimension, key_id, digest in connection.execute(_HELD, {"subject_key": subject_key})
+        }
+    now = utcnow()
+    rows = []
     for d in chain:
         if (d.dimension, d.key_id, d.value) not in have:
             have.add((d.dimension, d.key_id, d.value))
-            graph.add(
-                SubjectDimension(
-                    subject_key=subject_key, dimension=d.dimension, key_id=d.key_id, digest=d.value
-                )
+            rows.append(
+                {
+                    "id": new_id(),
+                    "subject_key": subject_key,
+                    "dimension": d.dimension,
+                    "key_id": d.key_id,
+                    "digest": d.value,
+                    "collision_reports": 0,
+                    "created_at": now,
+                }
             )
+    if rows:
+        connection.execute(_INSERT_DIMS, rows)
 
 
 def lock_linking(graph: Session) -> None:
@@ -166,20 +240,29 @@ def link_prospect(ctx: Context, prospect_id: str) -> tuple[ProspectLink, bool]:
     """Link one of the caller's prospects (idempotent); returns the link and whether it is new.
 
     Raises SubjectOptedOut when the chain carries a blocked digest or the subject is tombstoned.
+    Reads and writes go through prebuilt Core statements with client-side ids and no flush:
+    the tenant's prospect and chain (two reads), the link, the blocked digests, the candidates,
+    then the new subject, its digests and the link (one INSERT each).
     """
-    prospect_id = own_prospect(ctx, prospect_id)
+    prospect_id = prospects.owned_prospect_id(
+        session=ctx.tenant, actor=ctx.actor, prospect_id=prospect_id
+    )
     link = existing_link(ctx.graph, ctx.actor.id, prospect_id)
     if link is None:
         if not consent.may_link(ctx, prospect_id):
             raise ConsentRequired("turn on graph query or contribution consent to link prospects")
-        lock_linking(ctx.graph)
-        link = existing_link(ctx.graph, ctx.actor.id, prospect_id)
+        if ctx.graph.get_bind().dialect.name == "postgresql":
+            # SQLite: the transaction holds the write lock since its first read (BEGIN IMMEDIATE)
+            lock_linking(ctx.graph)
+            link = existing_link(ctx.graph, ctx.actor.id, prospect_id)
     if link is not None:
-        subject = ctx.graph.get(SubjectKey, link.subject_key)
-        if subject is None or subject.status == SubjectStatus.TOMBSTONED:
+        status = ctx.graph.connection().execute(_STATUS, {"subject_key": link.subject_key}).scalar()
+        if status is None or status == SubjectStatus.TOMBSTONED:
             raise SubjectOptedOut("this subject opted out of the graph")
         return link, False
-    chain = chain_of(ctx, prospect_id)
+    chain = prospect_chain(
+        session=ctx.tenant, prospect_id=prospect_id, key_id=ctx.resolver.active_key_id
+    )
     if not chain:  # e.g. only a phone that failed validation, which is kept but never hashed
         raise NotFound(
             "hash chain for this prospect",
@@ -206,21 +289,24 @@ def link_prospect(ctx: Context, prospect_id: str) -> tuple[ProspectLink, bool]:
                     bridge=(ctx.actor.id, prospect_id),
                 )
     else:
-        subject_key = new_subject(ctx).subject_key
+        subject_key = _insert_subject(ctx)["subject_key"]
         confidence = 1.0 - (best.result.confidence if best else 0.0)
         matched, created = [], True
-    bind_digests(ctx.graph, subject_key, chain)
-    link = ProspectLink(
-        provider_id=ctx.actor.id,
-        prospect_id=prospect_id,
-        subject_key=subject_key,
-        confidence=round(confidence, 6),
-        matched_on=matched,
-        chain=[[d.dimension, d.key_id, d.value] for d in chain],
-    )
-    ctx.graph.add(link)
-    ctx.graph.flush()
-    return link, created
+    bind_digests(ctx.graph, subject_key, chain, fresh=created)
+    now = utcnow()
+    values: dict[str, Any] = {
+        "id": new_id(),
+        "provider_id": ctx.actor.id,
+        "prospect_id": prospect_id,
+        "subject_key": subject_key,
+        "confidence": round(confidence, 6),
+        "matched_on": matched,
+        "chain": [[d.dimension, d.key_id, d.value] for d in chain],
+        "created_at": now,
+        "updated_at": now,
+    }
+    ctx.graph.connection().execute(_INSERT_LINK, values)
+    return _attached(ctx.graph, ProspectLink, values), created
 
 
 def link_out(link: ProspectLink, created: bool) -> LinkOut:

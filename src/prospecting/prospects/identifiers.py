@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from prospecting.db import new_id, utcnow
@@ -25,6 +25,16 @@ from prospecting.resolver.normalize import normalize_email
 from prospecting.resolver.service import Resolver
 
 STRONG_PRIORITY = (PHONE, EMAIL, NAME_PHONE, NAME_EMAIL)
+
+_IDS = rows_.table_of(ProspectIdentifier)
+# Built once: constructing a statement costs more than SQLite takes to run it (ingest's hot path).
+_KNOWN = select(_IDS.c.prospect_id, _IDS.c.key_id, _IDS.c.dimension, _IDS.c.digest).where(
+    _IDS.c.person_id == bindparam("person_id"),
+    _IDS.c.digest.in_(bindparam("digests", expanding=True)),
+)
+_CHAIN = select(_IDS.c.dimension, _IDS.c.scheme, _IDS.c.digest).where(
+    _IDS.c.prospect_id == bindparam("prospect_id"), _IDS.c.key_id == bindparam("key_id")
+)
 
 
 def store_chain(
@@ -103,17 +113,7 @@ def known_digests(*, session: Session, person_id: str, digests: Sequence[Digest]
     values = sorted({d.value for d in digests if d.dimension in STRONG_DIMENSIONS})
     if not values:
         return {}
-    rows = session.execute(
-        select(
-            ProspectIdentifier.prospect_id,
-            ProspectIdentifier.key_id,
-            ProspectIdentifier.dimension,
-            ProspectIdentifier.digest,
-        ).where(
-            ProspectIdentifier.person_id == person_id,
-            ProspectIdentifier.digest.in_(values),
-        )
-    )
+    rows = rows_.connection(session).execute(_KNOWN, {"person_id": person_id, "digests": values})
     known: KnownDigests = {}
     for prospect_id, key_id, dimension, digest in rows:
         known.setdefault(prospect_id, set()).add((key_id, dimension, digest))
@@ -154,11 +154,7 @@ def strong_matches(
 
 def prospect_chain(*, session: Session, prospect_id: str, key_id: str) -> list[Digest]:
     """The stored hash chain of one prospect under one key id (what the graph keys on)."""
-    rows = session.execute(
-        select(
-            ProspectIdentifier.dimension, ProspectIdentifier.scheme, ProspectIdentifier.digest
-        ).where(ProspectIdentifier.prospect_id == prospect_id, ProspectIdentifier.key_id == key_id)
-    )
+    rows = rows_.connection(session).execute(_CHAIN, {"prospect_id": prospect_id, "key_id": key_id})
     return [Digest(dimension, scheme, key_id, digest) for dimension, scheme, digest in rows]
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table
+from sqlalchemy import Connection, Table
 from sqlalchemy import insert as core_insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -44,6 +44,13 @@ def insert(session: Session, model: type[_Row], values: Sequence[Mapping[str, An
     return made
 
 
+def connection(session: Session) -> Connection:
+    """The session's connection for Core statements, after flushing anything the caller left
+    pending (what an ORM query's autoflush would have done; a no-op on a clean session)."""
+    session.flush()
+    return session.connection()
+
+
 def table_of(model: type[TenantBase]) -> Table:
     """The Core table of a tenant model (typed)."""
     return cast(Table, model.__table__)
@@ -61,8 +68,12 @@ def insert_ignore(session: Session, table: Table, values: Sequence[Mapping[str, 
         return
     connection = session.connection()
     dialect = connection.dialect.name
-    make = pg_insert if dialect == "postgresql" else sqlite_insert
-    connection.execute(make(table).on_conflict_do_nothing(), list(values))
+    key = f"{table.name}/{dialect}"
+    statement = _INSERTS.get(key)
+    if statement is None:
+        make = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = _INSERTS[key] = make(table).on_conflict_do_nothing()
+    connection.execute(statement, list(values))
 
 
 def set_committed(obj: TenantBase, values: Mapping[str, Any]) -> None:

@@ -8,7 +8,7 @@ from datetime import datetime
 from difflib import SequenceMatcher
 from typing import Literal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Update, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from prospecting.db import new_id, owned, utcnow
@@ -43,6 +43,37 @@ GIVEN_NAME_THRESHOLD = 0.75
 MAX_FUZZY_CANDIDATES = 50
 MAX_SUGGESTIONS = 3
 NAME_BLOCK_CHARS = 4
+
+
+_PROSPECTS = rows.table_of(Prospect)
+# Built once (ingest's hot path): constructing a statement costs more than running it.
+_BLOCK = (
+    select(_PROSPECTS.c.id, _PROSPECTS.c.normalized_name)
+    .where(
+        _PROSPECTS.c.person_id == bindparam("person_id"),
+        _PROSPECTS.c.name_block == bindparam("block"),
+        _PROSPECTS.c.merged_into_id.is_(None),
+    )
+    .order_by(_PROSPECTS.c.created_at.desc())
+    .limit(MAX_FUZZY_CANDIDATES)
+)
+_OWNER = select(_PROSPECTS.c.person_id, _PROSPECTS.c.merged_into_id).where(
+    _PROSPECTS.c.id == bindparam("prospect_id")
+)
+_MATCHED = select(Prospect).where(Prospect.id.in_(bindparam("ids", expanding=True)))
+_UPDATES: dict[tuple[str, ...], Update] = {}
+
+
+def _update_prospect(columns: tuple[str, ...]) -> Update:
+    """UPDATE prospects SET <columns> WHERE id = :prospect_id, built once per column set."""
+    statement = _UPDATES.get(columns)
+    if statement is None:
+        statement = _UPDATES[columns] = (
+            update(_PROSPECTS)
+            .where(_PROSPECTS.c.id == bindparam("prospect_id"))
+            .values({name: bindparam(name) for name in columns})
+        )
+    return statement
 
 
 def name_block(normalized_name: str) -> str:
@@ -90,6 +121,24 @@ def owned_prospect(*, session: Session, actor: Person, prospect_id: str) -> Pros
             break
         prospect = target
     return prospect
+
+
+def owned_prospect_id(*, session: Session, actor: Person, prospect_id: str) -> str:
+    """`owned_prospect(...).id` from Core reads of two columns (merges followed; another
+    Person's row or a missing one is NotFound): what linking needs of the row."""
+    connection = rows.connection(session)
+    row = connection.execute(_OWNER, {"prospect_id": prospect_id}).first()
+    if row is None or row[0] != actor.id:
+        raise NotFound("prospect")
+    seen = {prospect_id}
+    merged_into = row[1]
+    while merged_into is not None and merged_into not in seen:
+        target = connection.execute(_OWNER, {"prospect_id": merged_into}).first()
+        if target is None:
+            break
+        prospect_id, merged_into = merged_into, target[1]
+        seen.add(prospect_id)
+    return prospect_id
 
 
 def with_merged(*, session: Session, prospect_ids: Iterable[str]) -> set[str]:
@@ -244,9 +293,8 @@ def ingest(
             changes["last_inbound_at"] = received_at
         if changes:
             changes["updated_at"] = now
-            table = rows.table_of(Prospect)
             session.connection().execute(
-                update(table).where(table.c.id == prospect.id).values(changes)
+                _update_prospect(tuple(sorted(changes))), {"prospect_id": prospect.id, **changes}
             )
             rows.set_committed(prospect, changes)
         created = False
@@ -474,9 +522,7 @@ def _live_targets(session: Session, matches: list[tuple[str, str]]) -> list[tupl
     if not matches:
         return []
     wanted = {pid for pid, _ in matches}
-    loaded = {
-        p.id: p for p in session.scalars(select(Prospect).where(Prospect.id.in_(sorted(wanted))))
-    }
+    loaded = {p.id: p for p in session.scalars(_MATCHED, {"ids": sorted(wanted)})}
     targets: list[tuple[Prospect, str]] = []
     seen: set[str] = set()
     for pid, dimension in matches:
@@ -535,23 +581,14 @@ def _similar_names(
     newest first, reading their id and name only."""
     if not isinstance(normalized, str) or not isinstance(block, str):
         return []
-    candidates = session.execute(
-        select(Prospect.id, Prospect.normalized_name)
-        .where(
-            Prospect.person_id == person_id,
-            Prospect.name_block == block,
-            Prospect.merged_into_id.is_(None),
-        )
-        .order_by(Prospect.created_at.desc())
-        .limit(MAX_FUZZY_CANDIDATES)
-    ).all()
+    candidates = session.connection().execute(_BLOCK, {"person_id": person_id, "block": block})
     scored = []
     for candidate_id, other in candidates:
         other = other or ""
         if not _given_names_compatible(normalized, other):
             continue
-        score = SequenceMatcher(None, normalized, other).ratio()
-        if score >= FUZZY_NAME_THRESHOLD:
+        score = _ratio_at_least(normalized, other, FUZZY_NAME_THRESHOLD)
+        if score is not None:
             scored.append((score, candidate_id))
     scored.sort(key=lambda pair: -pair[0])
     return scored[:MAX_SUGGESTIONS]
@@ -562,7 +599,18 @@ def _given_names_compatible(a: str, b: str) -> bool:
     first_a, first_b = a.split()[0], b.split()[0]
     if len(first_a) == 1 or len(first_b) == 1:
         return first_a[0] == first_b[0]
-    return SequenceMatcher(None, first_a, first_b).ratio() >= GIVEN_NAME_THRESHOLD
+    return _ratio_at_least(first_a, first_b, GIVEN_NAME_THRESHOLD) is not None
+
+
+def _ratio_at_least(a: str, b: str, threshold: float) -> float | None:
+    """`SequenceMatcher(None, a, b).ratio()` when it reaches `threshold`, else None. The two
+    cheap upper bounds (lengths, then shared characters) turn most candidates away before the
+    matching blocks are computed; the answer is the same as comparing the ratio itself."""
+    matcher = SequenceMatcher(None, a, b)
+    if matcher.real_quick_ratio() < threshold or matcher.quick_ratio() < threshold:
+        return None
+    score = matcher.ratio()
+    return score if score >= threshold else None
 
 
 def _suggest_all(

@@ -17,7 +17,7 @@ from sqlalchemy import insert as core_insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
 from prospecting.db import TenantBase
 
@@ -35,13 +35,18 @@ def insert(session: Session, model: type[_Row], values: Sequence[Mapping[str, An
     names = table.columns.keys()
     full = [{name: row[name] for name in names} for row in values]
     session.connection().execute(_insert(table), full)
-    made = []
-    for row in full:
-        obj = model(**row)
-        make_transient_to_detached(obj)
-        session.add(obj)
-        made.append(obj)
-    return made
+    return [attach(session, model, row) for row in full]
+
+
+def attach(session: Session, model: type[_Row], values: dict[str, Any]) -> _Row:
+    """A row just written (every column given) as a persistent object of the session, exactly
+    as a flush leaves it: the values go straight into the instance's dict, as a load puts them,
+    without the per-attribute events of the constructor."""
+    obj = cast(_Row, model.__mapper__.class_manager.new_instance())
+    instance_state(obj).dict.update(values)
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj
 
 
 def connection(session: Session) -> Connection:

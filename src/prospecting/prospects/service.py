@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import Literal
 
 from sqlalchemy import Update, bindparam, func, select, update
@@ -596,7 +597,12 @@ def _similar_names(
 
 def _given_names_compatible(a: str, b: str) -> bool:
     """Same family name is not enough: the given names must match closely, or as an initial."""
-    first_a, first_b = a.split()[0], b.split()[0]
+    return _given_compatible(a.split()[0], b.split()[0])
+
+
+@lru_cache(maxsize=4096)
+def _given_compatible(first_a: str, first_b: str) -> bool:
+    """`_given_names_compatible` on the given names alone (few distinct pairs: cached)."""
     if len(first_a) == 1 or len(first_b) == 1:
         return first_a[0] == first_b[0]
     return _ratio_at_least(first_a, first_b, GIVEN_NAME_THRESHOLD) is not None

@@ -275,6 +275,9 @@ def floor_table(stores: Stores) -> Any:
     table = audit_table.to_metadata(metadata, name="bench_floor_audit")
     for index in list(table.indexes):
         index.name = f"bench_{index.name}"  # type: ignore[assignment]
+    for constraint in table.constraints:  # PostgreSQL: constraint names are per schema
+        if isinstance(constraint.name, str):
+            constraint.name = f"bench_{constraint.name}"  # type: ignore[assignment]
     metadata.create_all(stores.graph_engine)
     return table
 

@@ -26,6 +26,11 @@ CONTRIBUTORS: Table = QueryAuditContributor.__table__  # type: ignore[assignment
 _AUDIT_KEYS = tuple(column.key for column in AUDIT.columns)
 _INSERT_AUDIT = insert(AUDIT)
 _INSERT_CONTRIBUTOR = insert(CONTRIBUTORS)
+_INSERT_CONTRIBUTORS_PG = text(
+    "INSERT INTO graph_query_audit_contributors (id, audit_id, provider_id) "
+    "SELECT i, :audit, p FROM unnest(CAST(:ids AS varchar[]), CAST(:pids AS varchar[])) "
+    "AS t(i, p)"
+)
 
 
 def record(
@@ -57,10 +62,18 @@ def record(
     ledger.stamp(graph, ledger.QUERY_AUDIT, row, ledger.audit_content(row, contributors))
     conn = core(graph)
     conn.execute(_INSERT_AUDIT, {key: getattr(row, key) for key in _AUDIT_KEYS})
-    if contributors:
+    if not contributors:
+        return row
+    ids = [new_id() for _ in contributors]
+    if conn.dialect.name == "postgresql":  # one statement, two arrays: no row-by-row round trips
+        conn.execute(_INSERT_CONTRIBUTORS_PG, {"ids": ids, "audit": row.id, "pids": contributors})
+    else:  # SQLite runs an executemany in-process, one prepared statement
         conn.execute(
             _INSERT_CONTRIBUTOR,
-            [{"id": new_id(), "audit_id": row.id, "provider_id": p} for p in contributors],
+            [
+                {"id": i, "audit_id": row.id, "provider_id": p}
+                for i, p in zip(ids, contributors, strict=True)
+            ],
         )
     return row
 

@@ -27,7 +27,7 @@ from sqlalchemy import bindparam, insert, select, update
 
 from prospecting.db import utcnow
 from prospecting.errors import Conflict, ConsentRequired, NotFound, SubjectOptedOut
-from prospecting.graph import consent, dp
+from prospecting.graph import batch_link, consent, dp
 from prospecting.graph.batch_link import BatchLinker, chunks, fresh_ids, table
 from prospecting.graph.contribute import contribute, fingerprint
 from prospecting.graph.models import (
@@ -42,6 +42,22 @@ from prospecting.graph.velocity import record_contacts
 from prospecting.prospects.identifiers import prospect_chains
 from prospecting.resolver.keys import STRONG_DIMENSIONS, Digest
 from prospecting.runtime import Context
+
+_LINKS, _CONTRIBUTIONS = table(ProspectLink), table(Contribution)
+_BLOCKED = table(BlockedDigest)
+# Built once (expanding IN lists): building a statement of 2,000 literals costs more than
+# SQLite takes to run it.
+_LINKED = select(_LINKS.c.prospect_id).where(
+    _LINKS.c.provider_id == bindparam("provider_id"),
+    _LINKS.c.prospect_id.in_(bindparam("ids", expanding=True)),
+)
+_VERSIONS = select(_CONTRIBUTIONS.c.prospect_id, _CONTRIBUTIONS.c.outcome_version).where(
+    _CONTRIBUTIONS.c.provider_id == bindparam("provider_id"),
+    _CONTRIBUTIONS.c.prospect_id.in_(bindparam("ids", expanding=True)),
+)
+_IS_BLOCKED = select(_BLOCKED.c.dimension, _BLOCKED.c.key_id, _BLOCKED.c.digest).where(
+    _BLOCKED.c.digest.in_(bindparam("digests", expanding=True))
+)
 
 DigestKey = tuple[str, str, str]  # (dimension, key_id, digest)
 _IDS = fresh_ids()
@@ -68,6 +84,11 @@ class _Budgets:
 def contribute_history(ctx: Context, items: Sequence[HistoryItem]) -> HistoryResult:
     """Link each consented prospect, record its contact days and contribute its latest
     outcome once; returns counts only (see the module doc)."""
+    with batch_link.cycle_collection_paused():
+        return _contribute_history(ctx, items)
+
+
+def _contribute_history(ctx: Context, items: Sequence[HistoryItem]) -> HistoryResult:
     result = HistoryResult()
     wanted = _group(items)
     allowed = consent.contributable(ctx, wanted)
@@ -88,7 +109,7 @@ def contribute_history(ctx: Context, items: Sequence[HistoryItem]) -> HistoryRes
     fresh = [
         p
         for p in sorted(chains)
-        if p not in linked and not any(_key(d) in blocked for d in chains[p])
+        if p not in linked and not (blocked and any(_key(d) in blocked for d in chains[p]))
     ]
     linker = BatchLinker.load(ctx, [chains[p] for p in fresh])
     subject_of: dict[str, str | None] = {}
@@ -116,7 +137,7 @@ def contribute_history(ctx: Context, items: Sequence[HistoryItem]) -> HistoryRes
     _load_budgets(
         ctx,
         budgets,
-        {k for _, k in outcomes if k not in new and k not in touched},
+        {k for e, k in outcomes if e.outcome is not None and k not in new and k not in touched},
         new,
     )
     for entry, subject_key in outcomes:
@@ -149,25 +170,19 @@ def _key(d: Digest) -> DigestKey:
 
 def _existing_links(ctx: Context, prospect_ids: list[str]) -> set[str]:
     found: set[str] = set()
+    conn = ctx.graph.connection()
     for part in chunks(prospect_ids):
-        found |= set(
-            ctx.graph.scalars(
-                select(ProspectLink.prospect_id).where(
-                    ProspectLink.provider_id == ctx.actor.id, ProspectLink.prospect_id.in_(part)
-                )
-            )
-        )
+        found.update(conn.scalars(_LINKED, {"provider_id": ctx.actor.id, "ids": part}))
     return found
 
 
 def _stored_versions(ctx: Context, prospect_ids: list[str]) -> dict[str, int]:
     """The caller's highest contributed version per prospect."""
     found: dict[str, int] = {}
+    conn = ctx.graph.connection()
     for part in chunks(prospect_ids):
-        for prospect_id, version in ctx.graph.execute(
-            select(Contribution.prospect_id, Contribution.outcome_version).where(
-                Contribution.provider_id == ctx.actor.id, Contribution.prospect_id.in_(part)
-            )
+        for prospect_id, version in conn.execute(
+            _VERSIONS, {"provider_id": ctx.actor.id, "ids": part}
         ):
             found[prospect_id] = max(found.get(prospect_id, 0), version)
     return found
@@ -176,15 +191,12 @@ def _stored_versions(ctx: Context, prospect_ids: list[str]) -> dict[str, int]:
 def _blocked(ctx: Context, chains: Iterable[list[Digest]]) -> set[DigestKey]:
     strong = {d.value for chain in chains for d in chain if d.dimension in STRONG_DIMENSIONS}
     found: set[DigestKey] = set()
+    conn = ctx.graph.connection()
     for part in chunks(strong):
-        found |= {
+        found.update(
             (dim, key_id, digest)
-            for dim, key_id, digest in ctx.graph.execute(
-                select(BlockedDigest.dimension, BlockedDigest.key_id, BlockedDigest.digest).where(
-                    BlockedDigest.digest.in_(part)
-                )
-            )
-        }
+            for dim, key_id, digest in conn.execute(_IS_BLOCKED, {"digests": part})
+        )
     return found
 
 

@@ -14,6 +14,7 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, bindparam, insert, select, text
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.util import identity_key
 
 from prospecting.db import new_id, utcnow
@@ -97,7 +98,8 @@ def _attached(graph: Session, model: type[_Row], values: dict[str, Any]) -> _Row
     found = graph.identity_map.get(key)
     if found is not None:
         return found
-    obj = model(**values)
+    obj = cast(_Row, model.__mapper__.class_manager.new_instance())
+    instance_state(obj).dict.update(values)  # as a load fills it: no per-attribute events
     make_transient_to_detached(obj)
     graph.add(obj)
     return obj

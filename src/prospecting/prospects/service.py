@@ -11,6 +11,7 @@ from typing import Literal
 
 from sqlalchemy import Update, bindparam, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from prospecting.db import new_id, owned, utcnow
 from prospecting.errors import Conflict, NotFound
@@ -156,11 +157,15 @@ def with_merged(*, session: Session, prospect_ids: Iterable[str]) -> set[str]:
 
 
 def set_link_confidence(*, session: Session, prospect_id: str, confidence: float) -> None:
-    """Record the graph's link confidence on the prospect (the resolver's enriched score)."""
-    prospect = session.get(Prospect, prospect_id)
-    if prospect is not None:
-        prospect.link_confidence = confidence
-        session.flush()
+    """Record the graph's link confidence on the prospect (the resolver's enriched score): one
+    Core UPDATE, mirrored on the row if the session has it loaded (nothing is written twice)."""
+    values = {"link_confidence": confidence, "updated_at": utcnow()}
+    rows.connection(session).execute(
+        _update_prospect(("link_confidence", "updated_at")), {"prospect_id": prospect_id, **values}
+    )
+    loaded = session.identity_map.get(identity_key(Prospect, prospect_id))
+    if loaded is not None:
+        rows.set_committed(loaded, values)
 
 
 def clear_link_confidence(*, session: Session, prospect_ids: Iterable[str]) -> None:

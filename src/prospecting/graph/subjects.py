@@ -9,10 +9,11 @@ writers with BEGIN IMMEDIATE), so concurrent first contributions cannot mint two
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, bindparam, insert, select, text
+from sqlalchemy import Table, bindparam, insert, null, select, text, union_all
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.util import identity_key
@@ -30,7 +31,6 @@ from prospecting.graph.models import (
 )
 from prospecting.graph.schemas import LinkOut
 from prospecting.prospects import service as prospects
-from prospecting.prospects.identifiers import prospect_chain
 from prospecting.resolver.keys import STRONG_DIMENSIONS, Digest
 from prospecting.runtime import Context
 
@@ -47,9 +47,6 @@ _LINK = select(_LINKS).where(
     _LINKS.c.prospect_id == bindparam("prospect_id"),
 )
 _STATUS = select(_KEYS.c.status).where(_KEYS.c.subject_key == bindparam("subject_key"))
-_IS_BLOCKED = select(_BLOCKED.c.dimension, _BLOCKED.c.key_id, _BLOCKED.c.digest).where(
-    _BLOCKED.c.digest.in_(bindparam("digests", expanding=True))
-)
 _HITS = (
     select(_DIMS.c.subject_key, _DIMS.c.dimension, _DIMS.c.key_id, _DIMS.c.digest)
     .join(_KEYS, _KEYS.c.subject_key == _DIMS.c.subject_key)
@@ -57,6 +54,12 @@ _HITS = (
         _DIMS.c.digest.in_(bindparam("digests", expanding=True)),
         _KEYS.c.status == SubjectStatus.ACTIVE,
     )
+)
+_BLOCKED_OR_HITS = union_all(
+    select(
+        null().label("subject_key"), _BLOCKED.c.dimension, _BLOCKED.c.key_id, _BLOCKED.c.digest
+    ).where(_BLOCKED.c.digest.in_(bindparam("strong", expanding=True))),
+    _HITS,
 )
 _PRESENT = select(_DIMS.c.subject_key, _DIMS.c.dimension, _DIMS.c.collision_reports).where(
     _DIMS.c.subject_key.in_(bindparam("subject_keys", expanding=True)),
@@ -109,25 +112,33 @@ def _primary_key(model: type[SubjectKey | ProspectLink]) -> str:
     return "subject_key" if model is SubjectKey else "id"
 
 
-def is_blocked(graph: Session, chain: list[Digest]) -> bool:
-    strong = [(d.dimension, d.key_id, d.value) for d in chain if d.dimension in STRONG_DIMENSIONS]
-    if not strong:
-        return False
-    wanted = set(strong)
+def blocked_or_candidates(graph: Session, chain: list[Digest]) -> list[Candidate] | None:
+    """One statement for both: None when the chain carries a blocked digest (an opted-out
+    subject's), else the active subjects sharing a strong digest with the chain, scored best
+    first (a subject sharing only a name is no candidate: a name alone must not move anything
+    returned)."""
+    strong = {(d.dimension, d.key_id, d.value) for d in chain if d.dimension in STRONG_DIMENSIONS}
     rows = graph.connection().execute(
-        _IS_BLOCKED, {"digests": sorted({value for _, _, value in wanted})}
+        _BLOCKED_OR_HITS,
+        {
+            "strong": sorted({value for _, _, value in strong}),
+            "digests": sorted({d.value for d in chain}),
+        },
     )
-    return any((dim, key_id, digest) in wanted for dim, key_id, digest in rows)
+    hits = []
+    for subject_key, dimension, key_id, digest in rows:
+        if subject_key is None:  # a blocked digest
+            if (dimension, key_id, digest) in strong:
+                return None
+        else:
+            hits.append((subject_key, dimension, key_id, digest))
+    return _scored(graph, chain, hits)
 
 
-def candidates(graph: Session, chain: list[Digest]) -> list[Candidate]:
-    """Active subjects sharing a strong digest with the chain, scored best first (a subject
-    sharing only a name is no candidate: a name alone must not move anything returned)."""
+def _scored(graph: Session, chain: list[Digest], hits: Iterable[Sequence[Any]]) -> list[Candidate]:
+    """The candidates among the subjects holding one of the chain's digests (`hits`: subject
+    key, dimension, key id, digest), with their scores."""
     wanted = {(d.dimension, d.key_id, d.value) for d in chain}
-    if not wanted:
-        return []
-    connection = graph.connection()
-    hits = connection.execute(_HITS, {"digests": sorted({value for _, _, value in wanted})})
     agreeing: dict[str, set[str]] = defaultdict(set)
     for subject_key, dimension, key_id, digest in hits:
         if (dimension, key_id, digest) in wanted:
@@ -138,7 +149,7 @@ def candidates(graph: Session, chain: list[Digest]) -> list[Candidate]:
     key_id = chain[0].key_id
     present: dict[str, set[str]] = defaultdict(set)
     reports: dict[tuple[str, str], int] = {}
-    for subject_key, dimension, count in connection.execute(
+    for subject_key, dimension, count in graph.connection().execute(
         _PRESENT, {"subject_keys": sorted(agreeing), "key_id": key_id}
     ):
         present[subject_key].add(dimension)
@@ -243,11 +254,15 @@ def link_prospect(ctx: Context, prospect_id: str) -> tuple[ProspectLink, bool]:
 
     Raises SubjectOptedOut when the chain carries a blocked digest or the subject is tombstoned.
     Reads and writes go through prebuilt Core statements with client-side ids and no flush:
-    the tenant's prospect and chain (two reads), the link, the blocked digests, the candidates,
-    then the new subject, its digests and the link (one INSERT each).
+    the tenant's prospect with its chain (one read), the link, the blocked digests with the
+    candidates (one read), then the new subject, its budget, its digests and the link (one
+    INSERT each).
     """
-    prospect_id = prospects.owned_prospect_id(
-        session=ctx.tenant, actor=ctx.actor, prospect_id=prospect_id
+    prospect_id, chain = prospects.owned_chain(
+        session=ctx.tenant,
+        actor=ctx.actor,
+        prospect_id=prospect_id,
+        key_id=ctx.resolver.active_key_id,
     )
     link = existing_link(ctx.graph, ctx.actor.id, prospect_id)
     if link is None:
@@ -262,9 +277,6 @@ def link_prospect(ctx: Context, prospect_id: str) -> tuple[ProspectLink, bool]:
         if status is None or status == SubjectStatus.TOMBSTONED:
             raise SubjectOptedOut("this subject opted out of the graph")
         return link, False
-    chain = prospect_chain(
-        session=ctx.tenant, prospect_id=prospect_id, key_id=ctx.resolver.active_key_id
-    )
     if not chain:  # e.g. only a phone that failed validation, which is kept but never hashed
         raise NotFound(
             "hash chain for this prospect",
@@ -272,9 +284,9 @@ def link_prospect(ctx: Context, prospect_id: str) -> tuple[ProspectLink, bool]:
             "(a phone that failed validation is kept unhashed, flagged phone_unverified), so "
             "it stays local",
         )
-    if is_blocked(ctx.graph, chain):
+    found = blocked_or_candidates(ctx.graph, chain)
+    if found is None:
         raise SubjectOptedOut("this subject opted out of the graph")
-    found = candidates(ctx.graph, chain)
     best = found[0] if found else None
     linked = [c for c in found if linkage.decide(c.result)]
     if linked:

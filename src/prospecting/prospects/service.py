@@ -9,7 +9,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Literal
 
-from sqlalchemy import Update, bindparam, func, select, update
+from sqlalchemy import Update, and_, bindparam, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -20,6 +20,7 @@ from prospecting.prospects import rows
 from prospecting.prospects.identifiers import (
     known_digests,
     new_chain,
+    prospect_chain,
     store_chain,
     strong_matches_in,
 )
@@ -61,6 +62,23 @@ _BLOCK = (
 )
 _OWNER = select(_PROSPECTS.c.person_id, _PROSPECTS.c.merged_into_id).where(
     _PROSPECTS.c.id == bindparam("prospect_id")
+)
+_CHAINS = rows.table_of(ProspectIdentifier)
+_OWNED_CHAIN = (
+    select(
+        _PROSPECTS.c.person_id,
+        _PROSPECTS.c.merged_into_id,
+        _CHAINS.c.dimension,
+        _CHAINS.c.scheme,
+        _CHAINS.c.digest,
+    )
+    .select_from(
+        _PROSPECTS.outerjoin(
+            _CHAINS,
+            and_(_CHAINS.c.prospect_id == _PROSPECTS.c.id, _CHAINS.c.key_id == bindparam("key_id")),
+        )
+    )
+    .where(_PROSPECTS.c.id == bindparam("prospect_id"))
 )
 _MATCHED = select(Prospect).where(Prospect.id.in_(bindparam("ids", expanding=True)))
 _UPDATES: dict[tuple[str, ...], Update] = {}
@@ -125,22 +143,28 @@ def owned_prospect(*, session: Session, actor: Person, prospect_id: str) -> Pros
     return prospect
 
 
-def owned_prospect_id(*, session: Session, actor: Person, prospect_id: str) -> str:
-    """`owned_prospect(...).id` from Core reads of two columns (merges followed; another
-    Person's row or a missing one is NotFound): what linking needs of the row."""
+def owned_chain(
+    *, session: Session, actor: Person, prospect_id: str, key_id: str
+) -> tuple[str, list[Digest]]:
+    """What linking reads of the tenant: `owned_prospect(...).id` (merges followed; another
+    Person's row or a missing one is NotFound) and that prospect's stored hash chain under
+    `key_id`, in one Core read of the columns needed (one more per merge followed)."""
     connection = rows.connection(session)
-    row = connection.execute(_OWNER, {"prospect_id": prospect_id}).first()
-    if row is None or row[0] != actor.id:
+    found = connection.execute(_OWNED_CHAIN, {"prospect_id": prospect_id, "key_id": key_id}).all()
+    if not found or found[0][0] != actor.id:
         raise NotFound("prospect")
+    if found[0][1] is None:
+        chain = [Digest(dim, scheme, key_id, value) for _, _, dim, scheme, value in found if dim]
+        return prospect_id, chain
     seen = {prospect_id}
-    merged_into = row[1]
+    merged_into = found[0][1]
     while merged_into is not None and merged_into not in seen:
         target = connection.execute(_OWNER, {"prospect_id": merged_into}).first()
         if target is None:
             break
         prospect_id, merged_into = merged_into, target[1]
         seen.add(prospect_id)
-    return prospect_id
+    return prospect_id, prospect_chain(session=session, prospect_id=prospect_id, key_id=key_id)
 
 
 def with_merged(*, session: Session, prospect_ids: Iterable[str]) -> set[str]:

@@ -24,13 +24,25 @@ Blocked digests, consent and existing links are the caller's (`graph.history`).
 from __future__ import annotations
 
 import gc
+import json
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    CursorResult,
+    Select,
+    Table,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from prospecting.db import utcnow
@@ -54,6 +66,7 @@ from prospecting.runtime import Context
 CHUNK = 2_000
 """Values per IN list: well under SQLite's 32,766 variables, few statements per batch."""
 DigestKey = tuple[str, str, str]  # (dimension, key_id, digest)
+_InBuilder = Callable[[ColumnElement[Any], str], ColumnElement[bool]]
 _ScoreKey = tuple[frozenset[str], frozenset[str], tuple[tuple[str, float], ...]]
 
 
@@ -141,25 +154,58 @@ def insert_rows(
     conn.exec_driver_sql(f"INSERT INTO {target} ({names}) VALUES ({marks})", out)  # noqa: S608
 
 
-_DIMS, _KEYS = table(SubjectDimension), table(SubjectKey)
-# Built once (expanding IN lists): building a statement of 2,000 literals costs more than
-# SQLite takes to run it.
-_CANDIDATES = (
-    select(_DIMS.c.subject_key)
-    .join(_KEYS, _KEYS.c.subject_key == _DIMS.c.subject_key)
-    .where(
-        _DIMS.c.digest.in_(bindparam("digests", expanding=True)),
-        _KEYS.c.status == SubjectStatus.ACTIVE,
+def _in(column: ColumnElement[Any], name: str, json_list: bool) -> ColumnElement[bool]:
+    if json_list:
+        values = func.json_each(bindparam(name)).table_valued("value")
+        return column.in_(select(values.c.value))
+    return column.in_(bindparam(name, expanding=True))
+
+
+def in_list(make: Callable[[_InBuilder], Select[Any]]) -> InList:
+    """A statement with `IN` lists built both ways (see `InList`); `make` gets the `IN` builder."""
+    return InList(
+        make(lambda column, name: _in(column, name, False)),
+        make(lambda column, name: _in(column, name, True)),
     )
-    .distinct()
+
+
+@dataclass(frozen=True)
+class InList:
+    """One SELECT with `column IN (values)` lists of up to CHUNK values. On SQLite each list
+    is ONE bound parameter, a JSON array read by json_each: thousands of values cost one
+    parameter instead of one each to render, bind and parse. Elsewhere an expanding IN."""
+
+    expanding: Select[Any]
+    json_each: Select[Any]
+
+    def execute(
+        self, conn: Connection, lists: Mapping[str, Sequence[str]], **params: Any
+    ) -> CursorResult[*tuple[Any, ...]]:
+        if conn.dialect.name == "sqlite":
+            values = {name: json.dumps(list(v)) for name, v in lists.items()}
+            return conn.execute(self.json_each, {**params, **values})
+        return conn.execute(self.expanding, {**params, **lists})
+
+
+_DIMS, _KEYS = table(SubjectDimension), table(SubjectKey)
+# Built once: building a statement of 2,000 literals costs more than SQLite takes to run it.
+_CANDIDATES = in_list(
+    lambda in_: (
+        select(_DIMS.c.subject_key)
+        .join(_KEYS, _KEYS.c.subject_key == _DIMS.c.subject_key)
+        .where(in_(_DIMS.c.digest, "digests"), _KEYS.c.status == SubjectStatus.ACTIVE)
+        .distinct()
+    )
 )
-_DIMENSIONS = select(
-    _DIMS.c.subject_key,
-    _DIMS.c.dimension,
-    _DIMS.c.key_id,
-    _DIMS.c.digest,
-    _DIMS.c.collision_reports,
-).where(_DIMS.c.subject_key.in_(bindparam("keys", expanding=True)))
+_DIMENSIONS = in_list(
+    lambda in_: select(
+        _DIMS.c.subject_key,
+        _DIMS.c.dimension,
+        _DIMS.c.key_id,
+        _DIMS.c.digest,
+        _DIMS.c.collision_reports,
+    ).where(in_(_DIMS.c.subject_key, "keys"))
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,13 +243,13 @@ class BatchLinker:
         conn = ctx.graph.connection()  # Core rows: no ORM row processing
         candidates: set[str] = set()
         for part in chunks(strong):
-            candidates.update(conn.scalars(_CANDIDATES, {"digests": part}))
+            candidates.update(_CANDIDATES.execute(conn, {"digests": part}).scalars())
         key_id = ctx.resolver.active_key_id
         holders, held, present = linker.holders, linker.held, linker.present
         reports: dict[tuple[str, str], int] = {}
         for part in chunks(candidates):
-            for subject_key, dim, row_key, digest, count in conn.execute(
-                _DIMENSIONS, {"keys": part}
+            for subject_key, dim, row_key, digest, count in _DIMENSIONS.execute(
+                conn, {"keys": part}
             ):
                 key = (dim, row_key, digest)
                 if key in holders:

@@ -28,7 +28,7 @@ from sqlalchemy import bindparam, insert, select, update
 from prospecting.db import utcnow
 from prospecting.errors import Conflict, ConsentRequired, NotFound, SubjectOptedOut
 from prospecting.graph import batch_link, consent, dp
-from prospecting.graph.batch_link import BatchLinker, chunks, fresh_ids, table
+from prospecting.graph.batch_link import BatchLinker, chunks, fresh_ids, in_list, table
 from prospecting.graph.contribute import contribute, fingerprint
 from prospecting.graph.models import (
     BlockedDigest,
@@ -45,18 +45,22 @@ from prospecting.runtime import Context
 
 _LINKS, _CONTRIBUTIONS = table(ProspectLink), table(Contribution)
 _BLOCKED = table(BlockedDigest)
-# Built once (expanding IN lists): building a statement of 2,000 literals costs more than
-# SQLite takes to run it.
-_LINKED = select(_LINKS.c.prospect_id).where(
-    _LINKS.c.provider_id == bindparam("provider_id"),
-    _LINKS.c.prospect_id.in_(bindparam("ids", expanding=True)),
+# Built once: building a statement of 2,000 literals costs more than SQLite takes to run it.
+_LINKED = in_list(
+    lambda in_: select(_LINKS.c.prospect_id).where(
+        _LINKS.c.provider_id == bindparam("provider_id"), in_(_LINKS.c.prospect_id, "ids")
+    )
 )
-_VERSIONS = select(_CONTRIBUTIONS.c.prospect_id, _CONTRIBUTIONS.c.outcome_version).where(
-    _CONTRIBUTIONS.c.provider_id == bindparam("provider_id"),
-    _CONTRIBUTIONS.c.prospect_id.in_(bindparam("ids", expanding=True)),
+_VERSIONS = in_list(
+    lambda in_: select(_CONTRIBUTIONS.c.prospect_id, _CONTRIBUTIONS.c.outcome_version).where(
+        _CONTRIBUTIONS.c.provider_id == bindparam("provider_id"),
+        in_(_CONTRIBUTIONS.c.prospect_id, "ids"),
+    )
 )
-_IS_BLOCKED = select(_BLOCKED.c.dimension, _BLOCKED.c.key_id, _BLOCKED.c.digest).where(
-    _BLOCKED.c.digest.in_(bindparam("digests", expanding=True))
+_IS_BLOCKED = in_list(
+    lambda in_: select(_BLOCKED.c.dimension, _BLOCKED.c.key_id, _BLOCKED.c.digest).where(
+        in_(_BLOCKED.c.digest, "digests")
+    )
 )
 
 DigestKey = tuple[str, str, str]  # (dimension, key_id, digest)
@@ -172,7 +176,7 @@ def _existing_links(ctx: Context, prospect_ids: list[str]) -> set[str]:
     found: set[str] = set()
     conn = ctx.graph.connection()
     for part in chunks(prospect_ids):
-        found.update(conn.scalars(_LINKED, {"provider_id": ctx.actor.id, "ids": part}))
+        found.update(_LINKED.execute(conn, {"ids": part}, provider_id=ctx.actor.id).scalars())
     return found
 
 
@@ -181,8 +185,8 @@ def _stored_versions(ctx: Context, prospect_ids: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     conn = ctx.graph.connection()
     for part in chunks(prospect_ids):
-        for prospect_id, version in conn.execute(
-            _VERSIONS, {"provider_id": ctx.actor.id, "ids": part}
+        for prospect_id, version in _VERSIONS.execute(
+            conn, {"ids": part}, provider_id=ctx.actor.id
         ):
             found[prospect_id] = max(found.get(prospect_id, 0), version)
     return found
@@ -195,7 +199,7 @@ def _blocked(ctx: Context, chains: Iterable[list[Digest]]) -> set[DigestKey]:
     for part in chunks(strong):
         found.update(
             (dim, key_id, digest)
-            for dim, key_id, digest in conn.execute(_IS_BLOCKED, {"digests": part})
+            for dim, key_id, digest in _IS_BLOCKED.execute(conn, {"digests": part})
         )
     return found
 

@@ -150,14 +150,36 @@ Call = tuple[str, str, str, dict[str, str], bytes | None]
 """(label, method, path, headers, body)"""
 
 
+def group_cpu(pgid: int | None) -> float:
+    """CPU seconds (user + system) used so far by every process of a process group (the
+    server and its workers): a figure the other load on the machine hardly moves."""
+    if pgid is None:
+        return 0.0
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # pgrp
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Result:
     elapsed: float
+    server_cpu: float = 0.0  # CPU seconds the server used for the measured requests
     latencies: dict[str, list[float]] = field(default_factory=dict)
     statuses: dict[str, Counter[str]] = field(default_factory=dict)
 
     def rate(self, label: str) -> float:
         return len(self.latencies.get(label, [])) / self.elapsed
+
+    def cpu_ms(self) -> float:
+        """Server CPU milliseconds per request, over the whole run (all labels)."""
+        n = sum(len(v) for v in self.latencies.values())
+        return self.server_cpu * 1000 / n if n else 0.0
 
     def pct(self, label: str, q: float) -> float:
         lat = sorted(self.latencies.get(label, []))
@@ -195,9 +217,18 @@ async def _drive(port: int, calls: Callable[[int], Call], total: int, clients: i
     return result
 
 
-def drive(port: int, calls: Callable[[int], Call], total: int, clients: int = CLIENTS) -> Result:
+def drive(
+    port: int,
+    calls: Callable[[int], Call],
+    total: int,
+    clients: int = CLIENTS,
+    pgid: int | None = None,
+) -> Result:
     asyncio.run(_drive(port, calls, min(total, clients * 2), clients))  # warm up, not counted
-    return asyncio.run(_drive(port, calls, total, clients))
+    before = group_cpu(pgid)
+    result = asyncio.run(_drive(port, calls, total, clients))
+    result.server_cpu = group_cpu(pgid) - before
+    return result
 
 
 # --- servers -----------------------------------------------------------------------------------
@@ -313,15 +344,16 @@ class Figures:
 def show(label: str, res: Result, key: str, floor: Result | None, floor_key: str) -> None:
     line = (
         f"  {label:<34} {res.rate(key):7.1f} req/s  p50 {res.pct(key, 0.5):7.1f} ms  "
-        f"p99 {res.pct(key, 0.99):7.1f} ms  {dict(sorted(res.statuses.get(key, {}).items()))}"
+        f"p99 {res.pct(key, 0.99):7.1f} ms  server CPU {res.cpu_ms():5.2f} ms/req  "
+        f"{dict(sorted(res.statuses.get(key, {}).items()))}"
     )
     print(line)
     if floor is not None:
         rate = floor.rate(floor_key)
         print(
             f"  {'  floor':<34} {rate:7.1f} req/s  p50 {floor.pct(floor_key, 0.5):7.1f} ms  "
-            f"p99 {floor.pct(floor_key, 0.99):7.1f} ms  "
-            f"-> {res.rate(key) / rate if rate else 0:.2f} of the floor's throughput"
+            f"p99 {floor.pct(floor_key, 0.99):7.1f} ms  server CPU {floor.cpu_ms():5.2f} ms/req"
+            f"  -> {res.rate(key) / rate if rate else 0:.2f} of the floor's throughput"
         )
 
 
@@ -329,15 +361,19 @@ def record(figures: Figures, name: str, res: Result, key: str, floor: Result, fk
     figures.add(f"{name}_rps", res.rate(key), "req/s", floor.rate(fkey))
     figures.add(f"{name}_p50", res.pct(key, 0.5), "ms", floor.pct(fkey, 0.5))
     figures.add(f"{name}_p99", res.pct(key, 0.99), "ms", floor.pct(fkey, 0.99))
+    figures.add(f"{name}_server_cpu_per_request", res.cpu_ms(), "ms", floor.cpu_ms())
 
 
 def run_floor(env: dict[str, str], workers: int, folder: Path, n: int) -> tuple[Result, Result]:
     server = FloorServer(env, workers, folder)
     server.start()
     try:
-        get_floor = drive(server.port, lambda i: ("get", "GET", "/items", {}, None), n)
+        pgid = server.proc.pid
+        get_floor = drive(server.port, lambda i: ("get", "GET", "/items", {}, None), n, pgid=pgid)
         body = json.dumps({"prospect_id": "0" * 32, "scope": {}}).encode()
-        post_floor = drive(server.port, lambda i: ("post", "POST", "/query", {}, body), n)
+        post_floor = drive(
+            server.port, lambda i: ("post", "POST", "/query", {}, body), n, pgid=pgid
+        )
     finally:
         server.stop()
     return get_floor, post_floor
@@ -357,8 +393,9 @@ def run_app(
         p, body = bodies[i % len(bodies)]
         return ("query", "POST", "/prospect-graph/query", headers[p], body)
 
-    gets = drive(server.port, list_call, args.requests)
-    queries = drive(server.port, query_call, args.requests)
+    pgid = server.proc.pid
+    gets = drive(server.port, list_call, args.requests, pgid=pgid)
+    queries = drive(server.port, query_call, args.requests, pgid=pgid)
     mixed_res = None
     if mixed:
         message = "Hi, is there space on Friday morning? What does a first visit cost?"
@@ -370,7 +407,7 @@ def run_app(
                 return ("write", "POST", "/qualify/inbound", h, json.dumps(body).encode())
             return list_call(i)
 
-        mixed_res = drive(server.port, mixed_call, args.requests)
+        mixed_res = drive(server.port, mixed_call, args.requests, pgid=pgid)
     return gets, queries, mixed_res
 
 

@@ -85,6 +85,10 @@ _SUBJECT = (
     .where(SubjectKey.subject_key == bindparam("key"))
     .with_for_update(read=True, of=SubjectKey)
 )
+_LINKED = select(ProspectLink.subject_key).where(
+    ProspectLink.provider_id == bindparam("provider"),
+    ProspectLink.prospect_id == bindparam("prospect"),
+)
 _ATTESTED = select(PeerAttestation.code, PeerAttestation.provider_id).where(
     PeerAttestation.subject_key == bindparam("key"),
     PeerAttestation.provider_id != bindparam("asker"),
@@ -147,8 +151,12 @@ def query(
         raise NotFound("subject (give exactly one of subject_key or prospect_id)")
     subject_key = data.subject_key
     if data.prospect_id is not None:
-        link = existing_link(ctx.graph, ctx.actor.id, own_prospect(ctx, data.prospect_id))
-        subject_key = link.subject_key if link else None
+        prospect_id = own_prospect(ctx, data.prospect_id)
+        subject_key = (
+            core(ctx.graph)
+            .execute(_LINKED, {"provider": ctx.actor.id, "prospect": prospect_id})
+            .scalar_one_or_none()
+        )
     if subject_key is None:  # link first, then the two phases
         snap = snapshot(ctx, data, network_scope=network_scope, as_of=as_of)
         return finish(ctx, snap, kind, data)

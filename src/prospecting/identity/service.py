@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -297,6 +297,14 @@ def revoke_token(*, session: Session, actor: Person, token_id: str) -> ApiToken:
     return token
 
 
+_BY_TOKEN = (  # built once: it runs on every request
+    select(Person)
+    .join(ApiToken, ApiToken.person_id == Person.id)
+    .where(ApiToken.digest == bindparam("digest"), ApiToken.revoked_at.is_(None))
+    .options(joinedload(Person.roles))
+)
+
+
 def authenticate(*, session: Session, token: str) -> Person:
     """Resolve the acting Person from a bearer token; revoked and unknown tokens look alike.
 
@@ -305,12 +313,7 @@ def authenticate(*, session: Session, token: str) -> Person:
     never takes SQLite's write lock. Nothing is cached between requests: a revoked token is
     refused by the very next request, whichever process or command revoked it.
     """
-    found = session.execute(
-        select(Person)
-        .join(ApiToken, ApiToken.person_id == Person.id)
-        .where(ApiToken.digest == token_digest(token), ApiToken.revoked_at.is_(None))
-        .options(joinedload(Person.roles))
-    )
+    found = session.execute(_BY_TOKEN, {"digest": token_digest(token)})
     person = found.unique().scalar_one_or_none()
     if person is None:
         raise Unauthenticated()

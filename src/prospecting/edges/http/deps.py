@@ -100,10 +100,11 @@ Actor = Annotated[Person, Depends(_actor)]
 which owns its transactions across both stores."""
 
 
-def _context(actor: Actor, runtime: RuntimeDep) -> Iterator[Context]:
-    """A graph call: the graph store's transaction with a read-only tenant session, so waiting
-    on the graph never holds the tenant store's write lock."""
+def _context(runtime: RuntimeDep, credentials: Credentials) -> Iterator[Context]:
+    """A graph call: the graph store's transaction with a read-only tenant session (the acting
+    Person verified in it), so waiting on the graph never holds the tenant store's write lock."""
     with runtime.stores.tenant_read() as tenant, runtime.stores.graph() as graph:
+        actor = _verified(tenant, credentials)
         yield Context(tenant, graph, actor, runtime.settings, runtime.resolver, "http")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from prospecting.edges.http.deps import (
     Actor,
@@ -20,7 +20,7 @@ from prospecting.edges.http.deps import (
     get_runtime,
     query_line,
 )
-from prospecting.edges.http.responses import errors
+from prospecting.edges.http.responses import answer, errors
 from prospecting.graph import service
 from prospecting.graph.local import own_prospect
 from prospecting.graph.schemas import (
@@ -120,8 +120,8 @@ def contribute(data: ContributionIn, ctx: Ctx) -> ContributionOut:
 @router.post(
     "/query", response_model=GraphAnswer, responses=errors(400, 401, 403, 404, 413, 422, 503)
 )
-def graph_query(data: GraphQueryIn, ctx: Ctx) -> GraphAnswer:
-    return service.query(ctx, data)
+def graph_query(data: GraphQueryIn, ctx: Ctx) -> Response:
+    return answer(service.query(ctx, data))
 
 
 @router.post(
@@ -132,9 +132,9 @@ def query_subject(
     ctx: Ctx,
     category: Annotated[str | None, query_line()] = None,
     region: Annotated[str | None, query_line()] = None,
-) -> GraphAnswer:
+) -> Response:
     scope = GraphScope(category=category, region=region)
-    return service.query(ctx, GraphQueryIn(subject_key=subject_key, scope=scope))
+    return answer(service.query(ctx, GraphQueryIn(subject_key=subject_key, scope=scope)))
 
 
 @router.post(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -18,7 +18,7 @@ from prospecting.edges.http.deps import (
     get_runtime,
     problem,
 )
-from prospecting.edges.http.responses import errors
+from prospecting.edges.http.responses import answer, errors
 from prospecting.prospects import service
 from prospecting.prospects.importing import MAX_IMPORT_BYTES, decode_csv
 from prospecting.prospects.models import Prospect
@@ -152,12 +152,12 @@ def list_prospects(
     status_filter: Annotated[ProspectStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
-) -> ProspectPage:
+) -> Response:
     rows, total = service.list_prospects(
         session=session, actor=actor, status=status_filter, limit=limit, offset=offset
     )
     items = [ProspectOut.model_validate(p) for p in rows]
-    return ProspectPage(items=items, total=total, limit=limit, offset=offset)
+    return answer(ProspectPage(items=items, total=total, limit=limit, offset=offset))
 
 
 @router.get(

@@ -11,7 +11,8 @@ One message per transaction, the way the service takes them (issue 11, item 2):
     qualify and draft; graph consent on, no language-model refiner), p50 and p99 latency on
     the demo network (seeded consents and contributions).
 
-Floors, same run, same stores and messages:
+Floors, same run, same stores and messages; the ingest figures and these floors run in
+alternating slices (`--rounds`), so a change of load during the run weighs on each alike:
 
 - bare executemany: the rows one ingest writes (a prospect, its chain, a touchpoint) through
   the DB-API connection, one `BEGIN IMMEDIATE … COMMIT` per message, no lookups;
@@ -44,7 +45,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import create_engine, insert, select, text, update
@@ -151,14 +152,33 @@ def link_one(runtime: Runtime, actor: Person, prospect_id: str) -> None:
         link_prospect(ctx, prospect_id)
 
 
-def rate(n: int, step: Callable[[int], None]) -> float:
-    started = time.perf_counter()
-    for i in range(n):
-        step(i)
-    return n / (time.perf_counter() - started)
+def interleaved(
+    n: int,
+    rounds: int,
+    steps: dict[str, Callable[[int], None]],
+    around: Callable[[str], Any] | None = None,
+) -> dict[str, float]:
+    """Rates (steps per second) of several step functions run in `rounds` alternating slices
+    of n/rounds steps each (the order rotating every round), so a change in the machine's
+    load during the run weighs on every figure alike and their ratios hold. `around(name)`
+    gives a context for each slice (the profiler)."""
+    spent = dict.fromkeys(steps, 0.0)
+    names = list(steps)
+    bounds = [n * r // rounds for r in range(rounds + 1)]
+    for r in range(rounds):
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            with around(name) if around is not None else nullcontext():
+                started = time.perf_counter()
+                for i in range(bounds[r], bounds[r + 1]):
+                    steps[name](i)
+                spent[name] += time.perf_counter() - started
+    return {name: n / seconds for name, seconds in spent.items()}
 
 
-def bare_executemany(runtime: Runtime, actor: Person, n: int, offset: int) -> float:
+@contextmanager
+def bare_executemany(
+    runtime: Runtime, actor: Person, n: int, offset: int
+) -> Iterator[Callable[[int], None]]:
     """The rows of one new-sender ingest written through the DB-API, no lookups, no ORM."""
     hashes = [runtime.resolver.chains(_ids(actor, sender(offset + i))) for i in range(n)]
     raw = runtime.stores.tenant_engine.raw_connection()
@@ -214,7 +234,7 @@ def bare_executemany(runtime: Runtime, actor: Person, n: int, offset: int) -> fl
         raw.commit() if pg else cursor.execute("COMMIT")
 
     try:
-        return rate(n, step)
+        yield step
     finally:
         cursor.close()
         raw.close()
@@ -231,7 +251,7 @@ def _ids(actor: Person, who: tuple[str, str, str]) -> Any:
     )
 
 
-def core_ingest(runtime: Runtime, actor: Person, n: int, offset: int) -> float:
+def core_ingest(runtime: Runtime, actor: Person, offset: int) -> Callable[[int], None]:
     """Normalise + hash + one strong-match SELECT + Core writes, one transaction per message."""
     engine = runtime.stores.tenant_engine
     key_id = runtime.resolver.active_key_id
@@ -302,7 +322,7 @@ def core_ingest(runtime: Runtime, actor: Person, n: int, offset: int) -> float:
                 )
             )
 
-    return rate(n, step)
+    return step
 
 
 def intent_scoring(runtime: Runtime, actor: Person, bodies: list[str]) -> list[float]:
@@ -393,14 +413,31 @@ def run(args: argparse.Namespace, folder: Path) -> dict[str, dict]:
         link_one(runtime, linked, ingest_one(runtime, linked, message_for(warm + i, 0)))
 
     profiler = cProfile.Profile() if args.profile else None
-    if profiler is not None and args.profile == "ingest":
-        profiler.enable()
-    a = rate(n, only_ingest)
-    b = rate(n, ingest_link)
-    if profiler is not None and args.profile == "ingest":
-        profiler.disable()
-    floor_bare = bare_executemany(runtime, solo, n, 2_000_000)
-    floor_core = core_ingest(runtime, solo, n, 3_000_000)
+
+    @contextmanager
+    def profiled(name: str) -> Iterator[None]:
+        on = profiler if args.profile == "ingest" and name in ("a", "b") else None
+        if on is not None:
+            on.enable()
+        try:
+            yield
+        finally:
+            if on is not None:
+                on.disable()
+
+    with bare_executemany(runtime, solo, n, 2_000_000) as bare:
+        rates = interleaved(
+            n,
+            args.rounds,
+            {
+                "a": only_ingest,
+                "b": ingest_link,
+                "core": core_ingest(runtime, solo, 3_000_000),
+                "bare": bare,
+            },
+            around=profiled,
+        )
+    a, b, floor_core, floor_bare = rates["a"], rates["b"], rates["core"], rates["bare"]
 
     work = inbound_messages(args.inbound)
     latencies = []
@@ -459,6 +496,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=2000, help="messages per ingest figure")
     parser.add_argument("--warm", type=int, default=1000, help="history ingested first")
     parser.add_argument("--inbound", type=int, default=300, help="inbound → draft messages")
+    parser.add_argument(
+        "--rounds", type=int, default=8, help="alternating slices of the ingest figures and floors"
+    )
     parser.add_argument("--tenant-url", help="tenant store URL (default: SQLite in a temp dir)")
     parser.add_argument("--graph-url", help="graph store URL (default: SQLite in a temp dir)")
     parser.add_argument(

@@ -53,7 +53,18 @@ from typing import Any
 
 import httpx
 import uvicorn
-from sqlalchemy import MetaData, Table, create_engine, insert, select, text
+from sqlalchemy import (
+    Column,
+    Index,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    create_engine,
+    insert,
+    select,
+    text,
+)
 
 from prospecting.app import create_app
 from prospecting.config import Settings
@@ -267,23 +278,38 @@ def build(
     return asker_id, token, [keys[s] for s in ordinary], [keys[s] for s in busy]
 
 
-def floor_table(stores: Stores) -> Any:
-    """An audit-shaped table (the audit's columns and index) without the chain triggers: the
-    floor's one insert goes there."""
+def floor_table(stores: Stores) -> tuple[Any, Any]:
+    """A copy of the audit table (columns and indexes) without the chain and append-only
+    triggers, and a contributor table with the real one's columns and indexes (no foreign
+    key): the floors' inserts go there."""
     metadata = MetaData()
-    audit_table: Table = QueryAudit.__table__  # type: ignore[assignment]
-    table = audit_table.to_metadata(metadata, name="bench_floor_audit")
-    for index in list(table.indexes):
+    source: Table = QueryAudit.__table__  # type: ignore[assignment]
+    audit_table = source.to_metadata(metadata, name="bench_floor_audit")
+    for index in list(audit_table.indexes):
         index.name = f"bench_{index.name}"  # type: ignore[assignment]
-    for constraint in table.constraints:  # PostgreSQL: constraint names are per schema
+    for constraint in audit_table.constraints:  # PostgreSQL: constraint names are per schema
         if isinstance(constraint.name, str):
             constraint.name = f"bench_{constraint.name}"  # type: ignore[assignment]
+    contributor_table = Table(
+        "bench_floor_contributors",
+        metadata,
+        Column("id", String(32), primary_key=True),
+        Column("audit_id", String(32), nullable=False),
+        Column("provider_id", String(32), nullable=False),
+        UniqueConstraint("audit_id", "provider_id"),
+        Index("bench_floor_contributors_provider", "provider_id"),
+    )
     metadata.create_all(stores.graph_engine)
-    return table
+    return audit_table, contributor_table
 
 
-def floor_once(stores: Stores, table: Any, asker_id: str, key: str) -> float:
-    """Indexed read of the subject's contribution rows + one audit insert (Core, one txn)."""
+def floor_once(
+    stores: Stores, tables: tuple[Any, Any], asker_id: str, key: str, *, contributors: bool
+) -> float:
+    """Indexed read of the subject's contribution rows + one audit insert (Core, one txn);
+    with `contributors`, also the audit's one row per contributor (what a query must write
+    so that each contributor can read that an answer used their rows)."""
+    audit_table, contributor_table = tables
     t = time.perf_counter()
     with stores.graph_engine.begin() as conn:
         rows = conn.execute(
@@ -294,18 +320,25 @@ def floor_once(stores: Stores, table: Any, asker_id: str, key: str) -> float:
                 Contribution.outcome_noise,
             ).where(Contribution.subject_key == key)
         ).all()
+        audit_id = new_id()
+        providers = sorted({r.provider_id for r in rows})
         conn.execute(
-            insert(table).values(
-                id=new_id(),
+            insert(audit_table).values(
+                id=audit_id,
                 consumer_id=asker_id,
                 subject_key=key,
                 kind="query",
                 scope={},
                 result_state="ok" if rows else "insufficient_contributors",
-                contributor_count=len({r.provider_id for r in rows}),
+                contributor_count=len(providers),
                 created_at=utcnow(),
             )
         )
+        if contributors and providers:
+            conn.execute(
+                insert(contributor_table),
+                [{"id": new_id(), "audit_id": audit_id, "provider_id": p} for p in providers],
+            )
     return time.perf_counter() - t
 
 
@@ -466,13 +499,16 @@ def run(size: int, args: argparse.Namespace, workdir: Path, figures: Figures) ->
     suffix = f"({backend}, {_size(size)})"
     try:
         asker, token, keys, busy = build(stores, settings, args, size)
-        table = floor_table(stores)
+        tables = floor_table(stores)
 
         def query(key: str) -> float:
             return query_once(stores, settings, resolver, asker, key)
 
         def floor(key: str) -> float:
-            return floor_once(stores, table, asker, key)
+            return floor_once(stores, tables, asker, key, contributors=False)
+
+        def floor_with_contributors(key: str) -> float:
+            return floor_once(stores, tables, asker, key, contributors=True)
 
         side_by_side(query, floor, keys[:20] + busy[:5])  # warm up
         times, floors = side_by_side(query, floor, keys)
@@ -482,6 +518,9 @@ def run(size: int, args: argparse.Namespace, workdir: Path, figures: Figures) ->
             btimes, bfloors = side_by_side(query, floor, busy_keys)
             _report(figures, "graph_query busy", suffix, btimes, bfloors)
             _report(figures, "graph_query all", suffix, times + btimes, floors + bfloors)
+            # where a busy subject's time goes: the same floor plus the audit's contributor rows
+            btimes2, bfloors2 = side_by_side(query, floor_with_contributors, busy_keys)
+            _report(figures, "busy vs floor+contributor rows", suffix, btimes2, bfloors2)
         if args.http_queries:
             remote = query_over_http(stores, settings, resolver, token, keys[: args.http_queries])
             p50, p99 = pct(remote, 0.5) * 1e3, pct(remote, 0.99) * 1e3

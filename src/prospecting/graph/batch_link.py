@@ -26,6 +26,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -82,6 +83,18 @@ def fresh_ids(batch: int = 4096) -> Iterator[str]:
         pool = os.urandom(16 * batch).hex()
         for start in range(0, len(pool), 32):
             yield pool[start : start + 32]
+
+
+def ordered_ids(batch: int = 4096) -> Iterator[str]:
+    """Row ids in `db.new_id`'s format (32 hex digits) that sort by creation: 12 digits of
+    milliseconds, then 80 random bits. For rows no one outside the graph store sees (bound
+    digests, links; never a subject key, which must not tell when it was made): a batch then
+    appends to the primary-key index instead of dirtying a random page of it per row."""
+    while True:
+        prefix = f"{time.time_ns() // 1_000_000:012x}"[-12:]
+        pool = os.urandom(10 * batch).hex()
+        for start in range(0, len(pool), 20):
+            yield prefix + pool[start : start + 20]
 
 
 def chunks(values: Iterable[str], size: int = CHUNK) -> Iterator[list[str]]:
@@ -231,7 +244,8 @@ class BatchLinker:
     dimensions: list[tuple[str, ...]] = field(default_factory=list)  # id, key, dim, key id, digest
     links: list[tuple[Any, ...]] = field(default_factory=list)
     _scores: dict[_ScoreKey, linkage.LinkResult] = field(default_factory=dict)
-    _ids: Iterator[str] = field(default_factory=fresh_ids)
+    _ids: Iterator[str] = field(default_factory=fresh_ids)  # subject keys: random
+    _row_ids: Iterator[str] = field(default_factory=ordered_ids)
 
     @classmethod
     def load(cls, ctx: Context, chains: Iterable[Sequence[Digest]]) -> BatchLinker:
@@ -340,10 +354,10 @@ class BatchLinker:
                 holders[key] = {subject_key}
             if key[1] == active:
                 present.add(key[0])
-            self.dimensions.append((next(self._ids), subject_key, *key))
+            self.dimensions.append((next(self._row_ids), subject_key, *key))
         self.links.append(
             (
-                next(self._ids),
+                next(self._row_ids),
                 provider_id,
                 prospect_id,
                 subject_key,

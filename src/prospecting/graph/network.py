@@ -90,7 +90,7 @@ def _profile_flushed(*_args: Any) -> None:
     _profile_epoch = next(_PROFILE_EDITS) + 1
 
 
-def view(ctx: Context) -> NetworkView:
+def view(ctx: Context, *, consent_version: tuple[int, str] | None = None) -> NetworkView:
     """The network as of now, from this process's cache when nothing it depends on changed.
 
     Invalidation, correct across processes: every query reads two versions, each in one cheap
@@ -112,7 +112,8 @@ def view(ctx: Context) -> NetworkView:
         ctx.tenant.get_bind().engine.url.render_as_string(hide_password=True),
         ctx.graph.get_bind().engine.url.render_as_string(hide_password=True),
     )
-    consent_version = consent.consent_version(ctx.graph)
+    if consent_version is None:  # else the caller read it in this transaction
+        consent_version = consent.consent_version(ctx.graph)
     tenant_version = (_profile_epoch, *identity.directory_version(session=ctx.tenant))
     cached = _VIEWS.get(key)
     if (

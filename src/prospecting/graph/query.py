@@ -31,10 +31,11 @@ from sqlalchemy.orm import Session
 
 from prospecting.db import READ_ONLY, core, utcnow
 from prospecting.errors import ConsentRequired, NotFound, SubjectOptedOut
-from prospecting.graph import audit, consent, dp, network, summary, velocity
+from prospecting.graph import audit, consent, dp, ledger, network, summary, velocity
 from prospecting.graph.availability import degrades
 from prospecting.graph.local import own_prospect
 from prospecting.graph.models import (
+    ChainHead,
     PeerAttestation,
     ProspectLink,
     SubjectKey,
@@ -81,6 +82,8 @@ _SUBJECT = (
         )
         .limit(1)
         .scalar_subquery(),
+        select(ChainHead.seq).where(ChainHead.chain == ledger.CONSENT).scalar_subquery(),
+        select(ChainHead.head_hash).where(ChainHead.chain == ledger.CONSENT).scalar_subquery(),
     )
     .where(SubjectKey.subject_key == bindparam("key"))
     .with_for_update(read=True, of=SubjectKey)
@@ -173,33 +176,38 @@ def _locked(
 ) -> GraphAnswer:
     """One transaction, locks first (module docstring): the subject, the caller's consent,
     then the figures (attribution opt-ins read FOR SHARE too), then the audit row."""
-    subject_key, erased = _lock_subject(ctx, subject_key)
+    subject_key, erased, consent_version = _lock_subject(ctx, subject_key)
     if erased:
         result = Snapshot(subject_key, _sentinel(ctx, subject_key, "erased"))
     elif not consent.effective(ctx, lock=True).query:
         raise ConsentRequired("graph query consent is off")
     else:
-        result = _read(ctx, subject_key, data, network_scope, as_of, lock=True)
+        result = _read(
+            ctx, subject_key, data, network_scope, as_of, lock=True, consent_version=consent_version
+        )
     return _audited(ctx, result, result.answer, kind, data)
 
 
-def _lock_subject(ctx: Context, subject_key: str) -> tuple[str, bool]:
-    """(the key answered for, erased?) for a subject the caller has a linked prospect for,
-    read FOR SHARE with its opt-out and the caller's link in one statement; a merged key
+def _lock_subject(ctx: Context, subject_key: str) -> tuple[str, bool, tuple[int, str]]:
+    """(the key answered for, erased?, the consent history's version) for a subject the
+    caller has a linked prospect for, read FOR SHARE with its opt-out, the caller's link and
+    the consent chain's head (what `network.view` checks) in one statement; a merged key
     answers as the key it was merged into; any other key is NotFound (no probing)."""
     seen: set[str] = set()
     while True:
         row = ctx.graph.execute(_SUBJECT, {"key": subject_key, "asker": ctx.actor.id}).one_or_none()
         if row is None:
             raise NotFound("subject")
-        status, merged_into, opted_out, linked = row
+        status, merged_into, opted_out, linked, seq, head = row
         if merged_into and merged_into not in seen:
             seen.add(subject_key)
             subject_key = merged_into
             continue
         if not linked:
             raise NotFound("subject")
-        return subject_key, status == SubjectStatus.TOMBSTONED or opted_out is not None
+        erased = status == SubjectStatus.TOMBSTONED or opted_out is not None
+        version = (int(seq), str(head)) if seq is not None else (0, ledger.GENESIS)
+        return subject_key, erased, version
 
 
 def snapshot(
@@ -260,6 +268,7 @@ def _read(
     as_of: datetime | None,
     *,
     lock: bool = False,
+    consent_version: tuple[int, str] | None = None,
 ) -> Snapshot:
     """Outcomes (shown from `graph_min_contributors` contributors), velocity and safety flags
     (each behind the same floor, `graph.masking`) for one subject.
@@ -274,7 +283,7 @@ def _read(
     windows = velocity.contacts_by_window(
         snap.graph, subject_key, as_of=as_of, exclude=snap.actor.id
     )
-    net = network.view(snap)
+    net = network.view(snap, consent_version=consent_version)
     in_scope: frozenset[str] | None = None
     if data.scope.category or data.scope.region:
         in_scope = net.in_scope(data.scope)[0]

@@ -11,6 +11,7 @@ from typing import Literal
 
 from sqlalchemy import Update, and_, bindparam, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.util import identity_key
 
 from prospecting.db import new_id, owned, utcnow
@@ -118,6 +119,16 @@ class Ingested:
             merge_suggestions=[MergeSuggestionOut.model_validate(s) for s in self.suggestions],
             phone_unverified=self.touchpoint.sender_phone_raw is not None,
         )
+
+
+def remember(*, session: Session, ingested: Ingested) -> None:
+    """Make the prospect and message an earlier transaction ingested known to this session
+    (its identity map), so reading them again by id costs no SELECT. Rows still attached to an
+    open session are left where they are."""
+    rows_: tuple[Prospect | Touchpoint, ...] = (ingested.prospect, ingested.touchpoint)
+    for row in rows_:
+        if instance_state(row).detached:
+            session.add(row)
 
 
 def lock_tenant(session: Session, person_id: str) -> None:

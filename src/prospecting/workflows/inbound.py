@@ -78,6 +78,8 @@ def receive(
         contacted_at=result.touchpoint.occurred_at,
     )
     with runtime.stores.tenant() as tenant:
+        # The message and its prospect as step 1 committed them: qualify reads them by id.
+        prospects.remember(session=tenant, ingested=ingested)
         qualification, draft = _qualify(
             runtime,
             tenant,

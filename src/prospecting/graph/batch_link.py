@@ -5,20 +5,24 @@ thousands, and two of its rows (or rows of two providers imported one after the 
 one person, so the batch must decide each chain against the store *and* the subjects the
 batch itself created or merged so far, in order, exactly as one-at-a-time linking would:
 
-- **Load** (a few statements per chunk of digests): the active subjects holding any digest of
-  the batch, the dimensions and collision reports of those subjects.
+- **Load** (two statements per chunk of digests, the chunk one JSON parameter on SQLite):
+  the active subjects holding any strong digest of the batch, their digests and collision
+  reports.
 - **Link** (memory only): for each chain, the candidates that share a strong digest, scored by
   `linkage.link_score` with the subject's collision down-weights, best first; the best linked
   candidate wins, a chain anchored on two subjects merges them (survivor: the best), no
   linked candidate mints a new key. A merge re-points the absorbed key's digests to the
   survivor in memory (union-find), so later chains see one person.
-- **Write** (one executemany per table): new keys and budgets, bound digests, links; then the
-  merges in order, set-based (`_Merges`): the absorbed key is marked merged, its digests,
-  links and contact days move, its budget is folded in, a `merge` correction is recorded. A
-  merge whose absorbed key has contributions, attestations or attributions to move takes
-  `lineage.merge` (replay, unique moves), so those rules live in one place.
+- **Write** (one executemany per table; on SQLite straight to the DBAPI cursor, bound digests
+  in the unique index's order, row ids that sort by creation): new keys and budgets, bound
+  digests, links; then the merges in order, set-based (`_Merges`): the absorbed key is
+  marked merged, its digests, links and contact days move, its budget is folded in, a
+  `merge` correction is recorded. A merge whose absorbed key has contributions, attestations
+  or attributions to move takes `lineage.merge` (replay, unique moves), so those rules live
+  in one place.
 
-Blocked digests, consent and existing links are the caller's (`graph.history`).
+Blocked digests, consent and existing links are the caller's (`graph.history`), which runs
+the whole batch with the cyclic garbage collector paused (`cycle_collection_paused`).
 """
 
 from __future__ import annotations

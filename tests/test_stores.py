@@ -4,8 +4,10 @@ graph outage."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -149,3 +151,84 @@ def test_status_columns_are_typed_by_their_enum(runtime, make_provider) -> None:
         stored = prospects.get_prospect(session=session, actor=me, prospect_id=prospect_id)
         stored.status = "vip"  # type: ignore[assignment]
         session.flush()
+
+
+def _counter_engine(tmp_path: Path, **kwargs: float) -> Any:
+    engine = make_engine(f"sqlite:///{tmp_path / 'turns.sqlite3'}", **kwargs)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE counter (n INTEGER NOT NULL)"))
+        conn.execute(text("INSERT INTO counter VALUES (0)"))
+    return engine
+
+
+def test_sqlite_writers_of_one_process_take_turns_without_busy_waits(tmp_path: Path) -> None:
+    """Many threads writing at once all commit, one at a time, and none ever waits in
+    SQLite's busy handler (which sleeps and polls): here SQLite's own busy timeout is 0, so
+    a BEGIN IMMEDIATE that found the write lock taken would fail at once."""
+    engine = _counter_engine(tmp_path)
+
+    @event.listens_for(engine, "connect")
+    def _no_busy_handler(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute("PRAGMA busy_timeout = 0")
+
+    engine.dispose()  # every connection from now on has it
+    failures: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            for _ in range(20):
+                with engine.begin() as conn:
+                    n = conn.execute(text("SELECT n FROM counter")).scalar_one()
+                    time.sleep(0.0005)  # hold the write lock a moment
+                    conn.execute(text("UPDATE counter SET n = :n"), {"n": n + 1})
+        except OperationalError as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=write) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert failures == []
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT n FROM counter")).scalar_one() == 8 * 20
+    engine.dispose()
+
+
+def test_a_failed_write_gives_its_turn_back_and_reads_never_take_one(tmp_path: Path) -> None:
+    engine = _counter_engine(tmp_path, statement_timeout=0.2)
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(text("INSERT INTO counter VALUES (NULL)"))
+    with engine.begin() as conn:  # the turn came back on rollback
+        conn.execute(text("UPDATE counter SET n = 1"))
+    with engine.begin() as writer:
+        writer.execute(text("UPDATE counter SET n = 2"))
+        reader = engine.execution_options(sqlite_begin="DEFERRED")
+        with reader.connect() as conn, conn.begin():  # a read while a writer holds its turn
+            assert conn.execute(text("SELECT n FROM counter")).scalar_one() == 1
+
+
+def test_no_turn_within_the_busy_timeout_fails_as_sqlite_does(tmp_path: Path) -> None:
+    """A writer that does not get its turn in time fails with `database is locked` through
+    the engine's error handling (the HTTP edge's 503), and its connection stays usable."""
+    engine = _counter_engine(tmp_path, statement_timeout=0.2)
+    with engine.begin() as holder:
+        holder.execute(text("UPDATE counter SET n = 5"))
+        failed: list[BaseException] = []
+
+        def second_writer() -> None:
+            try:
+                with engine.begin() as conn:
+                    conn.execute(text("UPDATE counter SET n = 6"))
+            except OperationalError as exc:
+                failed.append(exc)
+
+        thread = threading.Thread(target=second_writer)
+        thread.start()
+        thread.join(timeout=10)
+    assert len(failed) == 1 and "database is locked" in str(failed[0])
+    with engine.begin() as conn:  # both connections usable, the busy timeout restored
+        conn.execute(text("UPDATE counter SET n = 7"))
+        timeout = conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one()
+    assert timeout == 200
+    engine.dispose()

@@ -171,7 +171,7 @@ def make_engine(
         busy = statement_timeout if statement_timeout is not None else SQLITE_BUSY_SECONDS
         engine = create_engine(url, connect_args={"timeout": busy}, hide_parameters=True, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        _WriterTurn(busy).install(engine)
         return engine
     connect_args: dict[str, Any] = {}
     if connect_timeout is not None:
@@ -210,11 +210,66 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin(conn: Any) -> None:
-    """Writers take the write lock at BEGIN so they queue instead of failing mid-way; read
-    transactions (`READ_ONLY`) begin deferred and never wait on, or block, a writer (WAL)."""
-    mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-    conn.exec_driver_sql(f"BEGIN {'DEFERRED' if mode == 'DEFERRED' else 'IMMEDIATE'}")
+class _WriterTurn:
+    """SQLite's one writer at a time, handed over at once between this process's threads.
+
+    Writers take the write lock at BEGIN (`BEGIN IMMEDIATE`) so they queue instead of failing
+    mid-way; read transactions (`READ_ONLY`) begin deferred and never wait on, or block, a
+    writer (WAL). A writer that finds the lock taken would wait in SQLite's busy handler, which
+    sleeps and polls (up to 100 ms between tries): under concurrent writes the lock sits idle
+    while waiters sleep, and latency grows long tails. So writers of one process first take
+    their turn here (a mutex per engine, that is per database file and process; released right
+    after the COMMIT or ROLLBACK), then BEGIN IMMEDIATE, which then only waits for other
+    processes. A turn not had within the busy timeout fails as SQLite fails, `database is
+    locked`, through the engine's error handling (the HTTP edge answers 503 with Retry-After;
+    on the graph store, its availability policy applies)."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self._lock = threading.Lock()
+        self._holder: int | None = None  # id() of the DB-API connection holding the turn
+
+    def install(self, engine: Engine) -> None:
+        event.listen(engine, "begin", self._begin)
+        dialect = engine.dialect  # this engine's own instance: wrap its end-of-transaction calls
+        for name in ("do_commit", "do_rollback"):
+            setattr(dialect, name, self._ending(getattr(dialect, name)))
+
+    def _begin(self, conn: Any) -> None:
+        if conn.get_execution_options().get("sqlite_begin", "IMMEDIATE") == "DEFERRED":
+            conn.exec_driver_sql("BEGIN DEFERRED")
+            return
+        dbapi_connection = conn.connection.dbapi_connection
+        if not self._lock.acquire(timeout=self.timeout):
+            # no turn within the busy timeout: fail now the way SQLite fails, through the
+            # engine's own error handling (the graph store's availability policy included)
+            dbapi_connection.execute("PRAGMA busy_timeout = 0")
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            finally:
+                dbapi_connection.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
+            return  # the holder had just finished: this transaction runs without a turn
+        self._holder = id(dbapi_connection)
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            self._release(self._holder)
+            raise
+
+    def _ending(self, call: Callable[[Any], None]) -> Callable[[Any], None]:
+        @functools.wraps(call)
+        def ended(dbapi_connection: Any) -> None:
+            try:
+                call(dbapi_connection)
+            finally:
+                self._release(id(getattr(dbapi_connection, "dbapi_connection", dbapi_connection)))
+
+        return ended
+
+    def _release(self, holder: int | None) -> None:
+        if holder is not None and self._holder == holder:
+            self._holder = None
+            self._lock.release()
 
 
 class _Watchdog:

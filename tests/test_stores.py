@@ -153,8 +153,9 @@ def test_status_columns_are_typed_by_their_enum(runtime, make_provider) -> None:
         session.flush()
 
 
-def _counter_engine(tmp_path: Path, **kwargs: float) -> Any:
-    engine = make_engine(f"sqlite:///{tmp_path / 'turns.sqlite3'}", **kwargs)
+def _counter_engine(tmp_path: Path, statement_timeout: float | None = None) -> Any:
+    url = f"sqlite:///{tmp_path / 'turns.sqlite3'}"
+    engine = make_engine(url, statement_timeout=statement_timeout)
     with engine.begin() as conn:
         conn.execute(text("CREATE TABLE counter (n INTEGER NOT NULL)"))
         conn.execute(text("INSERT INTO counter VALUES (0)"))

@@ -146,7 +146,11 @@ def test_list_filter_and_pagination(client, make_provider):
     assert len(rest["items"]) == 3
     assert {p["id"] for p in page["items"] + rest["items"]} == set(ids)
     booked = client.get("/prospects?status=booked", headers=alice.headers).json()
-    assert [p["id"] for p in booked["items"]] == [ids[0]]
+    assert [p["id"] for p in booked["items"]] == [ids[0]] and booked["total"] == 1
+    past = client.get("/prospects?limit=10&offset=7", headers=alice.headers).json()
+    assert past["items"] == [] and past["total"] == 5  # a page past the end still counts
+    past_booked = client.get("/prospects?status=booked&offset=3", headers=alice.headers).json()
+    assert past_booked["items"] == [] and past_booked["total"] == 1
 
 
 def test_outcome_versions_increase_and_set_status(client, make_provider, runtime):

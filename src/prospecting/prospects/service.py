@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from difflib import SequenceMatcher
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import Update, and_, bindparam, func, select, update
+from sqlalchemy import ColumnElement, Select, Update, and_, bindparam, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.util import identity_key
 
-from prospecting.db import new_id, owned, utcnow
+from prospecting.db import core, new_id, owned, utcnow
 from prospecting.errors import Conflict, NotFound
 from prospecting.identity.models import Person
 from prospecting.prospects import rows
@@ -81,7 +81,7 @@ _OWNED_CHAIN = (
     )
     .where(_PROSPECTS.c.id == bindparam("prospect_id"))
 )
-_MATCHED = select(Prospect).where(Prospect.id.in_(bindparam("ids", expanding=True)))
+_MATCHED = select(_PROSPECTS).where(_PROSPECTS.c.id.in_(bindparam("ids", expanding=True)))
 _UPDATES: dict[tuple[str, ...], Update] = {}
 
 
@@ -563,7 +563,10 @@ def _live_targets(session: Session, matches: list[tuple[str, str]]) -> list[tupl
     if not matches:
         return []
     wanted = {pid for pid, _ in matches}
-    loaded = {p.id: p for p in session.scalars(_MATCHED, {"ids": sorted(wanted)})}
+    loaded = {
+        row.id: rows.loaded(session, Prospect, row._asdict())
+        for row in session.connection().execute(_MATCHED, {"ids": sorted(wanted)})
+    }
     targets: list[tuple[Prospect, str]] = []
     seen: set[str] = set()
     for pid, dimension in matches:
@@ -699,18 +702,37 @@ def _suggest_all(
 
 def list_prospects(
     *, session: Session, actor: Person, status: ProspectStatus | None, limit: int, offset: int
-) -> tuple[list[Prospect], int]:
-    """One page of the Person's prospects, newest first; merged ones only when asked for."""
-    query = select(Prospect).where(Prospect.person_id == actor.id)
-    if status is None:
-        query = query.where(Prospect.status != ProspectStatus.MERGED)
-    else:
-        query = query.where(Prospect.status == status)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(Prospect.created_at.desc(), Prospect.id).limit(limit).offset(offset)
+) -> tuple[list[ProspectOut], int]:
+    """One page of the Person's prospects, newest first; merged ones only when asked for.
+
+    One statement, built once: the page's columns with the total as a window count (a
+    second count only when the page is past the end)."""
+    query = _PAGE_ALL if status is None else _PAGE_IN_STATUS
+    params = {"person": actor.id, "status": status, "limit": limit, "offset": offset}
+    found = core(session).execute(query, params).all()
+    if found:
+        return [ProspectOut.model_validate(row) for row in found], int(found[0].total)
+    count = _COUNT_ALL if status is None else _COUNT_IN_STATUS
+    return [], int(core(session).execute(count, params).scalar_one())
+
+
+def _page(*where: ColumnElement[bool]) -> tuple[Select[Any], Select[Any]]:
+    table = Prospect.__table__.c
+    mine = and_(table.person_id == bindparam("person"), *where)
+    page = (
+        select(
+            *(table[name] for name in ProspectOut.model_fields), func.count().over().label("total")
+        )
+        .where(mine)
+        .order_by(table.created_at.desc(), table.id)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
     )
-    return list(rows), total
+    return page, select(func.count()).select_from(Prospect.__table__).where(mine)
+
+
+_PAGE_ALL, _COUNT_ALL = _page(Prospect.__table__.c.status != ProspectStatus.MERGED)
+_PAGE_IN_STATUS, _COUNT_IN_STATUS = _page(Prospect.__table__.c.status == bindparam("status"))
 
 
 def update_prospect(

@@ -153,10 +153,9 @@ def list_prospects(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> Response:
-    rows, total = service.list_prospects(
+    items, total = service.list_prospects(
         session=session, actor=actor, status=status_filter, limit=limit, offset=offset
     )
-    items = [ProspectOut.model_validate(p) for p in rows]
     return answer(ProspectPage(items=items, total=total, limit=limit, offset=offset))
 
 

@@ -92,14 +92,13 @@ def register(server: MCPServer, edge: McpEdge) -> None:
 
         def work(session: Session, actor: Person) -> ProspectListPage:
             offset = offset_of(decode_cursor(cursor, "prospects", filters))
-            rows, total = service.list_prospects(
+            items, total = service.list_prospects(
                 session=session, actor=actor, status=status, limit=limit, offset=offset
             )
-            end = offset + len(rows)
+            end = offset + len(items)
             following = (
                 encode_cursor("prospects", filters, {"offset": end}) if end < total else None
             )
-            items = [ProspectOut.model_validate(p) for p in rows]
             return ProspectListPage(items=items, total=total, next_cursor=following)
 
         return await edge.read(ctx, work)

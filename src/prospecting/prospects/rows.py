@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from prospecting.db import TenantBase
 
@@ -36,6 +37,13 @@ def insert(session: Session, model: type[_Row], values: Sequence[Mapping[str, An
     full = [{name: row[name] for name in names} for row in values]
     session.connection().execute(_insert(table), full)
     return [attach(session, model, row) for row in full]
+
+
+def loaded(session: Session, model: type[_Row], values: dict[str, Any]) -> _Row:
+    """A row read through Core (every column) as the session's persistent object: the one the
+    session holds already, if any (as an ORM query would return it), else a new one."""
+    held = session.identity_map.get(identity_key(model, values["id"]))
+    return held if held is not None else attach(session, model, values)
 
 
 def attach(session: Session, model: type[_Row], values: dict[str, Any]) -> _Row:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from prospecting.app import create_app
 from prospecting.config import Settings
@@ -44,14 +48,129 @@ def _pg_available() -> bool:
     return True
 
 
+_TABLES = """
+SELECT format('%I.%I', schemaname, tablename) FROM pg_tables
+WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1
+"""
+_SEQUENCES = """
+SELECT format('%I.%I', schemaname, sequencename), last_value FROM pg_sequences ORDER BY 1
+"""
+_CATALOG_FINGERPRINT = """
+WITH user_ns AS (
+  SELECT oid, nspname FROM pg_namespace
+  WHERE nspname NOT IN ('pg_catalog', 'information_schema')
+    AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp%'
+), user_class AS (
+  SELECT c.* FROM pg_class c JOIN user_ns n ON n.oid = c.relnamespace
+)
+SELECT md5(coalesce(string_agg(line, E'\\n' ORDER BY line), '')) FROM (
+  SELECT concat_ws(' ', 'schema', nspname, pg_get_userbyid(nspowner), nspacl::text) AS line
+    FROM pg_namespace WHERE oid IN (SELECT oid FROM user_ns)
+  UNION ALL
+  SELECT concat_ws(' ', 'class', oid::regclass::text, relkind, relpersistence,
+                   pg_get_userbyid(relowner), relacl::text, relrowsecurity,
+                   relforcerowsecurity, array_to_string(reloptions, ','))
+    FROM user_class
+  UNION ALL
+  SELECT concat_ws(' ', 'column', a.attrelid::regclass::text, a.attnum, a.attname,
+                   format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attidentity,
+                   a.attgenerated, a.attacl::text, pg_get_expr(d.adbin, d.adrelid))
+    FROM pg_attribute a JOIN user_class c ON c.oid = a.attrelid
+    LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+    WHERE a.attnum > 0 AND NOT a.attisdropped
+  UNION ALL
+  SELECT concat_ws(' ', 'constraint', conrelid::regclass::text, conname,
+                   pg_get_constraintdef(oid), condeferrable, condeferred, convalidated)
+    FROM pg_constraint WHERE connamespace IN (SELECT oid FROM user_ns)
+  UNION ALL
+  SELECT concat_ws(' ', 'index', pg_get_indexdef(indexrelid), indisvalid)
+    FROM pg_index WHERE indrelid IN (SELECT oid FROM user_class)
+  UNION ALL
+  SELECT concat_ws(' ', 'trigger', tgrelid::regclass::text, pg_get_triggerdef(oid), tgenabled)
+    FROM pg_trigger WHERE NOT tgisinternal
+  UNION ALL
+  SELECT concat_ws(' ', 'rule', ev_class::regclass::text, rulename, pg_get_ruledef(oid),
+                   ev_enabled)
+    FROM pg_rewrite WHERE ev_class IN (SELECT oid FROM user_class)
+  UNION ALL
+  SELECT concat_ws(' ', 'policy', polrelid::regclass::text, polname, polcmd, polpermissive,
+                   polroles::text, pg_get_expr(polqual, polrelid),
+                   pg_get_expr(polwithcheck, polrelid))
+    FROM pg_policy
+  UNION ALL
+  SELECT concat_ws(' ', 'function', p.oid::regprocedure::text, md5(p.prosrc),
+                   pg_get_userbyid(p.proowner), p.proacl::text, p.prosecdef, p.provolatile,
+                   array_to_string(p.proconfig, ','))
+    FROM pg_proc p WHERE p.pronamespace IN (SELECT oid FROM user_ns)
+  UNION ALL
+  SELECT concat_ws(' ', 'type', t.oid::regtype::text, t.typtype, pg_get_userbyid(t.typowner),
+                   t.typacl::text)
+    FROM pg_type t WHERE t.typnamespace IN (SELECT oid FROM user_ns)
+  UNION ALL
+  SELECT concat_ws(' ', 'enum', enumtypid::regtype::text, enumsortorder, enumlabel)
+    FROM pg_enum
+  UNION ALL
+  SELECT concat_ws(' ', 'database', pg_get_userbyid(datdba), datacl::text, datallowconn,
+                   datconnlimit)
+    FROM pg_database WHERE datname = current_database()
+  UNION ALL
+  SELECT concat_ws(' ', 'setting', setrole, array_to_string(setconfig, ','))
+    FROM pg_db_role_setting
+    WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())
+  UNION ALL
+  SELECT concat_ws(' ', 'default_acl', pg_get_userbyid(defaclrole), defaclnamespace,
+                   defaclobjtype, defaclacl::text)
+    FROM pg_default_acl
+  UNION ALL
+  SELECT concat_ws(' ', 'extension', extname, extversion) FROM pg_extension
+  UNION ALL
+  SELECT concat_ws(' ', 'event_trigger', evtname, evtevent, evtenabled, evtfoid::regproc::text)
+    FROM pg_event_trigger
+  UNION ALL
+  SELECT concat_ws(' ', 'publication', pubname) FROM pg_publication
+  UNION ALL
+  SELECT concat_ws(' ', 'large_objects', count(*)) FROM pg_largeobject_metadata
+) AS catalog(line)
+"""
+"""One line per user-visible catalog object of the current database (schemas, tables and
+their columns, defaults, constraints, indexes, triggers and whether they are enabled, rules,
+policies, functions, types, grants, ownership, database settings, extensions, event
+triggers), hashed: a database whose fingerprint is its template's has the template's schema."""
+
+
+@dataclass
+class _Template:
+    """What a copy of one template holds before any test touched it."""
+
+    fingerprint: str
+    rows: list[tuple[str, str]]  # (table, its rows as JSON) for the tables that have rows
+    sequences: list[tuple[str, int | None]]
+
+
 class PgServer:
-    """Creates migrated template databases once, then a fresh copy for every test."""
+    """Creates migrated template databases once; every test gets a database in the template's
+    state: a new copy, or one an earlier test of this process used and `drop` put back.
+
+    Dropping a PostgreSQL database forces a checkpoint (seconds on a busy machine), so `drop`
+    resets a used copy instead: other connections to it are terminated (as DROP ... WITH
+    (FORCE) does), every table is truncated and the template's rows and sequence positions put
+    back, with triggers off for that one transaction, and the copy is renamed, so the URL the
+    test had stops working as if the database were gone and nothing keyed by URL in the
+    process (the graph's network view) outlives the test. It is reused only if its catalog
+    fingerprint (`_CATALOG_FINGERPRINT`) still equals the template's: a test that changed the
+    schema, a trigger's state, a grant or a setting gets its copy really dropped.
+    PROSPECTING_TEST_PG_FRESH=1 drops every copy instead (the old behaviour).
+    """
 
     def __init__(self) -> None:
         self.admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         self.run_id = uuid.uuid4().hex[:8]
         self.templates: dict[str, str] = {}
         self.created: list[str] = []
+        self.reuse = os.environ.get("PROSPECTING_TEST_PG_FRESH") != "1"
+        self._kind: dict[str, str] = {}  # copy name -> "tenant" | "graph"
+        self._spare: dict[str, list[str]] = {"tenant": [], "graph": []}
+        self._state: dict[str, _Template] = {}
 
     def url(self, name: str) -> str:
         return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
@@ -75,23 +194,123 @@ class PgServer:
         return self.templates["tenant"], self.templates["graph"]
 
     def fresh_pair(self) -> tuple[str, str]:
-        tenant_tmpl, graph_tmpl = self.template_pair()
-        n = uuid.uuid4().hex[:8]
-        return (
-            self._create(f"pt_{self.run_id}_{n}_t", tenant_tmpl),
-            self._create(f"pt_{self.run_id}_{n}_g", graph_tmpl),
-        )
+        self.template_pair()
+        return self._copy("tenant"), self._copy("graph")
+
+    def _copy(self, kind: str) -> str:
+        if self._spare[kind]:
+            name = self._spare[kind].pop()
+        else:
+            name = f"pt_{self.run_id}_{uuid.uuid4().hex[:8]}_{kind[0]}"
+            self._create(name, self.templates[kind])
+            self._kind[name] = kind
+            if kind not in self._state:
+                self._state[kind] = self._read_state(name)
+        return self.url(name)
+
+    def _read_state(self, name: str) -> _Template:
+        engine = create_engine(self.url(name))
+        try:
+            with engine.connect() as conn:
+                rows = []
+                for (table,) in conn.execute(text(_TABLES)):
+                    data = conn.execute(
+                        text(f"SELECT coalesce(json_agg(t), '[]')::text FROM {table} AS t")  # noqa: S608
+                    ).scalar_one()
+                    if data != "[]":
+                        rows.append((table, data))
+                sequences = [(s, v) for s, v in conn.execute(text(_SEQUENCES))]
+                fingerprint = conn.execute(text(_CATALOG_FINGERPRINT)).scalar_one()
+        finally:
+            engine.dispose()
+        return _Template(fingerprint, rows, sequences)
+
+    def _reset(self, name: str, kind: str) -> bool:
+        """Put a used copy back in its template's state; False if it cannot be."""
+        state = self._state[kind]
+        with self.admin.connect() as conn:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": name},
+            )
+        engine = create_engine(self.url(name), poolclass=NullPool)
+        try:
+            with engine.begin() as conn:
+                if conn.execute(text(_CATALOG_FINGERPRINT)).scalar_one() != state.fingerprint:
+                    return False
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+                tables = list(conn.execute(text(_TABLES)).scalars())
+                probe = " UNION ALL ".join(
+                    f"SELECT '{t}' WHERE EXISTS (SELECT FROM {t})"  # noqa: S608 (from pg_tables)
+                    for t in tables
+                )
+                used = list(conn.execute(text(probe)).scalars())
+                if used:  # the tables with rows (an empty one is as the template left it)
+                    conn.execute(text(f"TRUNCATE {', '.join(used)} CASCADE"))
+                for table, data in state.rows:
+                    conn.execute(
+                        text(
+                            f"INSERT INTO {table} SELECT * FROM "  # noqa: S608 (from pg_tables)
+                            f"json_populate_recordset(NULL::{table}, CAST(:data AS json))"
+                        ),
+                        {"data": data},
+                    )
+                for sequence, value in state.sequences:
+                    if value is None:
+                        conn.execute(text(f"ALTER SEQUENCE {sequence} RESTART"))
+                    else:
+                        conn.execute(text("SELECT setval(:s, :v)"), {"s": sequence, "v": value})
+        except Exception:
+            return False
+        finally:
+            engine.dispose()
+        return True
+
+    def _rename(self, name: str) -> str | None:
+        """A new name for a reset copy, so the URL a test was given stops working after it, as
+        if the database were dropped (a connection left open in a thread cannot touch the next
+        test's data). None if something still holds a connection to it."""
+        new = f"pt_{self.run_id}_{uuid.uuid4().hex[:8]}_{self._kind[name][0]}"
+        for _ in range(50):
+            try:
+                with self.admin.connect() as conn:
+                    conn.execute(text(f'ALTER DATABASE "{name}" RENAME TO "{new}"'))
+            except OperationalError:  # a terminated backend still on its way out
+                time.sleep(0.02)
+                continue
+            self.created[self.created.index(name)] = new
+            self._kind[new] = self._kind.pop(name)
+            return new
+        return None
 
     def drop(self, url: str) -> None:
         name = url.rsplit("/", 1)[1]
+        kind = self._kind.get(name)
+        if kind is not None and self.reuse and self._reset(name, kind):
+            renamed = self._rename(name)
+            if renamed is not None:
+                self._spare[kind].append(renamed)
+                return
+        self._kind.pop(name, None)
         with self.admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         if name in self.created:
             self.created.remove(name)
 
     def close(self) -> None:
-        for name in list(reversed(self.created)):
-            self.drop(self.url(name))
+        """Drop every database this process made, at once: each DROP waits for a checkpoint,
+        and concurrent ones share it."""
+        self._kind.clear()
+        names = list(reversed(self.created))
+        copies = [n for n in names if n not in self.templates.values()]
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(lambda name: self.drop(self.url(name)), copies))
+        for name in names:  # the templates last, once no copy is being made from them
+            if name in self.created:
+                self.drop(self.url(name))
         self.admin.dispose()
 
 

@@ -711,7 +711,7 @@ def list_prospects(
     params = {"person": actor.id, "status": status, "limit": limit, "offset": offset}
     found = core(session).execute(query, params).all()
     if found:
-        return [ProspectOut.model_validate(row) for row in found], int(found[0].total)
+        return [ProspectOut.model_validate(row._asdict()) for row in found], int(found[0].total)
     count = _COUNT_ALL if status is None else _COUNT_IN_STATUS
     return [], int(core(session).execute(count, params).scalar_one())
 

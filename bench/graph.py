@@ -538,6 +538,30 @@ def run(size: int, args: argparse.Namespace, workdir: Path, figures: Figures) ->
         cleanup()
 
 
+def growth(figures: Figures, sizes: list[int], backend: str) -> None:
+    """p99 at the largest network over p99 at the smallest (ordinary and busy subjects
+    together), beside the same growth of the floor: flat is 1.0."""
+    if len(sizes) < 2:
+        return
+    small, large = (f"({backend}, {_size(n)})" for n in (min(sizes), max(sizes)))
+    first, last = (
+        figures.get(f"graph_query all p99 {small}"),
+        figures.get(f"graph_query all p99 {large}"),
+    )
+    if not first or not last:
+        return
+    name = f"graph_query p99 growth {_size(min(sizes))}->{_size(max(sizes))} ({backend})"
+    value = last["value"] / first["value"]
+    floor = last["floor"] / first["floor"] if first["floor"] else None
+    figures[name] = {
+        "value": round(value, 2),
+        "unit": "x",
+        "floor": floor and round(floor, 2),
+        "ratio": None,
+    }
+    print(f"\n{name}: {value:.2f}x (floor {floor or float('nan'):.2f}x)")
+
+
 def urls(args: argparse.Namespace, workdir: Path, size: int) -> tuple[str, str, Callable[[], None]]:
     if not args.postgres:
         folder = workdir / f"s{size}"
@@ -598,6 +622,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for size in sizes:
             run(size, args, Path(tmp), figures)
+    growth(figures, sizes, "PostgreSQL" if args.postgres else "SQLite")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
         print(f"\nwrote {len(figures)} figures to {args.json}")

@@ -41,7 +41,7 @@ class Bench:
 
 
 BENCHES = (
-    Bench("graph", "graph.py", ("--subjects", "10000")),
+    Bench("graph", "graph.py", ("--subjects", "10000", "100000")),
     Bench("ingest", "ingest.py", (), None),
     Bench("http", "http.py", ()),
     Bench("linking", "linking.py", ()),
@@ -73,6 +73,7 @@ def targets() -> list[tuple[str, Target]]:
     third = Target("ratio", "<=", 3.0, ">= 1/3 floor")
     p99 = Target("value", "<=", 250.0, "<= 250 ms")
     return [
+        ("graph_query p99 growth", Target("value", "<=", 1.3, "<= 1.3x")),
         ("graph_query p50", within_3x),
         ("graph_query p99", within_3x),
         ("graph_query busy", within_3x),

@@ -46,7 +46,14 @@ _LINK = select(_LINKS).where(
     _LINKS.c.provider_id == bindparam("provider_id"),
     _LINKS.c.prospect_id == bindparam("prospect_id"),
 )
-_STATUS = select(_KEYS.c.status).where(_KEYS.c.subject_key == bindparam("subject_key"))
+_LINK_AND_STATUS = (
+    select(_LINKS, _KEYS.c.status.label("subject_status"))
+    .select_from(_LINKS.outerjoin(_KEYS, _KEYS.c.subject_key == _LINKS.c.subject_key))
+    .where(
+        _LINKS.c.provider_id == bindparam("provider_id"),
+        _LINKS.c.prospect_id == bindparam("prospect_id"),
+    )
+)
 _HITS = (
     select(_DIMS.c.subject_key, _DIMS.c.dimension, _DIMS.c.key_id, _DIMS.c.digest)
     .join(_KEYS, _KEYS.c.subject_key == _DIMS.c.subject_key)
@@ -92,6 +99,23 @@ def existing_link(graph: Session, provider_id: str, prospect_id: str) -> Prospec
         .first()
     )
     return None if row is None else _attached(graph, ProspectLink, row._asdict())
+
+
+def _link_and_status(
+    graph: Session, provider_id: str, prospect_id: str
+) -> tuple[ProspectLink | None, str | None]:
+    """`existing_link` with its subject's status (None: no such subject) in the same read."""
+    graph.flush()
+    row = (
+        graph.connection()
+        .execute(_LINK_AND_STATUS, {"provider_id": provider_id, "prospect_id": prospect_id})
+        .first()
+    )
+    if row is None:
+        return None, None
+    values = row._asdict()
+    status = values.pop("subject_status")
+    return _attached(graph, ProspectLink, values), status
 
 
 def _attached(graph: Session, model: type[_Row], values: dict[str, Any]) -> _Row:
@@ -254,9 +278,9 @@ def link_prospect(ctx: Context, prospect_id: str) -> tuple[ProspectLink, bool]:
 
     Raises SubjectOptedOut when the chain carries a blocked digest or the subject is tombstoned.
     Reads and writes go through prebuilt Core statements with client-side ids and no flush:
-    the tenant's prospect with its chain (one read), the link, the blocked digests with the
-    candidates (one read), then the new subject, its budget, its digests and the link (one
-    INSERT each).
+    the tenant's prospect with its chain (one read), the link with its subject's status (one
+    read), the blocked digests with the candidates (one read), then the new subject, its
+    budget, its digests and the link (one INSERT each).
     """
     prospect_id, chain = prospects.owned_chain(
         session=ctx.tenant,
@@ -264,16 +288,15 @@ def link_prospect(ctx: Context, prospect_id: str) -> tuple[ProspectLink, bool]:
         prospect_id=prospect_id,
         key_id=ctx.resolver.active_key_id,
     )
-    link = existing_link(ctx.graph, ctx.actor.id, prospect_id)
+    link, status = _link_and_status(ctx.graph, ctx.actor.id, prospect_id)
     if link is None:
         if not consent.may_link(ctx, prospect_id):
             raise ConsentRequired("turn on graph query or contribution consent to link prospects")
         if ctx.graph.get_bind().dialect.name == "postgresql":
             # SQLite: the transaction holds the write lock since its first read (BEGIN IMMEDIATE)
             lock_linking(ctx.graph)
-            link = existing_link(ctx.graph, ctx.actor.id, prospect_id)
+            link, status = _link_and_status(ctx.graph, ctx.actor.id, prospect_id)
     if link is not None:
-        status = ctx.graph.connection().execute(_STATUS, {"subject_key": link.subject_key}).scalar()
         if status is None or status == SubjectStatus.TOMBSTONED:
             raise SubjectOptedOut("this subject opted out of the graph")
         return link, False

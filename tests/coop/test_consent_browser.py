@@ -53,8 +53,10 @@ def base_url(runtime: Any) -> Iterator[str]:
     thread.join(30)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One Chromium for the module (a launch takes seconds); each test opens its own context,
+    which shares no cookies, storage or cache with another."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -1,0 +1,87 @@
+"""Fuzzy-name suggestions: the cheap upper bounds before difflib's ratio change no decision;
+what linking reads of the tenant, and the link confidence written back through Core."""
+
+from __future__ import annotations
+
+from difflib import SequenceMatcher
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from conftest import person
+from prospecting.errors import NotFound
+from prospecting.prospects import service as prospects
+from prospecting.prospects.identifiers import prospect_chain
+from prospecting.prospects.models import Prospect
+from prospecting.prospects.schemas import Channel, InboundMessage
+from prospecting.runtime import Runtime
+
+NAMES = st.text(alphabet="abcdeilmnorst ", min_size=1, max_size=24).filter(str.strip)
+
+
+@settings(max_examples=400)
+@given(a=NAMES, b=NAMES, threshold=st.sampled_from([0.5, 0.75, 0.8, 0.9]))
+def test_bounded_ratio_decides_as_the_ratio(a: str, b: str, threshold: float) -> None:
+    ratio = SequenceMatcher(None, a, b).ratio()
+    bounded = prospects._ratio_at_least(a, b, threshold)
+    if ratio >= threshold:
+        assert bounded == ratio
+    else:
+        assert bounded is None
+
+
+@settings(max_examples=200)
+@given(a=NAMES, b=NAMES)
+def test_given_names_rule_is_unchanged_by_the_cache(a: str, b: str) -> None:
+    first_a, first_b = a.split()[0], b.split()[0]
+    if len(first_a) == 1 or len(first_b) == 1:
+        expected = first_a[0] == first_b[0]
+    else:
+        expected = SequenceMatcher(None, first_a, first_b).ratio() >= prospects.GIVEN_NAME_THRESHOLD
+    assert prospects._given_names_compatible(a, b) is expected
+    assert prospects._given_names_compatible(a, b) is expected  # cached answer
+
+
+def test_what_linking_reads_follows_merges_and_hides_other_tenants(
+    runtime: Runtime, make_provider
+) -> None:
+    """`owned_chain` (the link's one tenant read) answers as `owned_prospect` did, with the
+    stored chain; `set_link_confidence` writes through Core and shows on a loaded row."""
+    alice, bob = make_provider(default_phone_region="GB"), make_provider()
+    key_id = runtime.resolver.active_key_id
+    with runtime.stores.tenant() as session:
+        actor, other = person(session, alice.id), person(session, bob.id)
+
+        def ingest(**sender: str) -> Prospect:
+            message = InboundMessage(channel=Channel.SMS, body="Hello", **sender)
+            return prospects.ingest(
+                session=session, actor=actor, resolver=runtime.resolver, message=message
+            ).prospect
+
+        first = ingest(sender_phone="07911 123456", sender_name="Jamie Clarke")
+        second = ingest(sender_email="jc@example.org", sender_name="Jamie Clark")
+        [suggestion] = prospects.list_merge_suggestions(session=session, actor=actor)
+        prospects.accept_merge(session=session, actor=actor, suggestion_id=suggestion.id)
+        survivor, chain = prospects.owned_chain(
+            session=session, actor=actor, prospect_id=second.id, key_id=key_id
+        )
+        assert survivor == first.id
+        assert sorted(d.dimension for d in chain) == sorted(
+            d.dimension
+            for d in prospect_chain(session=session, prospect_id=first.id, key_id=key_id)
+        )
+        assert {"phone", "email"} <= {d.dimension for d in chain}
+        with pytest.raises(NotFound):
+            prospects.owned_chain(session=session, actor=other, prospect_id=first.id, key_id=key_id)
+        with pytest.raises(NotFound):
+            prospects.owned_chain(session=session, actor=actor, prospect_id="0" * 32, key_id=key_id)
+
+        prospects.set_link_confidence(session=session, prospect_id=first.id, confidence=0.93)
+        assert first.link_confidence == 0.93  # the loaded row shows it, nothing left to flush
+        assert not session.dirty
+        stored = session.execute(
+            select(Prospect.link_confidence).where(Prospect.id == first.id)
+        ).scalar_one()
+        assert stored == 0.93

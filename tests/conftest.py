@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -152,13 +153,14 @@ class PgServer:
     state: a new copy, or one an earlier test of this process used and `drop` put back.
 
     Dropping a PostgreSQL database forces a checkpoint (seconds on a busy machine), so `drop`
-    resets a used copy instead: other connections to it are terminated (as DROP ... WITH
-    (FORCE) does), every table is truncated and the template's rows and sequence positions put
-    back, with triggers off for that one transaction, and the copy is renamed, so the URL the
-    test had stops working as if the database were gone and nothing keyed by URL in the
-    process (the graph's network view) outlives the test. It is reused only if its catalog
-    fingerprint (`_CATALOG_FINGERPRINT`) still equals the template's: a test that changed the
-    schema, a trigger's state, a grant or a setting gets its copy really dropped.
+    retires a used copy instead: the connections to it are terminated (as DROP ... WITH
+    (FORCE) does) and it is renamed at once, so the URL the test had stops working as if the
+    database were gone and nothing keyed by URL in the process (the graph's network view)
+    outlives the test. Then, in a background thread while the next test runs, every table with
+    rows is truncated and the template's rows and sequence positions are put back, with
+    triggers off for that one transaction. A copy is reused only if its catalog fingerprint
+    (`_CATALOG_FINGERPRINT`) still equals the template's: one whose test changed the schema, a
+    trigger's state, a grant or a setting is dropped.
     PROSPECTING_TEST_PG_FRESH=1 drops every copy instead (the old behaviour).
     """
 
@@ -170,6 +172,9 @@ class PgServer:
         self.reuse = os.environ.get("PROSPECTING_TEST_PG_FRESH") != "1"
         self._kind: dict[str, str] = {}  # copy name -> "tenant" | "graph"
         self._spare: dict[str, list[str]] = {"tenant": [], "graph": []}
+        self._pending: dict[str, list[Future[str | None]]] = {"tenant": [], "graph": []}
+        self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pg-reset")
+        self._lock = threading.Lock()
         self._state: dict[str, _Template] = {}
 
     def url(self, name: str) -> str:
@@ -198,15 +203,23 @@ class PgServer:
         return self._copy("tenant"), self._copy("graph")
 
     def _copy(self, kind: str) -> str:
+        pending = self._pending[kind]
+        while pending and (pending[0].done() or len(pending) >= 2):
+            recycled = pending.pop(0).result()  # waits only while two are being reset
+            if recycled is not None:
+                self._spare[kind].append(recycled)
         if self._spare[kind]:
             name = self._spare[kind].pop()
         else:
-            name = f"pt_{self.run_id}_{uuid.uuid4().hex[:8]}_{kind[0]}"
+            name = self._new_name(kind)
             self._create(name, self.templates[kind])
             self._kind[name] = kind
             if kind not in self._state:
                 self._state[kind] = self._read_state(name)
         return self.url(name)
+
+    def _new_name(self, kind: str) -> str:
+        return f"pt_{self.run_id}_{uuid.uuid4().hex[:8]}_{kind[0]}"
 
     def _read_state(self, name: str) -> _Template:
         engine = create_engine(self.url(name))
@@ -225,17 +238,34 @@ class PgServer:
             engine.dispose()
         return _Template(fingerprint, rows, sequences)
 
+    def _retire(self, name: str) -> str | None:
+        """Take a used copy away from whatever still holds it: terminate the connections to it
+        (as DROP ... WITH (FORCE) does) and rename it, so the URL its test had stops working
+        as if the database were gone. The new name, or None if it could not be renamed."""
+        new = self._new_name(self._kind[name])
+        for _ in range(50):
+            try:
+                with self.admin.connect() as conn:
+                    conn.execute(
+                        text(
+                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                            "WHERE datname = :name AND pid <> pg_backend_pid()"
+                        ),
+                        {"name": name},
+                    )
+                    conn.execute(text(f'ALTER DATABASE "{name}" RENAME TO "{new}"'))
+            except OperationalError:  # a terminated backend still on its way out
+                time.sleep(0.02)
+                continue
+            with self._lock:
+                self.created[self.created.index(name)] = new
+                self._kind[new] = self._kind.pop(name)
+            return new
+        return None
+
     def _reset(self, name: str, kind: str) -> bool:
-        """Put a used copy back in its template's state; False if it cannot be."""
+        """Put a retired copy back in its template's state; False if it cannot be."""
         state = self._state[kind]
-        with self.admin.connect() as conn:
-            conn.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :name AND pid <> pg_backend_pid()"
-                ),
-                {"name": name},
-            )
         engine = create_engine(self.url(name), poolclass=NullPool)
         try:
             with engine.begin() as conn:
@@ -269,48 +299,49 @@ class PgServer:
             engine.dispose()
         return True
 
-    def _rename(self, name: str) -> str | None:
-        """A new name for a reset copy, so the URL a test was given stops working after it, as
-        if the database were dropped (a connection left open in a thread cannot touch the next
-        test's data). None if something still holds a connection to it."""
-        new = f"pt_{self.run_id}_{uuid.uuid4().hex[:8]}_{self._kind[name][0]}"
-        for _ in range(50):
-            try:
-                with self.admin.connect() as conn:
-                    conn.execute(text(f'ALTER DATABASE "{name}" RENAME TO "{new}"'))
-            except OperationalError:  # a terminated backend still on its way out
-                time.sleep(0.02)
-                continue
-            self.created[self.created.index(name)] = new
-            self._kind[new] = self._kind.pop(name)
-            return new
+    def _recycle(self, name: str, kind: str) -> str | None:
+        """In the background: a retired, reset copy's new name, or None (then dropped)."""
+        try:
+            fresh = self._reset(name, kind)
+        except Exception:
+            fresh = False
+        if fresh:
+            return name
+        self._drop_now(name)
         return None
 
     def drop(self, url: str) -> None:
+        """Done with a database: a copy is retired now and reset in the background, anything
+        else (or a copy that cannot be retired) is dropped."""
         name = url.rsplit("/", 1)[1]
         kind = self._kind.get(name)
-        if kind is not None and self.reuse and self._reset(name, kind):
-            renamed = self._rename(name)
-            if renamed is not None:
-                self._spare[kind].append(renamed)
+        if kind is not None and self.reuse:
+            retired = self._retire(name)
+            if retired is not None:
+                self._pending[kind].append(self._background.submit(self._recycle, retired, kind))
                 return
-        self._kind.pop(name, None)
+        self._drop_now(name)
+
+    def _drop_now(self, name: str) -> None:
+        with self._lock:
+            self._kind.pop(name, None)
         with self.admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        if name in self.created:
-            self.created.remove(name)
+        with self._lock:
+            if name in self.created:
+                self.created.remove(name)
 
     def close(self) -> None:
         """Drop every database this process made, at once: each DROP waits for a checkpoint,
         and concurrent ones share it."""
-        self._kind.clear()
+        self._background.shutdown(wait=True)
         names = list(reversed(self.created))
         copies = [n for n in names if n not in self.templates.values()]
         with ThreadPoolExecutor(max_workers=8) as pool:
-            list(pool.map(lambda name: self.drop(self.url(name)), copies))
+            list(pool.map(self._drop_now, copies))
         for name in names:  # the templates last, once no copy is being made from them
             if name in self.created:
-                self.drop(self.url(name))
+                self._drop_now(name)
         self.admin.dispose()
 
 

@@ -38,7 +38,8 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import Connection, Dialect, ExceptionContext, make_url
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
+from sqlalchemy.orm.attributes import instance_state
 
 from prospecting.errors import GraphUnavailable, NotFound
 
@@ -142,6 +143,31 @@ def core(session: Session) -> Connection:
     work (building the statement, its ORM compile step and result setup), which costs more
     than SQLite's own execution of a short indexed read."""
     return session.connection()
+
+
+_Mapped = TypeVar("_Mapped", bound=DeclarativeBase)
+
+
+def attach(session: Session, model: type[_Mapped], values: dict[str, Any]) -> _Mapped:
+    """A row written or read through Core (every column given) as a persistent object of the
+    session, exactly as a flush or a load leaves it: the values go straight into the instance's
+    dict, without the per-attribute events of the constructor."""
+    obj: _Mapped = model.__mapper__.class_manager.new_instance()
+    instance_state(obj).dict.update(values)
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj
+
+
+def loaded(session: Session, model: type[_Mapped], values: dict[str, Any]) -> _Mapped:
+    """A row read through Core (every column) as the session's persistent object: the one the
+    session holds already, if any (as an ORM query would return it), else `attach`'s."""
+    mapper = model.__mapper__
+    key = mapper.identity_key_from_primary_key(
+        tuple(values[str(column.key)] for column in mapper.primary_key)
+    )
+    held: _Mapped | None = session.identity_map.get(key)
+    return held if held is not None else attach(session, model, values)
 
 
 def normalize_url(url: str) -> str:

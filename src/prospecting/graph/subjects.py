@@ -11,14 +11,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, null, select, text, union_all
-from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import instance_state
-from sqlalchemy.orm.util import identity_key
+from sqlalchemy.orm import Session
 
-from prospecting.db import new_id, utcnow
+from prospecting.db import loaded, new_id, utcnow
 from prospecting.errors import ConsentRequired, NotFound, SubjectOptedOut
 from prospecting.graph import consent, lineage, linkage
 from prospecting.graph.models import (
@@ -80,8 +78,6 @@ _INSERT_BUDGET = insert(_BUDGETS)
 _INSERT_DIMS = insert(_DIMS)
 _INSERT_LINK = insert(_LINKS)
 
-_Row = TypeVar("_Row", SubjectKey, ProspectLink)
-
 
 @dataclass(frozen=True)
 class Candidate:
@@ -98,7 +94,7 @@ def existing_link(graph: Session, provider_id: str, prospect_id: str) -> Prospec
         .execute(_LINK, {"provider_id": provider_id, "prospect_id": prospect_id})
         .first()
     )
-    return None if row is None else _attached(graph, ProspectLink, row._asdict())
+    return None if row is None else loaded(graph, ProspectLink, row._asdict())
 
 
 def _link_and_status(
@@ -115,25 +111,7 @@ def _link_and_status(
         return None, None
     values = row._asdict()
     status = values.pop("subject_status")
-    return _attached(graph, ProspectLink, values), status
-
-
-def _attached(graph: Session, model: type[_Row], values: dict[str, Any]) -> _Row:
-    """A row read or written through Core as a persistent object of the session, as a load or
-    a flush would have left it; the object already in the identity map wins (as a query's)."""
-    key = identity_key(model, values[_primary_key(model)])
-    found = graph.identity_map.get(key)
-    if found is not None:
-        return found
-    obj = cast(_Row, model.__mapper__.class_manager.new_instance())
-    instance_state(obj).dict.update(values)  # as a load fills it: no per-attribute events
-    make_transient_to_detached(obj)
-    graph.add(obj)
-    return obj
-
-
-def _primary_key(model: type[SubjectKey | ProspectLink]) -> str:
-    return "subject_key" if model is SubjectKey else "id"
+    return loaded(graph, ProspectLink, values), status
 
 
 def blocked_or_candidates(graph: Session, chain: list[Digest]) -> list[Candidate] | None:
@@ -207,7 +185,7 @@ def score(
 def new_subject(ctx: Context, *, split_from: str | None = None) -> SubjectKey:
     """A new active subject key with its privacy budget (Core INSERTs, no flush)."""
     values = _insert_subject(ctx, split_from=split_from)
-    return _attached(ctx.graph, SubjectKey, values)
+    return loaded(ctx.graph, SubjectKey, values)
 
 
 def _insert_subject(ctx: Context, *, split_from: str | None = None) -> dict[str, Any]:
@@ -343,7 +321,7 @@ def link_prospect(ctx: Context, prospect_id: str) -> tuple[ProspectLink, bool]:
         "updated_at": now,
     }
     ctx.graph.connection().execute(_INSERT_LINK, values)
-    return _attached(ctx.graph, ProspectLink, values), created
+    return loaded(ctx.graph, ProspectLink, values), created
 
 
 def link_out(link: ProspectLink, created: bool) -> LinkOut:

@@ -51,9 +51,7 @@ _LINES = (
             _C.subject_key == bindparam("key"),
             _C.provider_id != bindparam("exclude"),
             _C.id.not_in(
-                select(_SUPERSEDED.superseded_id).where(
-                    _SUPERSEDED.subject_key == bindparam("key")
-                )
+                select(_SUPERSEDED.superseded_id).where(_SUPERSEDED.subject_key == bindparam("key"))
             ),
         )
     )

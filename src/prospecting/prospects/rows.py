@@ -16,11 +16,21 @@ from sqlalchemy import Connection, Table
 from sqlalchemy import insert as core_insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import instance_state, set_committed_value
-from sqlalchemy.orm.util import identity_key
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
-from prospecting.db import TenantBase
+from prospecting.db import TenantBase, attach, loaded
+
+__all__ = [
+    "attach",
+    "connection",
+    "insert",
+    "insert_ignore",
+    "insert_values",
+    "loaded",
+    "set_committed",
+    "table_of",
+]
 
 _Row = TypeVar("_Row", bound=TenantBase)
 
@@ -37,24 +47,6 @@ def insert(session: Session, model: type[_Row], values: Sequence[Mapping[str, An
     full = [{name: row[name] for name in names} for row in values]
     session.connection().execute(_insert(table), full)
     return [attach(session, model, row) for row in full]
-
-
-def loaded(session: Session, model: type[_Row], values: dict[str, Any]) -> _Row:
-    """A row read through Core (every column) as the session's persistent object: the one the
-    session holds already, if any (as an ORM query would return it), else a new one."""
-    held = session.identity_map.get(identity_key(model, values["id"]))
-    return held if held is not None else attach(session, model, values)
-
-
-def attach(session: Session, model: type[_Row], values: dict[str, Any]) -> _Row:
-    """A row just written (every column given) as a persistent object of the session, exactly
-    as a flush leaves it: the values go straight into the instance's dict, as a load puts them,
-    without the per-attribute events of the constructor."""
-    obj = cast(_Row, model.__mapper__.class_manager.new_instance())
-    instance_state(obj).dict.update(values)
-    make_transient_to_detached(obj)
-    session.add(obj)
-    return obj
 
 
 def connection(session: Session) -> Connection:

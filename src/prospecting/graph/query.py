@@ -195,7 +195,8 @@ def _lock_subject(ctx: Context, subject_key: str) -> tuple[str, bool, tuple[int,
     answers as the key it was merged into; any other key is NotFound (no probing)."""
     seen: set[str] = set()
     while True:
-        row = ctx.graph.execute(_SUBJECT, {"key": subject_key, "asker": ctx.actor.id}).one_or_none()
+        params = {"key": subject_key, "asker": ctx.actor.id}
+        row = core(ctx.graph).execute(_SUBJECT, params).one_or_none()
         if row is None:
             raise NotFound("subject")
         status, merged_into, opted_out, linked, seq, head = row

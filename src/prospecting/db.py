@@ -38,7 +38,13 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import Connection, Dialect, ExceptionContext, make_url
-from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Session,
+    class_mapper,
+    make_transient_to_detached,
+    sessionmaker,
+)
 from sqlalchemy.orm.attributes import instance_state
 
 from prospecting.errors import GraphUnavailable, NotFound
@@ -152,7 +158,8 @@ def attach(session: Session, model: type[_Mapped], values: dict[str, Any]) -> _M
     """A row written or read through Core (every column given) as a persistent object of the
     session, exactly as a flush or a load leaves it: the values go straight into the instance's
     dict, without the per-attribute events of the constructor."""
-    obj: _Mapped = model.__mapper__.class_manager.new_instance()
+    mapper = class_mapper(model)  # configures the mappers on first use, as any ORM query does
+    obj: _Mapped = mapper.class_manager.new_instance()
     instance_state(obj).dict.update(values)
     make_transient_to_detached(obj)
     session.add(obj)
@@ -162,7 +169,7 @@ def attach(session: Session, model: type[_Mapped], values: dict[str, Any]) -> _M
 def loaded(session: Session, model: type[_Mapped], values: dict[str, Any]) -> _Mapped:
     """A row read through Core (every column) as the session's persistent object: the one the
     session holds already, if any (as an ORM query would return it), else `attach`'s."""
-    mapper = model.__mapper__
+    mapper = class_mapper(model)
     key = mapper.identity_key_from_primary_key(
         tuple(values[str(column.key)] for column in mapper.primary_key)
     )

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import event, inspect, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from prospecting.db import GraphAvailability, Stores, _is_outage, make_engine
+from prospecting.db import GraphAvailability, Stores, _is_outage, _WriterTurn, make_engine
 from prospecting.errors import GraphUnavailable
 from prospecting.prospects.models import Touchpoint
 
@@ -232,4 +232,22 @@ def test_no_turn_within_the_busy_timeout_fails_as_sqlite_does(tmp_path: Path) ->
         conn.execute(text("UPDATE counter SET n = 7"))
         timeout = conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one()
     assert timeout == 200
+    engine.dispose()
+
+
+def test_an_invalidated_writer_gives_its_turn_back(tmp_path: Path) -> None:
+    """A connection lost mid-write is closed without a ROLLBACK: its turn goes with it."""
+    engine = _counter_engine(tmp_path, statement_timeout=0.5)
+    conn = engine.connect()
+    conn.begin()
+    conn.execute(text("UPDATE counter SET n = 1"))
+    turn = _WriterTurn.of(engine)
+    assert turn is not None and turn.held()
+    conn.invalidate()  # what SQLAlchemy does with a connection found dead
+    conn.close()
+    assert not turn.held()
+    with engine.begin() as writer:  # would wait for the turn, then fail, if it were still held
+        writer.execute(text("UPDATE counter SET n = 2"))
+    with engine.connect() as reader:
+        assert reader.execute(text("SELECT n FROM counter")).scalar_one() == 2
     engine.dispose()

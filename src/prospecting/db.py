@@ -262,10 +262,22 @@ class _WriterTurn:
         self._lock = threading.Lock()
         self._holder: int | None = None  # id() of the DB-API connection holding the turn
 
+    @staticmethod
+    def of(engine: Engine) -> _WriterTurn | None:
+        """The turn of a SQLite engine made by `make_engine` (None for any other)."""
+        turn = getattr(engine.dialect, "prospecting_writer_turn", None)
+        return turn if isinstance(turn, _WriterTurn) else None
+
+    def held(self) -> bool:
+        return self._lock.locked()
+
     def install(self, engine: Engine) -> None:
+        engine.dialect.prospecting_writer_turn = self  # type: ignore[attr-defined]
         event.listen(engine, "begin", self._begin)
         dialect = engine.dialect  # this engine's own instance: wrap its end-of-transaction calls
-        for name in ("do_commit", "do_rollback"):
+        # COMMIT and ROLLBACK end a turn; so does closing the connection (an invalidated one
+        # is closed without a ROLLBACK), so a lost connection never keeps the turn
+        for name in ("do_commit", "do_rollback", "do_close"):
             setattr(dialect, name, self._ending(getattr(dialect, name)))
 
     def _begin(self, conn: Any) -> None:

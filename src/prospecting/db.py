@@ -147,7 +147,10 @@ def core(session: Session) -> Connection:
     """The session's connection, in the session's transaction, for statements built once (at
     module level, with `bindparam`) on a hot path: executing them here skips the ORM's per-call
     work (building the statement, its ORM compile step and result setup), which costs more
-    than SQLite's own execution of a short indexed read."""
+    than SQLite's own execution of a short indexed read. Anything the session holds pending is
+    flushed first, as an ORM query's autoflush would (a no-op on a clean session), so a read
+    here sees the caller's own unflushed changes."""
+    session.flush()
     return session.connection()
 
 

@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Table
 from sqlalchemy import insert as core_insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from prospecting.db import TenantBase, attach, loaded
+from prospecting.db import TenantBase, attach, core, loaded
 
 __all__ = [
     "attach",
@@ -49,11 +49,8 @@ def insert(session: Session, model: type[_Row], values: Sequence[Mapping[str, An
     return [attach(session, model, row) for row in full]
 
 
-def connection(session: Session) -> Connection:
-    """The session's connection for Core statements, after flushing anything the caller left
-    pending (what an ORM query's autoflush would have done; a no-op on a clean session)."""
-    session.flush()
-    return session.connection()
+connection = core
+"""The session's connection for Core statements, after flushing anything pending (`db.core`)."""
 
 
 def table_of(model: type[TenantBase]) -> Table:

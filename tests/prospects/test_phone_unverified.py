@@ -7,6 +7,7 @@ from mcp import Client
 from sqlalchemy import func, select
 
 from prospecting.edges.mcp.server import build_server
+from prospecting.graph.models import SubjectDimension
 from prospecting.prospects.models import ProspectIdentifier, Touchpoint
 
 RESERVED = "07700 900001"  # Ofcom's drama range: well formed, never a valid number
@@ -70,3 +71,49 @@ def test_a_prospect_known_only_by_an_unverified_phone_stays_local(client, make_p
     assert refused.status_code == 404, refused.text
     assert "phone_unverified" in refused.json()["hint"]  # says why, and that it stays local
     assert client.get("/prospect-graph/audit", headers=alice.headers).json() == []
+
+
+LANDLINE = "020 7946 0018"  # a London fixed line: one household's, not one person's
+
+
+def test_a_household_landline_dedupes_in_the_tenant_but_never_reaches_the_graph_alone(
+    client, make_provider, runtime
+):
+    alice = make_provider(default_phone_region="GB")
+    for action in ("contribute_all", "query_on"):
+        client.post("/prospect-graph/consent", json={"action": action}, headers=alice.headers)
+    first, second = (
+        client.post(
+            "/prospects/inbound",
+            json={"channel": "sms", "body": "Hello, any slots?", "sender_phone": LANDLINE},
+            headers=alice.headers,
+        ).json()
+        for _ in range(2)
+    )
+    pid = first["ingest"]["prospect"]["id"] if "ingest" in first else first["prospect"]["id"]
+    again = second["ingest"]["prospect"]["id"] if "ingest" in second else second["prospect"]["id"]
+    assert again == pid  # the same landline is the same prospect in the tenant
+    refused = client.post(f"/prospect-graph/prospects/{pid}/link", headers=alice.headers)
+    assert refused.status_code == 404 and "landline" in refused.json()["hint"]
+    named = client.post(
+        "/prospects/inbound",
+        json={
+            "channel": "sms",
+            "body": "Hi, it's Jane",
+            "sender_phone": LANDLINE,
+            "sender_name": "Jane Doe",
+        },
+        headers=alice.headers,
+    ).json()
+    named_id = named["ingest"]["prospect"]["id"] if "ingest" in named else named["prospect"]["id"]
+    link = client.post(f"/prospect-graph/prospects/{named_id}/link", headers=alice.headers)
+    assert link.status_code == 200, link.text
+    with runtime.stores.graph() as graph:
+        dimensions = set(
+            graph.scalars(
+                select(SubjectDimension.dimension).where(
+                    SubjectDimension.subject_key == link.json()["subject_key"]
+                )
+            )
+        )
+    assert "name_phone" in dimensions and "phone" not in dimensions

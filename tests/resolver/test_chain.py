@@ -6,6 +6,7 @@ import pytest
 
 from prospecting.errors import InvalidInput
 from prospecting.resolver.chain import (
+    HOUSEHOLD_PHONE_SCHEME,
     NAME_EMAIL_SCHEME,
     NAME_PHONE_SCHEME,
     Identifiers,
@@ -90,3 +91,21 @@ def test_full_chain_order_and_schemes() -> None:
 )
 def test_partial_chains(ids: Identifiers, dimensions: list[str]) -> None:
     assert [d.dimension for d in hash_chain(ids, HASHER)] == dimensions
+
+
+def test_a_household_line_keeps_its_value_but_is_marked_tenant_only() -> None:
+    """A landline rings for everyone at an address: its phone digest has the value any phone
+    digest of that number has (the tenant still de-duplicates on it) but a scheme that keeps it
+    from leaving the tenant alone; a mobile, or a North American number that may be either,
+    stays a personal phone."""
+    landline = hash_chain(Identifiers(phone="+442079460018", email=None, name="jane doe"), HASHER)
+    assert [(d.dimension, d.scheme) for d in landline] == [
+        (PHONE, HOUSEHOLD_PHONE_SCHEME),
+        (NAME, NAME_SCHEME),
+        (NAME_PHONE, NAME_PHONE_SCHEME),
+    ]
+    assert landline[0].value == HASHER.digest(PHONE, PHONE_SCHEME, "+442079460018").value
+    mobile = hash_chain(Identifiers(phone="+447911123456", email=None, name=None), HASHER)
+    assert [(d.dimension, d.scheme) for d in mobile] == [(PHONE, PHONE_SCHEME)]
+    us = hash_chain(Identifiers(phone="+14155552671", email=None, name=None), HASHER)
+    assert [d.scheme for d in us] == [PHONE_SCHEME]

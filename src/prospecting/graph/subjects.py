@@ -278,12 +278,13 @@ def link_prospect(ctx: Context, prospect_id: str) -> tuple[ProspectLink, bool]:
         if status is None or status == SubjectStatus.TOMBSTONED:
             raise SubjectOptedOut("this subject opted out of the graph")
         return link, False
-    if not chain:  # e.g. only a phone that failed validation, which is kept but never hashed
+    if not chain:  # only a phone that failed validation, or only a household landline
         raise NotFound(
             "hash chain for this prospect",
-            hint="the graph links on a valid phone or an email; this prospect has neither "
-            "(a phone that failed validation is kept unhashed, flagged phone_unverified), so "
-            "it stays local",
+            hint="the graph links on a mobile phone, an email, or a name with any phone; this "
+            "prospect has none of them (a phone that failed validation is kept unhashed, "
+            "flagged phone_unverified; a landline is shared by a household, so without a "
+            "name it is not sent), so it stays local",
         )
     found = blocked_or_candidates(ctx.graph, chain)
     if found is None:

@@ -12,7 +12,7 @@ from prospecting.db import new_id, utcnow
 from prospecting.errors import InvalidInput
 from prospecting.prospects import rows as rows_
 from prospecting.prospects.models import ProspectIdentifier, Touchpoint
-from prospecting.resolver.chain import Identifiers
+from prospecting.resolver.chain import HOUSEHOLD_PHONE_SCHEME, Identifiers
 from prospecting.resolver.keys import (
     EMAIL,
     NAME_EMAIL,
@@ -32,8 +32,10 @@ _KNOWN = select(_IDS.c.prospect_id, _IDS.c.key_id, _IDS.c.dimension, _IDS.c.dige
     _IDS.c.person_id == bindparam("person_id"),
     _IDS.c.digest.in_(bindparam("digests", expanding=True)),
 )
+# What leaves the tenant for the graph never includes a household line's phone digest alone.
+_TO_GRAPH = _IDS.c.scheme != HOUSEHOLD_PHONE_SCHEME
 _CHAIN = select(_IDS.c.dimension, _IDS.c.scheme, _IDS.c.digest).where(
-    _IDS.c.prospect_id == bindparam("prospect_id"), _IDS.c.key_id == bindparam("key_id")
+    _IDS.c.prospect_id == bindparam("prospect_id"), _IDS.c.key_id == bindparam("key_id"), _TO_GRAPH
 )
 
 
@@ -153,7 +155,8 @@ def strong_matches(
 
 
 def prospect_chain(*, session: Session, prospect_id: str, key_id: str) -> list[Digest]:
-    """The stored hash chain of one prospect under one key id (what the graph keys on)."""
+    """The stored hash chain of one prospect under one key id, as the graph may see it (what
+    it keys on): a household line's phone digest stays in the tenant."""
     rows = rows_.connection(session).execute(_CHAIN, {"prospect_id": prospect_id, "key_id": key_id})
     return [Digest(dimension, scheme, key_id, digest) for dimension, scheme, digest in rows]
 
@@ -201,8 +204,9 @@ def _current_email(stored: str | None) -> str | None:
 def prospect_chains(
     *, session: Session, person_id: str, prospect_ids: Sequence[str], key_id: str
 ) -> dict[str, list[Digest]]:
-    """The stored chains of many of one Person's prospects at once (batch paths); a prospect
-    that is not the Person's, or has no chain, is absent from the answer."""
+    """The stored chains of many of one Person's prospects at once (batch paths), as the graph
+    may see them (no household line's phone digest); a prospect that is not the Person's, or
+    has no such chain, is absent from the answer."""
     chains: dict[str, list[Digest]] = {}
     ids = sorted(set(prospect_ids))
     for start in range(0, len(ids), 500):
@@ -216,6 +220,7 @@ def prospect_chains(
                 ProspectIdentifier.person_id == person_id,
                 ProspectIdentifier.key_id == key_id,
                 ProspectIdentifier.prospect_id.in_(ids[start : start + 500]),
+                ProspectIdentifier.scheme != HOUSEHOLD_PHONE_SCHEME,
             )
         )
         for prospect_id, dimension, scheme, digest in rows:

@@ -38,7 +38,7 @@ from prospecting.prospects.schemas import (
     SuggestionStatus,
     TouchpointOut,
 )
-from prospecting.resolver.chain import Identifiers, normalize_identifiers
+from prospecting.resolver.chain import HOUSEHOLD_PHONE_SCHEME, Identifiers, normalize_identifiers
 from prospecting.resolver.keys import Digest
 from prospecting.resolver.service import Resolver
 
@@ -76,7 +76,11 @@ _OWNED_CHAIN = (
     .select_from(
         _PROSPECTS.outerjoin(
             _CHAINS,
-            and_(_CHAINS.c.prospect_id == _PROSPECTS.c.id, _CHAINS.c.key_id == bindparam("key_id")),
+            and_(
+                _CHAINS.c.prospect_id == _PROSPECTS.c.id,
+                _CHAINS.c.key_id == bindparam("key_id"),
+                _CHAINS.c.scheme != HOUSEHOLD_PHONE_SCHEME,  # stays in the tenant
+            ),
         )
     )
     .where(_PROSPECTS.c.id == bindparam("prospect_id"))

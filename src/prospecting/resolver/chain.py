@@ -10,12 +10,18 @@ from prospecting.resolver.normalize import (
     EMAIL_SCHEME,
     NAME_SCHEME,
     PHONE_SCHEME,
+    is_household_line,
     normalize_email,
     normalize_name,
     normalize_phone,
 )
 
 NAME_PHONE_SCHEME = f"{NAME_SCHEME}+{PHONE_SCHEME}"
+HOUSEHOLD_PHONE_SCHEME = f"{PHONE_SCHEME}+household"
+"""A fixed line's phone digest: the same value as any phone digest of that number (so the
+tenant still de-duplicates on it), marked so that it never leaves the tenant alone: a landline
+is shared by everyone at one address, and in the graph a shared phone anchors a link, so it
+would merge a household into one person. It reaches the graph only inside name+phone."""
 NAME_EMAIL_SCHEME = f"{NAME_SCHEME}+{EMAIL_SCHEME}"
 _JOIN = "\x1f"
 
@@ -75,10 +81,12 @@ def normalize_identifiers(
 
 
 def hash_chain(ids: Identifiers, hasher: Hasher) -> list[Digest]:
-    """Digests in the fixed order phone, email, name, name+phone, name+email; absent inputs skip."""
+    """Digests in the fixed order phone, email, name, name+phone, name+email; absent inputs skip.
+    A fixed line's phone digest carries `HOUSEHOLD_PHONE_SCHEME` (tenant only)."""
     chain: list[Digest] = []
     if ids.phone is not None:
-        chain.append(hasher.digest(PHONE, PHONE_SCHEME, ids.phone))
+        scheme = HOUSEHOLD_PHONE_SCHEME if is_household_line(ids.phone) else PHONE_SCHEME
+        chain.append(hasher.digest(PHONE, scheme, ids.phone))
     if ids.email is not None:
         chain.append(hasher.digest(EMAIL, EMAIL_SCHEME, ids.email))
     if ids.name is not None:

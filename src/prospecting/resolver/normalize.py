@@ -121,6 +121,14 @@ def normalize_phone(raw: str, *, default_region: str | None, field: str = "phone
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
+def is_household_line(e164: str) -> bool:
+    """A fixed (geographic) line: it rings at an address, for everyone who lives there, so it
+    is no one person's contact. A number that may be either (`FIXED_LINE_OR_MOBILE`, most of
+    North America) counts as a personal phone."""
+    number = phonenumbers.parse(e164, None)
+    return bool(phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.FIXED_LINE)
+
+
 def _name_once(value: str) -> str:
     folded = unicodedata.normalize("NFKC", value).casefold()
     kept: list[str] = []

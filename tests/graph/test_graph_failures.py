@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -87,9 +88,11 @@ def test_unreachable_graph_store_degrades_to_a_local_answer_with_a_breadcrumb(
         assert pii not in logged
 
 
-def test_subject_erased_mid_query_returns_the_sentinel_and_no_aggregates(
-    net: Net, runtime, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _linked_subject_and_its_erasure(
+    net: Net, runtime: Any, request_id: str
+) -> tuple[Any, str, Callable[[], None]]:
+    """Three contributors and an asker linked to one subject; and the privacy officer's
+    erasure of that subject (DSR `request_id`), to run when the test says."""
     _contributors(net, 3)
     asker = net.provider("query_on")
     pid = net.inbound(asker, phone=PHONE)
@@ -98,7 +101,7 @@ def test_subject_erased_mid_query_returns_the_sentinel_and_no_aggregates(
     with runtime.stores.tenant() as tenant:
         officer = get_person(session=tenant, person_id=officer_ref.id)
     provenance = {
-        "request_id": "DSR-77",
+        "request_id": request_id,
         "received_at": "2026-11-01T00:00:00Z",
         "verification_method": "id_document",
         "verifier": "desk",
@@ -113,6 +116,13 @@ def test_subject_erased_mid_query_returns_the_sentinel_and_no_aggregates(
             channel="http",
         )
 
+    return asker, pid, erase_now
+
+
+def test_subject_erased_mid_query_returns_the_sentinel_and_no_aggregates(
+    net: Net, runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asker, pid, erase_now = _linked_subject_and_its_erasure(net, runtime, "DSR-77")
     answer = _query_with(runtime, asker.id, pid, between=erase_now)
     assert answer["state"] == "subject_opted_out" and answer["sentinel_reason"] == "erased"
     for field in ("histogram", "fingerprint", "velocity", "contributors"):
@@ -126,29 +136,11 @@ def test_an_erasure_during_a_query_of_a_linked_subject_waits_for_its_answer(
     """A linked subject is answered in one transaction, locks first: an erasure that starts
     while the figures are read cannot commit before the answer (and its audit row) is done;
     the next query sees it."""
-    _contributors(net, 3)
-    asker = net.provider("query_on")
-    pid = net.inbound(asker, phone=PHONE)
-    key = net.link(asker, pid)["subject_key"]
-    officer_ref = net.provider(roles=[Role.PRIVACY_OFFICER])
-    with runtime.stores.tenant() as tenant:
-        officer = get_person(session=tenant, person_id=officer_ref.id)
-    provenance = {
-        "request_id": "DSR-78",
-        "received_at": "2026-11-01T00:00:00Z",
-        "verification_method": "id_document",
-        "verifier": "desk",
-        "legal_ground": "gdpr_art17",
-    }
+    asker, pid, erase_now = _linked_subject_and_its_erasure(net, runtime, "DSR-78")
     erased = threading.Event()
 
     def erase() -> None:
-        erasure.subject_opt_out(
-            runtime,
-            actor=officer,
-            data=OptOutIn(subject_key=key, provenance=provenance),
-            channel="http",
-        )
+        erase_now()
         erased.set()
 
     eraser = threading.Thread(target=erase, daemon=True)

@@ -436,7 +436,7 @@ def contribution_throughput(
 def band_widths(repeats: int = 20) -> None:
     print(
         "\nband width vs contributions (default epsilon = 1 per outcome, 95% band, "
-        "mean over outcomes of (upper - lower) / n, as a share):"
+        "mean over report classes of (upper - lower) / n, as a share):"
     )
     units = dp.DEFAULT_CONTRIBUTION_EPSILON_UNITS
     rng = random.Random(11)
@@ -446,7 +446,7 @@ def band_widths(repeats: int = 20) -> None:
             reports = [dp.randomize_outcome(rng.choice(MIX), epsilon_units=units) for _ in range(n)]
             hist = dp.estimate_histogram(reports)
             widths.append(
-                statistics.fmean((hist.upper[c] - hist.lower[c]) / n for c in dp.OUTCOMES)
+                statistics.fmean((hist.upper[c] - hist.lower[c]) / n for c in dp.REPORT_CLASSES)
             )
         print(f"  n={n:5d}  band width {statistics.fmean(widths):.3f}")
 

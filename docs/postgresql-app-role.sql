@@ -33,8 +33,8 @@ BEGIN
   EXECUTE format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA %I TO %I', schema_name, app);
   EXECUTE format('REVOKE INSERT, UPDATE, DELETE ON alembic_version FROM %I', app);
   FOREACH t IN ARRAY ARRAY[
-    'graph_query_audit', 'graph_query_audit_contributors', 'provider_graph_consent_events',
-    'graph_blocked_digests'
+    'graph_query_audit', 'graph_contributor_sets', 'graph_contributor_set_members',
+    'provider_graph_consent_events', 'graph_blocked_digests'
   ] LOOP
     IF to_regclass(t) IS NOT NULL THEN
       EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON %I FROM %I', t, app);

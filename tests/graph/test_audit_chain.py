@@ -109,7 +109,7 @@ def test_a_rewritten_audit_row_is_named(net: Net, runtime, db_urls, cli_env) -> 
 def test_a_deleted_consent_event_and_a_forged_contributor_are_named(
     net: Net, runtime, db_urls, cli_env
 ) -> None:
-    _, providers = _store(net)
+    _store(net)
     engine = runtime.stores.graph_engine
     with engine.connect() as conn:
         gone, after = conn.execute(
@@ -118,24 +118,29 @@ def test_a_deleted_consent_event_and_a_forged_contributor_are_named(
                 "ORDER BY chain_seq"
             )
         ).scalars()
-        first_audit = conn.execute(
-            text("SELECT id FROM graph_query_audit WHERE chain_seq = 1")
-        ).scalar_one()
+        first_audit, contributor_set = conn.execute(
+            text(
+                "SELECT id, contributor_set_id FROM graph_query_audit "
+                "WHERE contributor_set_id IS NOT NULL ORDER BY chain_seq LIMIT 1"
+            )
+        ).one()
     with _unguarded(engine, "provider_graph_consent_events", db_urls.backend) as conn:
         conn.execute(text("DELETE FROM provider_graph_consent_events WHERE id = :id"), {"id": gone})
-    with _unguarded(engine, "graph_query_audit_contributors", db_urls.backend) as conn:
+    with _unguarded(engine, "graph_contributor_set_members", db_urls.backend) as conn:
         conn.execute(
             text(
-                "INSERT INTO graph_query_audit_contributors (id, audit_id, provider_id) "
-                "VALUES ('forged', :a, :p)"
+                "INSERT INTO graph_contributor_set_members (set_id, provider_id) "
+                "VALUES (:s, 'forged')"
             ),
-            {"a": first_audit, "p": providers[2].id},
+            {"s": contributor_set},
         )
     result = _verify(cli_env)
     assert result.exit_code == 1, result.output
     assert f"provider_graph_consent_events row {after} (seq 4): sequence gap" in result.output
     assert f"provider_graph_consent_events row {after} (seq 4): prev_hash" in result.output
-    assert f"graph_query_audit row {first_audit} (seq 1): row_hash" in result.output
+    assert f"graph_query_audit row {first_audit} (seq " in result.output
+    assert f"graph_contributor_sets row {contributor_set}: members" in result.output
+    assert f"graph_contributor_sets row {contributor_set}: member_count" in result.output
 
 
 def test_the_chain_refuses_a_row_that_does_not_continue_it(net: Net, runtime) -> None:
@@ -156,15 +161,53 @@ def test_the_chain_refuses_a_row_that_does_not_continue_it(net: Net, runtime) ->
         ("UPDATE graph_chain_heads SET seq = seq + 1", {}),
         ("UPDATE graph_chain_heads SET seq = 1 WHERE chain = 'query_audit'", {}),
         ("DELETE FROM graph_chain_heads", {}),
-        (
-            "INSERT INTO graph_query_audit_contributors (id, audit_id, provider_id) "
-            "VALUES ('late', :a, 'someone')",
-            {"a": row["id"]},  # only the newest audit row takes contributors
+        (  # a set named by an audit row takes no more members
+            "INSERT INTO graph_contributor_set_members (set_id, provider_id) "
+            "VALUES (:s, 'someone')",
+            {"s": row["contributor_set_id"]},
         ),
+        ("UPDATE graph_contributor_sets SET member_count = member_count + 1", {}),
+        ("DELETE FROM graph_contributor_set_members", {}),
     ]
     for sql, params in attempts:
         with pytest.raises(DBAPIError), engine.begin() as conn:
             conn.execute(text(sql), params)
+
+
+def test_an_audit_row_names_only_a_stored_set_of_its_size(net: Net, runtime) -> None:
+    """A row that continues the chain is still refused when its contributor set is not stored,
+    or is stored with another number of members; with its own set it would be taken."""
+    _store(net)
+    engine = runtime.stores.graph_engine
+    with engine.connect() as conn:
+        row = dict(
+            conn.execute(
+                text(
+                    "SELECT * FROM graph_query_audit WHERE contributor_set_id IS NOT NULL "
+                    "ORDER BY chain_seq LIMIT 1"
+                )
+            )
+            .mappings()
+            .one()
+        )
+        seq, head = conn.execute(
+            text("SELECT seq, head_hash FROM graph_chain_heads WHERE chain = 'query_audit'")
+        ).one()
+    scope = row["scope"] if isinstance(row["scope"], str) else json.dumps(row["scope"])
+    forged = row | {"id": "e" * 32, "chain_seq": seq + 1, "prev_hash": head, "scope": scope}
+    insert = text(
+        f"INSERT INTO graph_query_audit ({', '.join(forged)}) "  # noqa: S608
+        f"VALUES ({', '.join(f':{c}' for c in forged)})"
+    )
+    for bad in (
+        {"contributor_set_id": "0" * 64},
+        {"contributor_count": row["contributor_count"] + 1},
+    ):
+        with pytest.raises(DBAPIError, match="contributor_set_id"), engine.begin() as conn:
+            conn.execute(insert, forged | bad)
+    with engine.connect() as conn:  # the control: the same row with its own set is taken
+        conn.execute(insert, forged)
+        conn.rollback()
 
 
 def test_erasure_appends_to_the_chain_and_leaves_no_open_grant(net: Net, runtime, cli_env) -> None:

@@ -80,7 +80,8 @@ APPEND_ONLY = (
     "prospect_subject_aggregates",
     "prospect_subject_supersessions",
     "graph_query_audit",
-    "graph_query_audit_contributors",
+    "graph_contributor_sets",
+    "graph_contributor_set_members",
     "provider_graph_consent_events",
 )
 
@@ -96,7 +97,8 @@ def test_append_only_tables_refuse_update_delete_and_truncate(net: Net, runtime,
     for table in APPEND_ONLY:
         with engine.connect() as conn:
             assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() > 0, table  # noqa: S608
-        statements = [f"UPDATE {table} SET id = id", f"DELETE FROM {table}"]  # noqa: S608
+        column = "provider_id" if table == "graph_contributor_set_members" else "id"
+        statements = [f"UPDATE {table} SET {column} = {column}", f"DELETE FROM {table}"]  # noqa: S608
         if db_urls.backend == "postgresql":
             statements.append(f"TRUNCATE {table} CASCADE")
         for sql in statements:

@@ -1,6 +1,7 @@
 """Issue 11: a subject's histogram from contributions grouped in SQL (`graph.summary`) is
 exactly the row-by-row `dp.estimate_histogram` over the same rows, and the audit's
-contributor rows go in as one statement with the hash chain still valid."""
+contributors are a set written once, in one statement, and named by every later answer that
+used the same providers, with the hash chain still valid."""
 
 from __future__ import annotations
 
@@ -15,7 +16,12 @@ from sqlalchemy import event, func, insert, select
 from graph.conftest import PHONE, Net
 from prospecting.db import new_id, utcnow
 from prospecting.graph import audit, dp, ledger, summary
-from prospecting.graph.models import Contribution, QueryAuditContributor, Supersession
+from prospecting.graph.models import (
+    Contribution,
+    ContributorSetMember,
+    QueryAudit,
+    Supersession,
+)
 
 MIX = ["booked", "rescheduled", "no_show", "ghosted", "declined", "blocked"]
 
@@ -95,32 +101,59 @@ def test_lines_from_the_store_give_the_row_by_row_histogram(runtime, net: Net) -
     assert summary.estimate(groups, withheld=n_withheld) == expected
 
 
-def test_the_audit_writes_every_contributor_in_one_statement_and_the_chain_holds(
-    runtime,
-) -> None:
+def test_a_contributor_set_is_written_once_in_one_statement_and_named_again(runtime) -> None:
+    """250 contributors: the first answer writes the set's members in one statement; a second
+    answer with the same providers (in another order, one repeated) writes none and names the
+    same set; a third with one provider fewer writes a new set. Each contributor still finds
+    every answer that used their rows, and the chain verifies."""
     contributors = [f"provider-{i:03d}" for i in range(250)]
     statements: list[str] = []
 
     def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         statements.append(statement)
 
-    event.listen(runtime.stores.graph_engine, "before_cursor_execute", seen)
-    try:
-        with runtime.stores.graph() as graph:
-            row = audit.record(
-                graph,
-                consumer_id="asker",
-                subject_key="subject",
-                kind="query",
-                scope={},
-                result_state="ok",
-                contributor_ids=[*contributors, contributors[0]],
-            )
-    finally:
-        event.remove(runtime.stores.graph_engine, "before_cursor_execute", seen)
-    writes = [s for s in statements if "graph_query_audit_contributors" in s]
+    def answer(used: list[str]) -> tuple[QueryAudit, list[str]]:
+        statements.clear()
+        event.listen(runtime.stores.graph_engine, "before_cursor_execute", seen)
+        try:
+            with runtime.stores.graph() as graph:
+                row = audit.record(
+                    graph,
+                    consumer_id="asker",
+                    subject_key="subject",
+                    kind="query",
+                    scope={},
+                    result_state="ok",
+                    contributor_ids=used,
+                )
+        finally:
+            event.remove(runtime.stores.graph_engine, "before_cursor_execute", seen)
+        return row, [s for s in statements if "INSERT INTO graph_contributor_set_members" in s]
+
+    first, writes = answer([*contributors, contributors[0]])
     assert len(writes) == 1
+    again, writes = answer(contributors[::-1])
+    assert writes == [] and again.contributor_set_id == first.contributor_set_id
+    fewer, writes = answer(contributors[1:])
+    assert len(writes) == 1 and fewer.contributor_set_id != first.contributor_set_id
     with runtime.stores.graph() as graph:
-        stored = graph.scalar(select(func.count()).where(QueryAuditContributor.audit_id == row.id))
+        stored = graph.scalar(
+            select(func.count()).where(ContributorSetMember.set_id == first.contributor_set_id)
+        )
         assert stored == len(contributors)
+        used_by = {
+            name: set(
+                graph.scalars(
+                    select(QueryAudit.id)
+                    .join(
+                        ContributorSetMember,
+                        ContributorSetMember.set_id == QueryAudit.contributor_set_id,
+                    )
+                    .where(ContributorSetMember.provider_id == name)
+                )
+            )
+            for name in (contributors[0], contributors[1])
+        }
+        assert used_by[contributors[0]] == {first.id, again.id}
+        assert used_by[contributors[1]] == {first.id, again.id, fewer.id}
         assert ledger.verify(graph).ok

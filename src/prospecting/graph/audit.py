@@ -4,6 +4,11 @@ A contributor sees that an answer used their rows (subject, time, state) but not
 naming the consumer would tell one provider that another is in contact with the same person.
 Every row is hash-chained (`graph.ledger`), its contributors included; an erasure appends an
 `erasure` row (opt-out id and counts removed) instead of rewriting any.
+
+The contributors behind an answer are a content-addressed `ContributorSet`, written the first
+time that exact set of providers feeds an answer and named by every later one: a subject's
+contributors rarely change between two reads, so an audited read writes one row however many
+providers contributed (a busy subject's 250 contributors used to cost 250 rows per read).
 """
 
 from __future__ import annotations
@@ -12,25 +17,35 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Table, insert, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from prospecting.db import core, new_id, utcnow
 from prospecting.graph import ledger
-from prospecting.graph.models import QueryAudit, QueryAuditContributor
+from prospecting.graph.models import (
+    ContributorSet,
+    ContributorSetMember,
+    QueryAudit,
+)
 from prospecting.graph.schemas import AuditEntry
 from prospecting.runtime import Context
 
 MAX_ENTRIES = 200
 AUDIT: Table = QueryAudit.__table__  # type: ignore[assignment]
-CONTRIBUTORS: Table = QueryAuditContributor.__table__  # type: ignore[assignment]
+SETS: Table = ContributorSet.__table__  # type: ignore[assignment]
+MEMBERS: Table = ContributorSetMember.__table__  # type: ignore[assignment]
 _AUDIT_KEYS = tuple(column.key for column in AUDIT.columns)
 _INSERT_AUDIT = insert(AUDIT)
-_INSERT_CONTRIBUTOR = insert(CONTRIBUTORS)
-_INSERT_CONTRIBUTORS_PG = text(
-    "INSERT INTO graph_query_audit_contributors (id, audit_id, provider_id) "
-    "SELECT i, :audit, p FROM unnest(CAST(:ids AS varchar[]), CAST(:pids AS varchar[])) "
-    "AS t(i, p)"
-)
+_INSERT_MEMBERS = insert(MEMBERS)
+# the set's row, unless that set is stored already (then nothing is returned): one statement
+_INSERT_SET = {
+    "postgresql": postgresql.insert(SETS)
+    .on_conflict_do_nothing(index_elements=["id"])
+    .returning(SETS.c.id),
+    "sqlite": sqlite.insert(SETS)
+    .on_conflict_do_nothing(index_elements=["id"])
+    .returning(SETS.c.id),
+}
 
 
 def record(
@@ -45,10 +60,13 @@ def record(
 ) -> QueryAudit:
     """Append one chained audit row (in the caller's graph transaction, with the answer).
 
-    Three statements whatever the number of contributors: the chain head (locked), the audit
-    row, and every contributor row in one executemany, all through Core (no unit of work).
-    The returned row is not attached to the session; it carries what was written."""
+    Three statements when the contributor set is stored already (the chain head, locked; the
+    set's insert, a no-op; the audit row), one more the first time a set is seen (its members in
+    one executemany), all through Core. The head is locked first, so writers that meet the same
+    new set take turns. The returned row is not attached to the session; it carries what was
+    written."""
     contributors = sorted(set(contributor_ids))
+    now = utcnow()
     row = QueryAudit(
         id=new_id(),
         consumer_id=consumer_id,
@@ -57,24 +75,22 @@ def record(
         scope=scope,
         result_state=result_state,
         contributor_count=len(contributors),
-        created_at=utcnow(),
+        contributor_set_id=ledger.contributor_set_id(contributors) if contributors else None,
+        created_at=now,
     )
     ledger.stamp(graph, ledger.QUERY_AUDIT, row, ledger.audit_content(row, contributors))
     conn = core(graph)
-    conn.execute(_INSERT_AUDIT, {key: getattr(row, key) for key in _AUDIT_KEYS})
-    if not contributors:
-        return row
-    ids = [new_id() for _ in contributors]
-    if conn.dialect.name == "postgresql":  # one statement, two arrays: no row-by-row round trips
-        conn.execute(_INSERT_CONTRIBUTORS_PG, {"ids": ids, "audit": row.id, "pids": contributors})
-    else:  # SQLite runs an executemany in-process, one prepared statement
-        conn.execute(
-            _INSERT_CONTRIBUTOR,
-            [
-                {"id": i, "audit_id": row.id, "provider_id": p}
-                for i, p in zip(ids, contributors, strict=True)
-            ],
+    if row.contributor_set_id is not None:
+        new_set = conn.execute(
+            _INSERT_SET[conn.dialect.name],
+            {"id": row.contributor_set_id, "member_count": len(contributors), "created_at": now},
         )
+        if new_set.first() is not None:
+            conn.execute(
+                _INSERT_MEMBERS,
+                [{"set_id": row.contributor_set_id, "provider_id": p} for p in contributors],
+            )
+    conn.execute(_INSERT_AUDIT, {key: getattr(row, key) for key in _AUDIT_KEYS})
     return row
 
 
@@ -97,8 +113,11 @@ def entries(ctx: Context, *, limit: int = 50) -> list[AuditEntry]:
     )
     used = ctx.graph.scalars(
         select(QueryAudit)
-        .join(QueryAuditContributor, QueryAuditContributor.audit_id == QueryAudit.id)
-        .where(QueryAuditContributor.provider_id == ctx.actor.id)
+        .join(
+            ContributorSetMember,
+            ContributorSetMember.set_id == QueryAudit.contributor_set_id,
+        )
+        .where(ContributorSetMember.provider_id == ctx.actor.id)
         .order_by(QueryAudit.created_at.desc())
         .limit(limit)
     )

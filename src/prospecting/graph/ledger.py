@@ -3,7 +3,8 @@
 Each chained row stores its position (`chain_seq`), the previous row's hash (`prev_hash`) and
 `row_hash` = SHA-256 over the canonical JSON (sorted keys, no spaces) of {seq, prev, row}, where
 `row` is every column of the row that never changes (an audit row also covers its sorted
-contributor ids). `graph_chain_heads` holds each chain's newest (seq, hash): the database's
+contributor ids, stored once per distinct set as a `ContributorSet` named by
+`contributor_set_id`). `graph_chain_heads` holds each chain's newest (seq, hash): the database's
 insert trigger refuses a row whose seq and prev_hash do not continue the head, then advances it,
 so a chain cannot fork; the head is read under FOR UPDATE on PostgreSQL (SQLite writers are
 already serialised by BEGIN IMMEDIATE), one read per appended row.
@@ -30,9 +31,10 @@ from prospecting.db import core
 from prospecting.graph.models import (
     ChainHead,
     ConsentEvent,
+    ContributorSet,
+    ContributorSetMember,
     ErasureGrant,
     QueryAudit,
-    QueryAuditContributor,
 )
 
 GENESIS = "0" * 64
@@ -62,6 +64,12 @@ def _encode(value: Any) -> Any:
 
 def row_hash(seq: int, prev_hash: str, content: dict[str, Any]) -> str:
     return hashlib.sha256(canonical({"seq": seq, "prev": prev_hash, "row": content})).hexdigest()
+
+
+def contributor_set_id(contributors: Iterable[str]) -> str:
+    """A contributor set's id: SHA-256 over the canonical JSON of its sorted, distinct members."""
+    members = sorted(set(contributors))
+    return hashlib.sha256(canonical({"contributors": members})).hexdigest()
 
 
 def audit_content(row: QueryAudit, contributors: list[str]) -> dict[str, Any]:
@@ -146,12 +154,13 @@ class Verification:
 
 def verify(graph: Session) -> Verification:
     """Recompute both chains from their rows; every mismatch names its table, row and hashes.
-    Also lists erasure grants left open (only raw SQL outside the erasure path leaves one)."""
-    contributors: dict[str, list[str]] = defaultdict(list)
-    for audit_id, provider_id in graph.execute(
-        select(QueryAuditContributor.audit_id, QueryAuditContributor.provider_id)
+    Also checks every contributor set against its members (id and count), and lists erasure
+    grants left open (only raw SQL outside the erasure path leaves one)."""
+    members: dict[str, list[str]] = defaultdict(list)
+    for set_id, provider_id in graph.execute(
+        select(ContributorSetMember.set_id, ContributorSetMember.provider_id)
     ):
-        contributors[audit_id].append(provider_id)
+        members[set_id].append(provider_id)
     audits = graph.scalars(
         select(QueryAudit)
         .order_by(QueryAudit.chain_seq, QueryAudit.id)
@@ -162,10 +171,13 @@ def verify(graph: Session) -> Verification:
         .order_by(ConsentEvent.chain_seq, ConsentEvent.id)
         .execution_options(yield_per=STREAM)
     )
-    reports = [
-        _walk(graph, QUERY_AUDIT, ((r, audit_content(r, contributors[r.id])) for r in audits)),
-        _walk(graph, CONSENT, ((r, consent_content(r)) for r in events)),
-    ]
+    audit_report = _walk(
+        graph,
+        QUERY_AUDIT,
+        ((r, audit_content(r, members.get(r.contributor_set_id or "", []))) for r in audits),
+    )
+    audit_report.breaks.extend(_set_breaks(graph, members))
+    reports = [audit_report, _walk(graph, CONSENT, ((r, consent_content(r)) for r in events))]
     open_grants = list(
         graph.scalars(
             select(ErasureGrant.id)
@@ -174,6 +186,27 @@ def verify(graph: Session) -> Verification:
         )
     )
     return Verification(chains=reports, open_grants=open_grants)
+
+
+def _set_breaks(graph: Session, members: dict[str, list[str]]) -> list[ChainBreak]:
+    """A set whose members do not hash to its id or number its member_count was edited."""
+    table = ContributorSet.__tablename__
+    breaks = []
+    for set_id, count in graph.execute(
+        select(ContributorSet.id, ContributorSet.member_count).order_by(ContributorSet.id)
+    ):
+        found = members.pop(set_id, [])
+        if contributor_set_id(found) != set_id:
+            breaks.append(
+                ChainBreak(table, set_id, None, "members", set_id, contributor_set_id(found))
+            )
+        if len(found) != count:
+            breaks.append(
+                ChainBreak(table, set_id, None, "member_count", str(count), str(len(found)))
+            )
+    for set_id in sorted(members):  # members of no set (the foreign key forbids it)
+        breaks.append(ChainBreak(table, set_id, None, "set missing", set_id, "none"))
+    return breaks
 
 
 def _walk(

@@ -3,9 +3,10 @@
 The graph store holds ids, keyed digests and noised values only, never raw PII or free text.
 
 Append-only tables (`prospect_subject_aggregates`, `prospect_subject_supersessions`,
-`graph_query_audit`, `graph_query_audit_contributors`, `provider_graph_consent_events`) are
-guarded by database triggers on both backends (see the 0002 migration): UPDATE is always
-refused, TRUNCATE is refused on PostgreSQL, and DELETE is refused except for the erasure path.
+`graph_query_audit`, `graph_contributor_sets`, `graph_contributor_set_members`,
+`provider_graph_consent_events`) are guarded by database triggers on both backends (the 0002
+and 0006 migrations): UPDATE is always refused, TRUNCATE is refused on PostgreSQL, and DELETE is
+refused except for the erasure path (never for audit rows and contributor sets).
 
 Erasure choice: a DSR opt-out must remove a subject's contribution rows from every surface, so
 DELETE of a contribution, supersession, contact-day or budget row is allowed only while an open
@@ -329,10 +330,17 @@ class Correction(GraphBase):
 
 
 class QueryAudit(GraphBase):
-    """One cross-provider read (append-only), readable by its consumer and every contributor."""
+    """One cross-provider read (append-only), readable by its consumer and every contributor.
+
+    The contributors it used are a content-addressed `ContributorSet`: the same set (a subject's
+    contributors rarely change between two reads) is stored once and named by every answer that
+    used it, so an answer writes one row, however many providers contributed."""
 
     __tablename__ = "graph_query_audit"
-    __table_args__ = (Index("ix_graph_query_audit_consumer", "consumer_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_graph_query_audit_consumer", "consumer_id", "created_at"),
+        Index("ix_graph_query_audit_contributor_set", "contributor_set_id", "created_at"),
+    )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
     consumer_id: Mapped[str] = mapped_column(ID)
@@ -341,6 +349,9 @@ class QueryAudit(GraphBase):
     scope: Mapped[dict[str, Any]] = mapped_column(JSON)
     result_state: Mapped[str] = mapped_column(String(32))
     contributor_count: Mapped[int] = mapped_column(Integer, default=0)
+    # NULL when the answer used nobody's rows; no foreign key, so that SQLite can drop the
+    # column on downgrade (`graph.ledger.verify` checks that the set exists and matches)
+    contributor_set_id: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # the hash chain (graph.ledger): position, the previous row's hash, this row's hash
     chain_seq: Mapped[int | None] = mapped_column(BigInteger, unique=True, default=None)
@@ -348,18 +359,34 @@ class QueryAudit(GraphBase):
     row_hash: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
-class QueryAuditContributor(GraphBase):
-    """A contributor whose rows fed one audited answer (append-only)."""
+class ContributorSet(GraphBase):
+    """The providers whose rows fed an answer, stored once per distinct set (append-only).
 
-    __tablename__ = "graph_query_audit_contributors"
+    `id` is SHA-256 over the canonical JSON of the sorted provider ids (`graph.ledger`), so a
+    set cannot be re-pointed at other members; a set takes at most `member_count` members
+    (trigger), all written in the transaction that creates it."""
+
+    __tablename__ = "graph_contributor_sets"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member_count: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ContributorSetMember(GraphBase):
+    """One provider of a `ContributorSet`; a contributor finds the answers that used their rows
+    through `ix_graph_contributor_set_members_provider` (append-only)."""
+
+    __tablename__ = "graph_contributor_set_members"
     __table_args__ = (
-        UniqueConstraint("audit_id", "provider_id"),
-        Index("ix_graph_query_audit_contributors_provider", "provider_id"),
+        Index("ix_graph_contributor_set_members_provider", "provider_id", "set_id"),
+        {"sqlite_with_rowid": False},
     )
 
-    id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
-    audit_id: Mapped[str] = mapped_column(ForeignKey("graph_query_audit.id"))
-    provider_id: Mapped[str] = mapped_column(ID)
+    set_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("graph_contributor_sets.id"), primary_key=True
+    )
+    provider_id: Mapped[str] = mapped_column(ID, primary_key=True)
 
 
 class ChainHead(GraphBase):

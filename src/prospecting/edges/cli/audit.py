@@ -33,8 +33,9 @@ def verify() -> None:
             soft_wrap=True,
         )
         for found in chain.breaks[:SHOWN_BREAKS]:
+            seq = "" if found.seq is None else f" (seq {found.seq})"
             err_console.print(
-                f"  {found.table} row {found.row_id} (seq {found.seq}): {found.what}: "
+                f"  {found.table} row {found.row_id}{seq}: {found.what}: "
                 f"expected {found.expected}, found {found.found}",
                 highlight=False,
                 soft_wrap=True,

@@ -280,8 +280,9 @@ def build(
 
 def floor_table(stores: Stores) -> tuple[Any, Any]:
     """A copy of the audit table (columns and indexes) without the chain and append-only
-    triggers, and a contributor table with the real one's columns and indexes (no foreign
-    key): the floors' inserts go there."""
+    triggers, and a table of one row per (answer, contributor) with the indexes the audit's
+    contributor rows had before contributor sets (no foreign key): the floors' inserts go
+    there."""
     metadata = MetaData()
     source: Table = QueryAudit.__table__  # type: ignore[assignment]
     audit_table = source.to_metadata(metadata, name="bench_floor_audit")
@@ -340,6 +341,39 @@ def floor_once(
                 [{"id": new_id(), "audit_id": audit_id, "provider_id": p} for p in providers],
             )
     return time.perf_counter() - t
+
+
+def add_contributor(stores: Stores, key: str, rng: random.Random) -> None:
+    """One more consenting provider contributes a noised report about `key` (untimed), so the
+    next answer about it uses a contributor set no answer has used before."""
+    provider, now = new_id(), utcnow()
+    outcome, params = dp.randomize_outcome(
+        rng.choice(MIX), epsilon_units=dp.DEFAULT_CONTRIBUTION_EPSILON_UNITS
+    )
+    with stores.graph_engine.begin() as conn:
+        conn.execute(
+            insert(ProviderConsent).values(
+                provider_id=provider, contribute_policy="all", query_enabled=True, updated_at=now
+            )
+        )
+        conn.execute(
+            insert(Contribution).values(
+                id=new_id(),
+                provider_id=provider,
+                prospect_id=new_id(),
+                outcome_version=1,
+                generation=0,
+                subject_key=key,
+                fingerprint=uuid.uuid4().hex * 2,
+                created_at=now,
+                noised_outcome=outcome,
+                outcome_noise=asdict(params),
+                noised_days=None,
+                days_noise=None,
+                epsilon_units=dp.DEFAULT_CONTRIBUTION_EPSILON_UNITS,
+                withheld=False,
+            )
+        )
 
 
 def query_once(
@@ -520,9 +554,17 @@ def run(size: int, args: argparse.Namespace, workdir: Path, figures: Figures) ->
             btimes, bfloors = side_by_side(query, floor, busy_keys)
             _report(figures, "graph_query busy", suffix, btimes, bfloors)
             _report(figures, "graph_query all", suffix, times + btimes, floors + bfloors)
-            # where a busy subject's time goes: the same floor plus the audit's contributor rows
-            btimes2, bfloors2 = side_by_side(query, floor_with_contributors, busy_keys)
-            _report(figures, "busy vs floor+contributor rows", suffix, btimes2, bfloors2)
+            # a busy subject whose contributors changed since the last answer: the audit
+            # writes the new contributor set (~220 members), beside the floor plus one row
+            # per contributor (what every answer wrote before contributor sets)
+            rng = random.Random(5)
+
+            def query_new_set(key: str) -> float:
+                add_contributor(stores, key, rng)
+                return query(key)
+
+            btimes2, bfloors2 = side_by_side(query_new_set, floor_with_contributors, busy_keys)
+            _report(figures, "busy, new set each read", suffix, btimes2, bfloors2)
         if args.http_queries:
             remote = query_over_http(stores, settings, resolver, token, keys[: args.http_queries])
             p50, p99 = pct(remote, 0.5) * 1e3, pct(remote, 0.99) * 1e3

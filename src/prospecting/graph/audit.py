@@ -14,9 +14,10 @@ providers contributed (a busy subject's 250 contributors used to cost 250 rows p
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, insert, select, text
+from sqlalchemy import Connection, Table, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -37,6 +38,10 @@ MEMBERS: Table = ContributorSetMember.__table__  # type: ignore[assignment]
 _AUDIT_KEYS = tuple(column.key for column in AUDIT.columns)
 _INSERT_AUDIT = insert(AUDIT)
 _INSERT_MEMBERS = insert(MEMBERS)
+_INSERT_MEMBERS_PG = text(
+    "INSERT INTO graph_contributor_set_members (set_id, provider_id) "
+    "SELECT :set_id, p FROM unnest(CAST(:pids AS varchar[])) AS t(p)"
+)
 # the set's row, unless that set is stored already (then nothing is returned): one statement
 _INSERT_SET = {
     "postgresql": postgresql.insert(SETS)
@@ -61,10 +66,10 @@ def record(
     """Append one chained audit row (in the caller's graph transaction, with the answer).
 
     Three statements when the contributor set is stored already (the chain head, locked; the
-    set's insert, a no-op; the audit row), one more the first time a set is seen (its members in
-    one executemany), all through Core. The head is locked first, so writers that meet the same
-    new set take turns. The returned row is not attached to the session; it carries what was
-    written."""
+    set's insert, a no-op; the audit row), one more the first time a set is seen (its members:
+    one array on PostgreSQL, one executemany on SQLite), all through Core. The head is locked
+    first, so writers that meet the same new set take turns. The returned row is not attached
+    to the session; it carries what was written."""
     contributors = sorted(set(contributor_ids))
     now = utcnow()
     row = QueryAudit(
@@ -81,17 +86,20 @@ def record(
     ledger.stamp(graph, ledger.QUERY_AUDIT, row, ledger.audit_content(row, contributors))
     conn = core(graph)
     if row.contributor_set_id is not None:
-        new_set = conn.execute(
-            _INSERT_SET[conn.dialect.name],
-            {"id": row.contributor_set_id, "member_count": len(contributors), "created_at": now},
-        )
-        if new_set.first() is not None:
-            conn.execute(
-                _INSERT_MEMBERS,
-                [{"set_id": row.contributor_set_id, "provider_id": p} for p in contributors],
-            )
+        _store_set(conn, row.contributor_set_id, contributors, now)
     conn.execute(_INSERT_AUDIT, {key: getattr(row, key) for key in _AUDIT_KEYS})
     return row
+
+
+def _store_set(conn: Connection, set_id: str, contributors: list[str], now: datetime) -> None:
+    """The set's row and its members, unless an earlier answer stored that set already."""
+    params = {"id": set_id, "member_count": len(contributors), "created_at": now}
+    if conn.execute(_INSERT_SET[conn.dialect.name], params).first() is None:
+        return  # stored already
+    if conn.dialect.name == "postgresql":  # one statement, one array: one round trip
+        conn.execute(_INSERT_MEMBERS_PG, {"set_id": set_id, "pids": contributors})
+    else:  # SQLite runs an executemany in-process, one prepared statement
+        conn.execute(_INSERT_MEMBERS, [{"set_id": set_id, "provider_id": p} for p in contributors])
 
 
 def verify(graph: Session) -> ledger.Verification:

@@ -109,3 +109,20 @@ def test_a_household_line_keeps_its_value_but_is_marked_tenant_only() -> None:
     assert [(d.dimension, d.scheme) for d in mobile] == [(PHONE, PHONE_SCHEME)]
     us = hash_chain(Identifiers(phone="+14155552671", email=None, name=None), HASHER)
     assert [d.scheme for d in us] == [PHONE_SCHEME]
+
+
+def test_normalising_marks_a_household_line_once_for_every_key() -> None:
+    """The normaliser classifies the phone as it validates it; the chain uses that answer, and
+    works it out itself for identifiers built without it (stored values being rehashed)."""
+    landline = normalize_identifiers(
+        phone="020 7946 0018", email=None, name="Jane Doe", default_region="GB"
+    )
+    mobile = normalize_identifiers(phone="07911 123456", email=None, name=None, default_region="GB")
+    assert (landline.household_phone, mobile.household_phone) == (True, False)
+    assert landline == Identifiers(phone="+442079460018", email=None, name="jane doe")
+    assert "household" not in repr(landline)
+    assert hash_chain(landline, HASHER) == hash_chain(
+        Identifiers(phone="+442079460018", email=None, name="jane doe"), HASHER
+    )
+    assert hash_chain(landline, HASHER)[0].scheme == HOUSEHOLD_PHONE_SCHEME
+    assert hash_chain(mobile, HASHER)[0].scheme == PHONE_SCHEME

@@ -13,6 +13,8 @@ from prospecting.errors import InvalidInput
 from prospecting.resolver.normalize import (
     EMAIL_SCHEME,
     SUBADDRESS_DOMAINS,
+    classify_phone,
+    is_household_line,
     normalize_email,
     normalize_name,
     normalize_phone,
@@ -209,6 +211,62 @@ def test_phone_is_idempotent_and_deterministic(
     assert normalize_phone(written, default_region=region) == e164
     assert normalize_phone(written, default_region=region) == e164
     assert normalize_phone(e164, default_region=other_region) == e164
+
+
+def _reference_phone(raw: str, region: str | None) -> tuple[str, bool] | None:
+    """What `classify_phone` must answer, the long way: parse, `is_valid_number`, E.164, then
+    `is_household_line` parsing the E.164 form again (None: not a valid number)."""
+    try:
+        number = phonenumbers.parse(raw.strip(), region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return e164, is_household_line(e164)
+
+
+@given(
+    st.one_of(
+        valid_numbers().map(
+            lambda drawn: phonenumbers.format_number(
+                drawn[1], phonenumbers.PhoneNumberFormat.INTERNATIONAL
+            )
+        ),
+        st.text(alphabet="+0123456789 ", min_size=1, max_size=16),
+        st.sampled_from(
+            [
+                "+442079460018",
+                "+447911123456",
+                "+14155552671",
+                "+447624123456",
+                "+80012345678",
+                "+8816123456",
+                "+1 555 0100",
+                "+999 1234567",
+            ]
+        ),
+    ),
+    st.sampled_from([None, "GB", "US", "IM", "DE", "FR", "AU"]),
+)
+def test_one_classification_answers_as_validation_and_the_household_check(
+    raw: str, region: str | None
+) -> None:
+    """`classify_phone` decides validity by the number's type alone and types it once: the
+    same answers as `is_valid_number` and a second parse for `is_household_line`."""
+    expected = _reference_phone(raw, region)
+    try:
+        got = classify_phone(raw, default_region=region)
+    except InvalidInput:
+        assert expected is None
+        return
+    assert got == expected
+
+
+def test_household_lines_are_classified_with_the_number() -> None:
+    assert classify_phone("020 7946 0018", default_region="GB") == ("+442079460018", True)
+    assert classify_phone("07911 123456", default_region="GB") == ("+447911123456", False)
+    assert classify_phone("(415) 555-2671", default_region="US") == ("+14155552671", False)
 
 
 # Name

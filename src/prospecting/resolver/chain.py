@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from prospecting.errors import InvalidInput
 from prospecting.resolver.keys import EMAIL, NAME, NAME_EMAIL, NAME_PHONE, PHONE, Digest, Hasher
@@ -10,10 +10,10 @@ from prospecting.resolver.normalize import (
     EMAIL_SCHEME,
     NAME_SCHEME,
     PHONE_SCHEME,
+    classify_phone,
     is_household_line,
     normalize_email,
     normalize_name,
-    normalize_phone,
 )
 
 NAME_PHONE_SCHEME = f"{NAME_SCHEME}+{PHONE_SCHEME}"
@@ -28,18 +28,22 @@ _JOIN = "\x1f"
 
 @dataclass(frozen=True, repr=False)
 class Identifiers:
-    """Normalised identifiers of one prospect; ``None`` where absent. Its repr hides the values."""
+    """Normalised identifiers of one prospect; ``None`` where absent. Its repr hides the values.
+
+    `household_phone`: whether `phone` is a fixed line, when the normaliser already knows it
+    (None: unknown, `hash_chain` works it out); derived from `phone`, so not compared."""
 
     phone: str | None
     email: str | None
     name: str | None
     phone_unverified: bool = False
+    household_phone: bool | None = field(default=None, compare=False)
 
     def __repr__(self) -> str:
         shown = ", ".join(
             f"{name}={'<set>' if value is not None else None}"
             for name, value in vars(self).items()
-            if name != "phone_unverified"
+            if name not in ("phone_unverified", "household_phone")
         )
         return f"Identifiers({shown})"
 
@@ -62,10 +66,10 @@ def normalize_identifiers(
     skipped (never hashed) and ``phone_unverified`` is set, so an inbound is never lost.
     """
     raw_phone, raw_email, raw_name = _present(phone), _present(email), _present(name)
-    normalized_phone, unverified = None, False
+    normalized_phone, unverified, household = None, False, None
     if raw_phone is not None:
         try:
-            normalized_phone = normalize_phone(
+            normalized_phone, household = classify_phone(
                 raw_phone, default_region=default_region, field="sender_phone"
             )
         except InvalidInput:
@@ -75,6 +79,7 @@ def normalize_identifiers(
     return Identifiers(
         phone=normalized_phone,
         phone_unverified=unverified,
+        household_phone=household,
         email=normalize_email(raw_email, field="sender_email") if raw_email is not None else None,
         name=normalize_name(raw_name, field="sender_name") if raw_name is not None else None,
     )
@@ -85,7 +90,10 @@ def hash_chain(ids: Identifiers, hasher: Hasher) -> list[Digest]:
     A fixed line's phone digest carries `HOUSEHOLD_PHONE_SCHEME` (tenant only)."""
     chain: list[Digest] = []
     if ids.phone is not None:
-        scheme = HOUSEHOLD_PHONE_SCHEME if is_household_line(ids.phone) else PHONE_SCHEME
+        household = ids.household_phone
+        if household is None:
+            household = is_household_line(ids.phone)
+        scheme = HOUSEHOLD_PHONE_SCHEME if household else PHONE_SCHEME
         chain.append(hasher.digest(PHONE, scheme, ids.phone))
     if ids.email is not None:
         chain.append(hasher.digest(EMAIL, EMAIL_SCHEME, ids.email))

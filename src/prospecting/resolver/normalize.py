@@ -101,6 +101,16 @@ def normalize_phone(raw: str, *, default_region: str | None, field: str = "phone
     ``default_region`` is an ISO 3166-1 alpha-2 code; an unknown code is a configuration
     error (``ValueError``), not the caller's input error.
     """
+    return classify_phone(raw, default_region=default_region, field=field)[0]
+
+
+def classify_phone(
+    raw: str, *, default_region: str | None, field: str = "phone"
+) -> tuple[str, bool]:
+    """`normalize_phone`'s E.164 form and `is_household_line` of it, from one parse and one
+    classification (the hot path of every inbound: parsing and typing a number cost more than
+    hashing it). A number is valid exactly when its type is known: `is_valid_number` is
+    `number_type(...) != UNKNOWN` for the number's own region (tested against it)."""
     region = default_region.strip().upper() if default_region is not None else None
     if region is not None and region not in phonenumbers.SUPPORTED_REGIONS:
         raise ValueError(f"unknown default region {default_region!r}")
@@ -116,9 +126,11 @@ def normalize_phone(raw: str, *, default_region: str | None, field: str = "phone
             )
             raise InvalidInput(field, reason) from None
         raise InvalidInput(field, "not a phone number") from None
-    if not phonenumbers.is_valid_number(number):
+    kind = phonenumbers.number_type(number)
+    if kind == phonenumbers.PhoneNumberType.UNKNOWN:
         raise InvalidInput(field, "not a valid phone number")
-    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    e164 = str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    return e164, kind == phonenumbers.PhoneNumberType.FIXED_LINE
 
 
 def is_household_line(e164: str) -> bool:

@@ -11,9 +11,20 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, null, select, text, union_all
+from sqlalchemy import (
+    CompoundSelect,
+    Select,
+    Table,
+    bindparam,
+    insert,
+    null,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from prospecting.db import loaded, new_id, utcnow
@@ -28,6 +39,7 @@ from prospecting.graph.models import (
     SubjectStatus,
 )
 from prospecting.graph.schemas import LinkOut
+from prospecting.prospects import rows as tenant_rows
 from prospecting.prospects import service as prospects
 from prospecting.resolver.keys import STRONG_DIMENSIONS, Digest
 from prospecting.runtime import Context
@@ -52,24 +64,35 @@ _LINK_AND_STATUS = (
         _LINKS.c.prospect_id == bindparam("prospect_id"),
     )
 )
-_HITS = (
-    select(_DIMS.c.subject_key, _DIMS.c.dimension, _DIMS.c.key_id, _DIMS.c.digest)
-    .join(_KEYS, _KEYS.c.subject_key == _DIMS.c.subject_key)
-    .where(
-        _DIMS.c.digest.in_(bindparam("digests", expanding=True)),
-        _KEYS.c.status == SubjectStatus.ACTIVE,
+
+
+@lru_cache(maxsize=64)
+def _blocked_or_hits(strong: int, digests: int) -> CompoundSelect[Any, str, str, str]:
+    """The blocked digests among `strong` values and the active subjects' rows holding one of
+    `digests` values, in one statement (built once per pair of list lengths)."""
+    hits = (
+        select(_DIMS.c.subject_key, _DIMS.c.dimension, _DIMS.c.key_id, _DIMS.c.digest)
+        .join(_KEYS, _KEYS.c.subject_key == _DIMS.c.subject_key)
+        .where(
+            tenant_rows.one_of(_DIMS.c.digest, "digest", digests),
+            _KEYS.c.status == SubjectStatus.ACTIVE,
+        )
     )
-)
-_BLOCKED_OR_HITS = union_all(
-    select(
+    blocked = select(
         null().label("subject_key"), _BLOCKED.c.dimension, _BLOCKED.c.key_id, _BLOCKED.c.digest
-    ).where(_BLOCKED.c.digest.in_(bindparam("strong", expanding=True))),
-    _HITS,
-)
-_PRESENT = select(_DIMS.c.subject_key, _DIMS.c.dimension, _DIMS.c.collision_reports).where(
-    _DIMS.c.subject_key.in_(bindparam("subject_keys", expanding=True)),
-    _DIMS.c.key_id == bindparam("key_id"),
-)
+    ).where(tenant_rows.one_of(_BLOCKED.c.digest, "strong", strong))
+    return union_all(blocked, hits)
+
+
+@lru_cache(maxsize=16)
+def _present(subjects: int) -> Select[str, str, int]:
+    """Which dimensions `subjects` subject keys hold under a key id, with collision reports."""
+    return select(_DIMS.c.subject_key, _DIMS.c.dimension, _DIMS.c.collision_reports).where(
+        tenant_rows.one_of(_DIMS.c.subject_key, "subject_key", subjects),
+        _DIMS.c.key_id == bindparam("key_id"),
+    )
+
+
 _HELD = select(_DIMS.c.dimension, _DIMS.c.key_id, _DIMS.c.digest).where(
     _DIMS.c.subject_key == bindparam("subject_key")
 )
@@ -120,11 +143,13 @@ def blocked_or_candidates(graph: Session, chain: list[Digest]) -> list[Candidate
     first (a subject sharing only a name is no candidate: a name alone must not move anything
     returned)."""
     strong = {(d.dimension, d.key_id, d.value) for d in chain if d.dimension in STRONG_DIMENSIONS}
+    strong_values = sorted({value for _, _, value in strong})
+    values = sorted({d.value for d in chain})
     rows = graph.connection().execute(
-        _BLOCKED_OR_HITS,
+        _blocked_or_hits(len(strong_values), len(values)),
         {
-            "strong": sorted({value for _, _, value in strong}),
-            "digests": sorted({d.value for d in chain}),
+            **tenant_rows.list_params("strong", strong_values),
+            **tenant_rows.list_params("digest", values),
         },
     )
     hits = []
@@ -152,7 +177,8 @@ def _scored(graph: Session, chain: list[Digest], hits: Iterable[Sequence[Any]]) 
     present: dict[str, set[str]] = defaultdict(set)
     reports: dict[tuple[str, str], int] = {}
     for subject_key, dimension, count in graph.connection().execute(
-        _PRESENT, {"subject_keys": sorted(agreeing), "key_id": key_id}
+        _present(len(agreeing)),
+        {"key_id": key_id, **tenant_rows.list_params("subject_key", sorted(agreeing))},
     ):
         present[subject_key].add(dimension)
         reports[(subject_key, dimension)] = max(reports.get((subject_key, dimension), 0), count)
@@ -233,7 +259,7 @@ def bind_digests(
             have.add((d.dimension, d.key_id, d.value))
             rows.append(
                 {
-                    "id": new_id(),
+                    "id": tenant_rows.ordered_id(),
                     "subject_key": subject_key,
                     "dimension": d.dimension,
                     "key_id": d.key_id,
@@ -311,7 +337,7 @@ def link_prospect(ctx: Context, prospect_id: str) -> tuple[ProspectLink, bool]:
     bind_digests(ctx.graph, subject_key, chain, fresh=created)
     now = utcnow()
     values: dict[str, Any] = {
-        "id": new_id(),
+        "id": tenant_rows.ordered_id(),
         "provider_id": ctx.actor.id,
         "prospect_id": prospect_id,
         "subject_key": subject_key,

@@ -4,11 +4,12 @@ and for the graph to key on (the tenant store's only copy of the chain)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
-from prospecting.db import new_id, utcnow
+from prospecting.db import utcnow
 from prospecting.errors import InvalidInput
 from prospecting.prospects import rows as rows_
 from prospecting.prospects.models import ProspectIdentifier, Touchpoint
@@ -28,10 +29,16 @@ STRONG_PRIORITY = (PHONE, EMAIL, NAME_PHONE, NAME_EMAIL)
 
 _IDS = rows_.table_of(ProspectIdentifier)
 # Built once: constructing a statement costs more than SQLite takes to run it (ingest's hot path).
-_KNOWN = select(_IDS.c.prospect_id, _IDS.c.key_id, _IDS.c.dimension, _IDS.c.digest).where(
-    _IDS.c.person_id == bindparam("person_id"),
-    _IDS.c.digest.in_(bindparam("digests", expanding=True)),
-)
+
+
+@lru_cache(maxsize=32)
+def _known(size: int) -> Select[str, str, str, str]:
+    """The Person's stored rows carrying one of `size` digests (one statement per list length)."""
+    return select(_IDS.c.prospect_id, _IDS.c.key_id, _IDS.c.dimension, _IDS.c.digest).where(
+        _IDS.c.person_id == bindparam("person_id"), rows_.one_of(_IDS.c.digest, "digest", size)
+    )
+
+
 # What leaves the tenant for the graph never includes a household line's phone digest alone.
 _TO_GRAPH = _IDS.c.scheme != HOUSEHOLD_PHONE_SCHEME
 _CHAIN = select(_IDS.c.dimension, _IDS.c.scheme, _IDS.c.digest).where(
@@ -90,7 +97,7 @@ def _chain_rows(
     now = utcnow()
     return [
         {
-            "id": new_id(),
+            "id": rows_.ordered_id(),
             "prospect_id": prospect_id,
             "person_id": person_id,
             "dimension": d.dimension,
@@ -115,7 +122,9 @@ def known_digests(*, session: Session, person_id: str, digests: Sequence[Digest]
     values = sorted({d.value for d in digests if d.dimension in STRONG_DIMENSIONS})
     if not values:
         return {}
-    rows = rows_.connection(session).execute(_KNOWN, {"person_id": person_id, "digests": values})
+    rows = rows_.connection(session).execute(
+        _known(len(values)), {"person_id": person_id, **rows_.list_params("digest", values)}
+    )
     known: KnownDigests = {}
     for prospect_id, key_id, dimension, digest in rows:
         known.setdefault(prospect_id, set()).add((key_id, dimension, digest))

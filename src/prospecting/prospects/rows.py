@@ -9,10 +9,12 @@ loaded object without marking it dirty (nothing is written twice).
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table
+from sqlalchemy import ColumnElement, Table, bindparam
 from sqlalchemy import insert as core_insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -27,7 +29,10 @@ __all__ = [
     "insert",
     "insert_ignore",
     "insert_values",
+    "list_params",
     "loaded",
+    "one_of",
+    "ordered_id",
     "set_committed",
     "table_of",
 ]
@@ -92,3 +97,24 @@ def _insert(table: Table) -> Any:
     if statement is None:
         statement = _INSERTS[table.name] = core_insert(table)
     return statement
+
+
+def one_of(column: ColumnElement[Any], name: str, size: int) -> ColumnElement[bool]:
+    """`column IN (:name_0, ..., :name_<size-1>)`, a list of fixed length for a statement built
+    once per length (`list_params` gives its values). An expanding IN would render and bind
+    its SQL again on every execution, which costs a short indexed read twice its own time."""
+    return column.in_([bindparam(f"{name}_{i}") for i in range(size)])
+
+
+def list_params(name: str, values: Sequence[Any]) -> dict[str, Any]:
+    """The parameters of `one_of(column, name, len(values))`."""
+    return {f"{name}_{i}": value for i, value in enumerate(values)}
+
+
+def ordered_id() -> str:
+    """A row id in `db.new_id`'s format (32 hex digits) that sorts by creation: 12 digits of
+    milliseconds, then 80 random bits (`graph.batch_link.ordered_ids`, one at a time). Only
+    for rows no one sees outside their store (a prospect's stored digests, a subject's bound
+    digests, a link): the row then appends to its primary-key index instead of dirtying a
+    random page of it, one page less to write per row."""
+    return f"{time.time_ns() // 1_000_000:012x}"[-12:] + os.urandom(10).hex()

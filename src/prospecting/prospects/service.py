@@ -85,7 +85,14 @@ _OWNED_CHAIN = (
     )
     .where(_PROSPECTS.c.id == bindparam("prospect_id"))
 )
-_MATCHED = select(_PROSPECTS).where(_PROSPECTS.c.id.in_(bindparam("ids", expanding=True)))
+
+
+@lru_cache(maxsize=16)
+def _matched(size: int) -> Select[Any]:
+    """`size` prospects by id, every column (one statement per count)."""
+    return select(_PROSPECTS).where(rows.one_of(_PROSPECTS.c.id, "id", size))
+
+
 _UPDATES: dict[tuple[str, ...], Update] = {}
 
 
@@ -569,7 +576,9 @@ def _live_targets(session: Session, matches: list[tuple[str, str]]) -> list[tupl
     wanted = {pid for pid, _ in matches}
     loaded = {
         row.id: rows.loaded(session, Prospect, row._asdict())
-        for row in session.connection().execute(_MATCHED, {"ids": sorted(wanted)})
+        for row in session.connection().execute(
+            _matched(len(wanted)), rows.list_params("id", sorted(wanted))
+        )
     }
     targets: list[tuple[Prospect, str]] = []
     seen: set[str] = set()

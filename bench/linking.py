@@ -645,6 +645,21 @@ def run_splink(
 # ---------------------------------------------------------------------------- main
 
 
+def io_counters() -> dict[str, int] | None:
+    """This process's I/O counters (Linux): bytes through read/write calls and to the disk."""
+    try:
+        text = Path("/proc/self/io").read_text()
+    except OSError:
+        return None
+    return {key: int(value) for key, value in (row.split(":") for row in text.splitlines())}
+
+
+def io_delta(before: dict[str, int] | None, after: dict[str, int] | None) -> dict[str, int]:
+    if before is None or after is None:
+        return {}
+    return {key: after[key] - before[key] for key in ("rchar", "wchar", "write_bytes")}
+
+
 def line(name: str, n: int, seconds: float, s: Score, peer: float | None) -> str:
     rate = n / seconds
     ratio = f"  ({rate / peer:.2f}x Splink)" if peer else ""
@@ -699,9 +714,10 @@ def main() -> None:
                 profiler = cProfile.Profile() if args.profile else None
                 if profiler:
                     profiler.enable()
-                cpu_started = time.process_time()
+                io_started, cpu_started = io_counters(), time.process_time()
                 seconds = link_batch(net)
                 cpu = time.process_time() - cpu_started
+                io = io_delta(io_started, io_counters())
                 if profiler:
                     profiler.disable()
                 batch_labels = clusters(net)
@@ -749,6 +765,12 @@ def main() -> None:
             f"  CPU time (less sensitive to other load on the machine): batch {cpu:.2f} s"
             f"{peer_cpu_s}"
         )
+        if io:
+            print(
+                f"  I/O of the batch (not moved by load): {io['write_bytes'] / 1e6:.1f} MB to "
+                f"disk, {io['wchar'] / 1e6:.1f} MB written and {io['rchar'] / 1e6:.1f} MB read "
+                "through system calls (page reads the caches missed, log, checkpoints)"
+            )
         figures["linking_batch_per_s"] = {
             "value": len(records) / seconds,
             "unit": "records/s",
@@ -761,6 +783,13 @@ def main() -> None:
             "floor": peer_cpu if peer_rate else None,
             "ratio": cpu / peer_cpu if peer_rate else None,
         }
+        if io:
+            figures["linking_batch_written_mb"] = {
+                "value": io["write_bytes"] / 1e6,
+                "unit": "MB",
+                "floor": None,
+                "ratio": None,
+            }
         figures["linking_batch_precision"] = {
             "value": batch.precision,
             "unit": "",

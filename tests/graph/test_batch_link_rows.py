@@ -1,18 +1,30 @@
 """The batch's bulk writes and reads store and find exactly what the ORM would: rows written
 by `insert_rows` (a DBAPI executemany on SQLite, Core elsewhere) read back equal through the
-ORM, `InList` finds the same rows on both backends, and row ids sort by creation."""
+ORM, `InList` finds the same rows on both backends, and row ids sort by creation. On SQLite a
+batch widens its connection's page cache from `load` to `write` and puts it back."""
 
 from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
-from prospecting.graph.batch_link import _DIMENSIONS, insert_rows, ordered_ids, table
+from conftest import Provider, person
+from prospecting.graph.batch_link import (
+    _HOLDINGS,
+    PAGE_CACHE_KIB,
+    BatchLinker,
+    insert_rows,
+    ordered_ids,
+    table,
+    widen_page_cache,
+)
 from prospecting.graph.models import ProspectLink, SubjectDimension, SubjectKey, SubjectStatus
-from prospecting.runtime import Runtime
+from prospecting.resolver.chain import normalize_identifiers
+from prospecting.runtime import Context, Runtime
 
 AT = datetime(2026, 12, 6, 10, 30, 15, 123456, tzinfo=UTC)
 
@@ -63,9 +75,104 @@ def test_bulk_rows_read_back_as_the_orm_writes_them(runtime: Runtime) -> None:
         assert link is not None
         assert link.matched_on == ["phone"] and link.chain == [list(c) for c in chain]
         assert link.confidence == 0.731234 and link.updated_at == AT
-        rows = list(_DIMENSIONS.execute(g.connection(), {"keys": keys}))
+        rows = list(_HOLDINGS.execute(g.connection(), {"digests": ["f" * 64]}))
         assert [tuple(r) for r in rows] == [(keys[1], "email", "k1", "f" * 64, 0)]
-        assert list(_DIMENSIONS.execute(g.connection(), {"keys": ["c" * 32]})) == []
+        assert list(_HOLDINGS.execute(g.connection(), {"digests": ["c" * 64]})) == []
+
+
+def test_holdings_are_all_digests_of_the_active_subjects_holding_any(runtime: Runtime) -> None:
+    """What `BatchLinker.load` reads in one statement: a merged key is no candidate, and a
+    candidate comes with every digest it holds (other dimensions and keys too)."""
+    a, b, merged = "a" * 32, "b" * 32, "c" * 32
+    ids = ordered_ids()
+    phone, email, name, old = "d" * 64, "e" * 64, "f" * 64, "0" * 64
+    with runtime.stores.graph() as g:
+        conn = g.connection()
+        insert_rows(
+            conn,
+            table(SubjectKey),
+            ("subject_key", "status", "merged_into"),
+            [
+                (a, SubjectStatus.ACTIVE, None),
+                (b, SubjectStatus.ACTIVE, None),
+                (merged, SubjectStatus.MERGED, a),
+            ],
+            {"split_from": None, "created_at": AT, "updated_at": AT},
+        )
+        held = [
+            (a, "phone", "k1", phone, 2),
+            (a, "name", "k1", name, 0),
+            (a, "phone", "k0", old, 0),
+            (b, "email", "k1", email, 0),
+            (merged, "phone", "k1", phone, 0),
+        ]
+        insert_rows(
+            conn,
+            table(SubjectDimension),
+            ("id", "subject_key", "dimension", "key_id", "digest", "collision_reports"),
+            [(next(ids), *row) for row in held],
+            {"created_at": AT},
+        )
+
+        def holdings(*digests: str) -> list[tuple[object, ...]]:
+            return sorted(tuple(r) for r in _HOLDINGS.execute(conn, {"digests": list(digests)}))
+
+        assert holdings(phone) == sorted(held[:3])
+        assert holdings(email, phone) == sorted(held[:4])
+        assert holdings(old) == sorted(held[:3])
+        assert holdings("9" * 64) == []
+
+
+def _cache_size(conn: Connection) -> int:
+    return int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
+
+
+def test_a_batch_widens_the_page_cache_and_puts_it_back(
+    runtime: Runtime, make_provider: Callable[..., Provider]
+) -> None:
+    provider = make_provider()
+    ids = normalize_identifiers(
+        phone="07911 123456", email="a@example.com", name=None, default_region="GB"
+    )
+    chain = runtime.resolver.chains(ids)
+    with runtime.stores.tenant_read() as tenant, runtime.stores.graph() as g:
+        ctx = Context(tenant, g, person(tenant, provider.id), runtime.settings, runtime.resolver)
+        conn = g.connection()
+        sqlite = conn.dialect.name == "sqlite"
+        before = _cache_size(conn) if sqlite else None
+        linker = BatchLinker.load(ctx, [chain])
+        if sqlite:
+            assert before is not None and -before < PAGE_CACHE_KIB
+            assert _cache_size(conn) == -PAGE_CACHE_KIB
+        subject_key = linker.link(provider.id, "p" * 32, chain)
+        linker.write(budget_units=runtime.settings.graph_subject_budget_units)
+        if sqlite:
+            assert _cache_size(conn) == before
+        else:
+            assert widen_page_cache(conn) is None  # nothing to widen elsewhere
+    with runtime.stores.graph() as g:
+        link = g.scalar(select(ProspectLink).where(ProspectLink.prospect_id == "p" * 32))
+        assert link is not None and link.subject_key == subject_key
+
+
+def test_a_roomier_page_cache_is_left_as_it_is(runtime: Runtime) -> None:
+    with runtime.stores.graph() as g:
+        conn = g.connection()
+        if conn.dialect.name != "sqlite":
+            assert widen_page_cache(conn) is None
+            return
+        before = _cache_size(conn)
+        try:
+            conn.exec_driver_sql(f"PRAGMA cache_size = {-2 * PAGE_CACHE_KIB}")
+            assert widen_page_cache(conn) is None
+            assert _cache_size(conn) == -2 * PAGE_CACHE_KIB
+            conn.exec_driver_sql("PRAGMA cache_size = 100000")  # pages of 4 KiB: 400 MB
+            assert widen_page_cache(conn) is None
+            conn.exec_driver_sql("PRAGMA cache_size = 100")
+            assert widen_page_cache(conn) == 100
+            assert _cache_size(conn) == -PAGE_CACHE_KIB
+        finally:
+            conn.exec_driver_sql(f"PRAGMA cache_size = {before}")
 
 
 def test_row_ids_are_new_id_shaped_and_sort_by_creation() -> None:

@@ -5,9 +5,8 @@ thousands, and two of its rows (or rows of two providers imported one after the 
 one person, so the batch must decide each chain against the store *and* the subjects the
 batch itself created or merged so far, in order, exactly as one-at-a-time linking would:
 
-- **Load** (two statements per chunk of digests, the chunk one JSON parameter on SQLite):
-  the active subjects holding any strong digest of the batch, their digests and collision
-  reports.
+- **Load** (one statement; on SQLite all the batch's digests are one JSON parameter): every
+  digest and collision report of the active subjects holding any strong digest of the batch.
 - **Link** (memory only): for each chain, the candidates that share a strong digest, scored by
   `linkage.link_score` with the subject's collision down-weights, best first; the best linked
   candidate wins, a chain anchored on two subjects merges them (survivor: the best), no
@@ -20,6 +19,9 @@ batch itself created or merged so far, in order, exactly as one-at-a-time linkin
   `merge` correction is recorded. A merge whose absorbed key has contributions, attestations
   or attributions to move takes `lineage.merge` (replay, unique moves), so those rules live
   in one place.
+- **Page cache** (SQLite): from `load` to the end of `write` the graph connection's page cache
+  may hold `PAGE_CACHE_KIB`; then its setting comes back. Only memory changes: the same rows,
+  in the same transaction, synced as before.
 
 Blocked digests, consent and existing links are the caller's (`graph.history`), which runs
 the whole batch with the cyclic garbage collector paused (`cycle_collection_paused`).
@@ -70,6 +72,13 @@ from prospecting.runtime import Context
 
 CHUNK = 2_000
 """Values per IN list: well under SQLite's 32,766 variables, few statements per batch."""
+PAGE_CACHE_KIB = 65_536
+"""SQLite page cache of the batch's graph connection from `load` to `write`, in KiB (SQLite's
+default is 2,048). A batch probes and inserts at random places of the digest, subject-key and
+link indexes: with the default cache most probes read their page from the file again (the
+linking bench read about 20 times the store's size) and dirty pages spill to the log before
+the commit. The cache takes memory only for pages read, and its setting comes back after
+`write` (a batch that fails before leaves it on that pooled connection: memory only)."""
 DigestKey = tuple[str, str, str]  # (dimension, key_id, digest)
 _InBuilder = Callable[[ColumnElement[Any], str], ColumnElement[bool]]
 _ScoreKey = tuple[frozenset[str], frozenset[str], tuple[tuple[str, float], ...]]
@@ -171,6 +180,29 @@ def insert_rows(
     conn.exec_driver_sql(f"INSERT INTO {target} ({names}) VALUES ({marks})", out)  # noqa: S608
 
 
+def widen_page_cache(conn: Connection, kib: int = PAGE_CACHE_KIB) -> int | None:
+    """On SQLite, let this connection's page cache hold at least `kib` KiB; returns the
+    `cache_size` to put back (None: nothing changed). Memory only, per connection: what is
+    written and when it is synced do not change."""
+    if conn.dialect.name != "sqlite":
+        return None
+    before = int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
+    # positive: pages; negative: KiB
+    if before < 0 and -before >= kib:
+        return None
+    if before > 0:
+        page = int(conn.exec_driver_sql("PRAGMA page_size").scalar_one())
+        if before * page >= kib * 1024:
+            return None
+    conn.exec_driver_sql(f"PRAGMA cache_size = {-int(kib)}")
+    return before
+
+
+def restore_page_cache(conn: Connection, before: int | None) -> None:
+    if before is not None:
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
+
+
 def _in(column: ColumnElement[Any], name: str, json_list: bool) -> ColumnElement[bool]:
     if json_list:
         values = func.json_each(bindparam(name)).table_valued("value")
@@ -205,24 +237,25 @@ class InList:
 
 
 _DIMS, _KEYS = table(SubjectDimension), table(SubjectKey)
+_HOLDER = _DIMS.alias("holder")
 # Built once: building a statement of 2,000 literals costs more than SQLite takes to run it.
-_CANDIDATES = in_list(
-    lambda in_: (
-        select(_DIMS.c.subject_key)
-        .join(_KEYS, _KEYS.c.subject_key == _DIMS.c.subject_key)
-        .where(in_(_DIMS.c.digest, "digests"), _KEYS.c.status == SubjectStatus.ACTIVE)
-        .distinct()
-    )
-)
-_DIMENSIONS = in_list(
+_HOLDINGS = in_list(
     lambda in_: select(
         _DIMS.c.subject_key,
         _DIMS.c.dimension,
         _DIMS.c.key_id,
         _DIMS.c.digest,
         _DIMS.c.collision_reports,
-    ).where(in_(_DIMS.c.subject_key, "keys"))
+    ).where(
+        _DIMS.c.subject_key.in_(
+            select(_HOLDER.c.subject_key)
+            .join(_KEYS, _KEYS.c.subject_key == _HOLDER.c.subject_key)
+            .where(in_(_HOLDER.c.digest, "digests"), _KEYS.c.status == SubjectStatus.ACTIVE)
+        )
+    )
 )
+"""Every digest of every active subject that holds any of `digests`: the candidates and all
+that scoring them needs, in one statement (the candidate keys never travel to Python and back)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +283,7 @@ class BatchLinker:
     _scores: dict[_ScoreKey, linkage.LinkResult] = field(default_factory=dict)
     _ids: Iterator[str] = field(default_factory=fresh_ids)  # subject keys: random
     _row_ids: Iterator[str] = field(default_factory=ordered_ids)
+    _cache_before: int | None = None  # the connection's page cache setting before `load`
 
     @classmethod
     def load(cls, ctx: Context, chains: Iterable[Sequence[Digest]]) -> BatchLinker:
@@ -259,16 +293,16 @@ class BatchLinker:
         linker = cls(ctx)
         strong = {d.value for chain in chains for d in chain if d.dimension in STRONG_DIMENSIONS}
         conn = ctx.graph.connection()  # Core rows: no ORM row processing
-        candidates: set[str] = set()
-        for part in chunks(strong):
-            candidates.update(_CANDIDATES.execute(conn, {"digests": part}).scalars())
+        linker._cache_before = widen_page_cache(conn)
         key_id = ctx.resolver.active_key_id
         holders, held, present = linker.holders, linker.held, linker.present
         reports: dict[tuple[str, str], int] = {}
-        for part in chunks(candidates):
-            for subject_key, dim, row_key, digest, count in _DIMENSIONS.execute(
-                conn, {"keys": part}
-            ):
+        # one JSON parameter on SQLite holds any number of digests; a subject met in two
+        # parts elsewhere comes back twice, which the sets and the max below absorb
+        size = (len(strong) or 1) if conn.dialect.name == "sqlite" else CHUNK
+        for part in chunks(strong, size):
+            rows = _HOLDINGS.execute(conn, {"digests": part}).all()
+            for subject_key, dim, row_key, digest, count in rows:
                 key = (dim, row_key, digest)
                 if key in holders:
                     holders[key].add(subject_key)
@@ -393,8 +427,15 @@ class BatchLinker:
 
     def write(self, *, budget_units: int) -> None:
         """New keys and budgets, bound digests and links (one executemany each), then the
-        merges in order; the batch starts over empty."""
+        merges in order; the batch starts over empty and the page cache is put back."""
         conn = self.ctx.graph.connection()
+        try:
+            self._write(conn, budget_units)
+        finally:
+            restore_page_cache(conn, self._cache_before)
+            self._cache_before = None
+
+    def _write(self, conn: Connection, budget_units: int) -> None:
         now = utcnow()
         new = [(k,) for k in self.new_subjects]
         insert_rows(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,14 @@ import pytest
 from sqlalchemy import event, inspect, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from prospecting.db import GraphAvailability, Stores, _is_outage, _WriterTurn, make_engine
+from prospecting.db import (
+    GraphAvailability,
+    Stores,
+    _is_outage,
+    _WriterTurn,
+    make_engine,
+    ordered_id,
+)
 from prospecting.errors import GraphUnavailable
 from prospecting.prospects.models import Touchpoint
 
@@ -251,3 +259,14 @@ def test_an_invalidated_writer_gives_its_turn_back(tmp_path: Path) -> None:
     with engine.connect() as reader:
         assert reader.execute(text("SELECT n FROM counter")).scalar_one() == 2
     engine.dispose()
+
+
+def test_ordered_ids_are_uuid7_and_sort_by_their_millisecond() -> None:
+    earlier = [ordered_id() for _ in range(200)]
+    time.sleep(0.002)
+    later = ordered_id()
+    assert all(uuid.UUID(i).version == 7 and uuid.UUID(i).variant == uuid.RFC_4122 for i in earlier)
+    assert len(set(earlier)) == len(earlier) and all(len(i) == 32 for i in earlier)
+    assert max(earlier) < later
+    stamp = int(later[:12], 16)  # the first 48 bits are Unix milliseconds
+    assert abs(stamp - time.time() * 1000) < 60_000

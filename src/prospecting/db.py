@@ -103,6 +103,22 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
+def ordered_id() -> str:
+    """A UUIDv7 as 32 hex digits: 48 bits of Unix milliseconds, then 74 random bits. For rows
+    appended all the time (audit rows): ids of the same millisecond order at random, but the
+    index on them grows at its right edge instead of taking a random page per insert."""
+    millis = time.time_ns() // 1_000_000
+    rand = int.from_bytes(os.urandom(10))  # 80 bits, 74 used
+    value = (
+        (millis & (1 << 48) - 1) << 80
+        | 0x7 << 76  # version 7
+        | (rand >> 62 & 0xFFF) << 64
+        | 0b10 << 62  # RFC 9562 variant
+        | rand & (1 << 62) - 1
+    )
+    return f"{value:032x}"
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Table, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from prospecting.db import core, new_id, utcnow
+from prospecting.db import core, ordered_id, utcnow
 from prospecting.graph import ledger
 from prospecting.graph.models import (
     ContributorSet,
@@ -73,7 +73,7 @@ def record(
     contributors = sorted(set(contributor_ids))
     now = utcnow()
     row = QueryAudit(
-        id=new_id(),
+        id=ordered_id(),  # the primary key's index grows at its right edge
         consumer_id=consumer_id,
         subject_key=subject_key,
         kind=kind,

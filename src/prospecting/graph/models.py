@@ -367,6 +367,7 @@ class ContributorSet(GraphBase):
     (trigger), all written in the transaction that creates it."""
 
     __tablename__ = "graph_contributor_sets"
+    __table_args__ = {"sqlite_with_rowid": False}
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     member_count: Mapped[int] = mapped_column(Integer)

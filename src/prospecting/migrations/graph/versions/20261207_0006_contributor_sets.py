@@ -160,6 +160,7 @@ def upgrade() -> None:
         sa.Column("member_count", sa.Integer(), nullable=False),
         sa.Column("created_at", prospecting.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{SETS}")),
+        sqlite_with_rowid=False,  # one B-tree, keyed by the hash
     )
     op.create_table(
         MEMBERS,

@@ -72,9 +72,12 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         retry_after=runtime.settings.overload_retry_after_seconds,
     )
     app.add_middleware(RequestLimits)  # outermost: a refused request takes no admission slot
-    app.include_router(identity_router)
+    # Routes are matched in order, each router's in turn (FastAPI scans the matching router's
+    # routes twice): the two busiest, prospects and the graph, come first. No path of one
+    # router can match another's (each has its own prefix; identity's are /me, /orgs, ...).
     app.include_router(prospects_router)
     app.include_router(graph_router)
+    app.include_router(identity_router)
     app.include_router(qualify_router)
     app.include_router(coop_router)
     app.include_router(consent_page_router)  # public: no bearer token (docs/coop.md)

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from prospecting.edges.http.deps import (
     Actor,
+    CallerDep,
     GraphContext,
     GraphReadContext,
     PathId,
@@ -120,8 +121,10 @@ def contribute(data: ContributionIn, ctx: Ctx) -> ContributionOut:
 @router.post(
     "/query", response_model=GraphAnswer, responses=errors(400, 401, 403, 404, 413, 422, 503)
 )
-def graph_query(data: GraphQueryIn, ctx: Ctx) -> Response:
-    return answer(service.query(ctx, data))
+def graph_query(data: GraphQueryIn, caller: CallerDep) -> Response:
+    with caller.graph() as ctx:
+        answered = service.query(ctx, data)
+    return answer(answered)
 
 
 @router.post(
@@ -129,12 +132,14 @@ def graph_query(data: GraphQueryIn, ctx: Ctx) -> Response:
 )
 def query_subject(
     subject_key: PathId,
-    ctx: Ctx,
+    caller: CallerDep,
     category: Annotated[str | None, query_line()] = None,
     region: Annotated[str | None, query_line()] = None,
 ) -> Response:
     scope = GraphScope(category=category, region=region)
-    return answer(service.query(ctx, GraphQueryIn(subject_key=subject_key, scope=scope)))
+    with caller.graph() as ctx:
+        answered = service.query(ctx, GraphQueryIn(subject_key=subject_key, scope=scope))
+    return answer(answered)
 
 
 @router.post(

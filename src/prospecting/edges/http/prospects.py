@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from prospecting.edges.http.deps import (
     Actor,
+    CallerDep,
     CurrentPerson,
     PathId,
     ReadPerson,
@@ -147,15 +148,15 @@ async def _body_within(request: Request, limit: int) -> bytes | None:
 
 @router.get("", response_model=ProspectPage, responses=errors(401, 422, 503))
 def list_prospects(
-    actor: ReadPerson,
-    session: TenantReadSession,
+    caller: CallerDep,
     status_filter: Annotated[ProspectStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> Response:
-    items, total = service.list_prospects(
-        session=session, actor=actor, status=status_filter, limit=limit, offset=offset
-    )
+    with caller.reading() as (session, actor):
+        items, total = service.list_prospects(
+            session=session, actor=actor, status=status_filter, limit=limit, offset=offset
+        )
     return answer(ProspectPage(items=items, total=total, limit=limit, offset=offset))
 
 

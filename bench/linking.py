@@ -21,6 +21,10 @@ person each record is) is known. Then, on the same records:
   and name, comparisons on name, phone and email, u by random sampling and m by EM, clusters
   at match probability 0.9. Timed: from loading the CSV to the clusters (not the venv).
 
+Each side's CPU seconds are printed beside its wall time, and on Linux the batch's I/O (bytes
+written to disk, and through write and read calls: log, checkpoints, page reads its caches
+missed): other load on the machine moves wall times much more than either.
+
 Precision and recall are pairwise (pairs of records put in one cluster against pairs of
 records of one person). Splink compares raw values; the service compares keyed digests of
 normalised values (it never sees a raw value), so it cannot score how close two names are.

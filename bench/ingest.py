@@ -11,6 +11,10 @@ One message per transaction, the way the service takes them (issue 11, item 2):
     qualify and draft; graph consent on, no language-model refiner), p50 and p99 latency on
     the demo network (seeded consents and contributions).
 
+Each ingest figure and floor also gives its process CPU time per message (`*_cpu_per_msg`, ms):
+on a machine shared with other work the rates move with the load, the CPU per message much
+less.
+
 Floors, same run, same stores and messages; the ingest figures and these floors run in
 alternating slices (`--rounds`), so a change of load during the run weighs on each alike:
 
@@ -157,22 +161,26 @@ def interleaved(
     rounds: int,
     steps: dict[str, Callable[[int], None]],
     around: Callable[[str], Any] | None = None,
-) -> dict[str, float]:
+) -> tuple[dict[str, float], dict[str, float]]:
     """Rates (steps per second) of several step functions run in `rounds` alternating slices
     of n/rounds steps each (the order rotating every round), so a change in the machine's
-    load during the run weighs on every figure alike and their ratios hold. `around(name)`
-    gives a context for each slice (the profiler)."""
+    load during the run weighs on every figure alike and their ratios hold; and each one's
+    process CPU time per step in ms (what the step costs, whoever else shares the cores).
+    `around(name)` gives a context for each slice (the profiler)."""
     spent = dict.fromkeys(steps, 0.0)
+    cpu = dict.fromkeys(steps, 0.0)
     names = list(steps)
     bounds = [n * r // rounds for r in range(rounds + 1)]
     for r in range(rounds):
         for name in names[r % len(names) :] + names[: r % len(names)]:
             with around(name) if around is not None else nullcontext():
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), time.process_time()
                 for i in range(bounds[r], bounds[r + 1]):
                     steps[name](i)
                 spent[name] += time.perf_counter() - started
-    return {name: n / seconds for name, seconds in spent.items()}
+                cpu[name] += time.process_time() - cpu_started
+    rates = {name: n / seconds for name, seconds in spent.items()}
+    return rates, {name: seconds * 1000 / n for name, seconds in cpu.items()}
 
 
 @contextmanager
@@ -426,7 +434,7 @@ def run(args: argparse.Namespace, folder: Path) -> dict[str, dict]:
                 on.disable()
 
     with bare_executemany(runtime, solo, n, 2_000_000) as bare:
-        rates = interleaved(
+        rates, cpu_ms = interleaved(
             n,
             args.rounds,
             {
@@ -464,6 +472,15 @@ def run(args: argparse.Namespace, folder: Path) -> dict[str, dict]:
         "ingest_link_per_s": figure(b, "msg/s", floor_core, lower_is_better=False),
         "ingest_core_floor_per_s": figure(floor_core, "msg/s", floor_bare, lower_is_better=False),
         "ingest_executemany_floor_per_s": figure(floor_bare, "msg/s", None, lower_is_better=False),
+        f"ingest_{backend}_cpu_per_msg": figure(
+            cpu_ms["a"], "ms CPU", cpu_ms["core"], lower_is_better=True
+        ),
+        "ingest_link_cpu_per_msg": figure(
+            cpu_ms["b"], "ms CPU", cpu_ms["core"], lower_is_better=True
+        ),
+        "ingest_core_floor_cpu_per_msg": figure(
+            cpu_ms["core"], "ms CPU", None, lower_is_better=True
+        ),
         "inbound_draft_p50": figure(statistics.median(latencies), "ms", s50, lower_is_better=True),
         "inbound_draft_p99": figure(pct(latencies, 99), "ms", s99, lower_is_better=True),
         "intent_scoring_p50": figure(s50, "ms", None, lower_is_better=True),

@@ -3,7 +3,9 @@ what linking reads of the tenant, and the link confidence written back through C
 
 from __future__ import annotations
 
+import time
 from difflib import SequenceMatcher
+from itertools import pairwise
 
 import pytest
 from hypothesis import given, settings
@@ -12,9 +14,10 @@ from sqlalchemy import select
 
 from conftest import person
 from prospecting.errors import NotFound
+from prospecting.prospects import rows
 from prospecting.prospects import service as prospects
 from prospecting.prospects.identifiers import prospect_chain
-from prospecting.prospects.models import Prospect
+from prospecting.prospects.models import Prospect, ProspectIdentifier
 from prospecting.prospects.schemas import Channel, InboundMessage
 from prospecting.runtime import Runtime
 
@@ -85,3 +88,31 @@ def test_what_linking_reads_follows_merges_and_hides_other_tenants(
             select(Prospect.link_confidence).where(Prospect.id == first.id)
         ).scalar_one()
         assert stored == 0.93
+
+
+def test_stored_digests_get_ids_that_sort_by_creation(runtime: Runtime, make_provider) -> None:
+    """A prospect's stored digests append to their primary-key index (`rows.ordered_id`): ids
+    in `new_id`'s format whose order is the order of creation, a millisecond apart or more."""
+    provider = make_provider(default_phone_region="GB")
+    made: list[list[str]] = []
+    for n in range(3):
+        with runtime.stores.tenant() as session:
+            actor = person(session, provider.id)
+            message = InboundMessage(
+                channel=Channel.SMS, body="Hi", sender_phone=f"07911 12345{n}", sender_name="Jo Li"
+            )
+            pid = prospects.ingest(
+                session=session, actor=actor, resolver=runtime.resolver, message=message
+            ).prospect.id
+            made.append(
+                list(
+                    session.scalars(
+                        select(ProspectIdentifier.id).where(ProspectIdentifier.prospect_id == pid)
+                    )
+                )
+            )
+        time.sleep(0.002)
+    for earlier, later in pairwise(made):
+        assert max(earlier) < min(later)
+    assert all(len(i) == 32 and int(i, 16) >= 0 for ids in made for i in ids)
+    assert rows.ordered_id() > max(made[-1])

@@ -20,6 +20,7 @@ runs on the same cores as the servers: on a 2-core machine every figure includes
 
     .venv/bin/python bench/http.py                       # SQLite, quick (about a minute)
     .venv/bin/python bench/http.py --json out.json       # also write name -> figures
+    .venv/bin/python bench/http.py --no-mixed            # only the two routes and their floors
     .venv/bin/python bench/http.py --postgres postgresql+psycopg://postgres@/postgres \\
         --workers 1,2                                    # PostgreSQL, 1 then 2 workers
 
@@ -468,7 +469,8 @@ def run_backend(backend: str, args: argparse.Namespace, figures: Figures) -> Non
                     started = time.perf_counter()
                     seeded = seed(server.base, providers, args.prospects, args.contributed)
                     print(f"  seeded in {time.perf_counter() - started:.1f} s")
-                gets, queries, mixed = run_app(server, seeded, args, mixed=workers == 1)
+                mixed_too = workers == 1 and args.mixed
+                gets, queries, mixed = run_app(server, seeded, args, mixed=mixed_too)
             finally:
                 server.stop()
             tag = f"{backend}_w{workers}" if backend != "sqlite" else backend
@@ -498,6 +500,12 @@ def main() -> None:
     parser.add_argument("--prospects", type=int, default=30, help="per provider")
     parser.add_argument("--contributed", type=int, default=6, help="outcomes per provider")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument(
+        "--no-mixed",
+        dest="mixed",
+        action="store_false",
+        help="skip the mixed read/write run (a quicker A/B of the two read routes)",
+    )
     parser.add_argument(
         "--set", action="append", default=[], metavar="NAME=VALUE", help="server environment"
     )

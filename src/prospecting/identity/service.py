@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, class_mapper
 from sqlalchemy.orm.attributes import set_committed_value
 
-from prospecting.db import core, loaded, owned, utcnow
+from prospecting.db import attach, core, loaded, owned, utcnow
 from prospecting.errors import Conflict, NotFound, PermissionDenied, Unauthenticated
 from prospecting.identity.models import (
     ApiToken,
@@ -299,7 +299,7 @@ def revoke_token(*, session: Session, actor: Person, token_id: str) -> ApiToken:
 
 
 _PERSONS, _ROLES, _TOKENS = Person.__table__, PersonRole.__table__, ApiToken.__table__
-_PERSON_COLUMNS = [(prop.key, prop.columns[0]) for prop in class_mapper(Person).column_attrs]
+_PERSON_COLUMNS = [(str(column.key), column) for column in _PERSONS.c]  # keys = attribute names
 _BY_TOKEN = (  # built once: it runs on every request
     select(
         *(column.label(f"person_{key}") for key, column in _PERSON_COLUMNS),
@@ -334,9 +334,9 @@ def authenticate(*, session: Session, token: str) -> Person:
     held = session.identity_map.get(
         class_mapper(Person).identity_key_from_primary_key((values["id"],))
     )
-    if isinstance(held, Person):  # already in this session (with its roles as loaded there)
+    if isinstance(held, Person):  # already in this session, with its roles as loaded there
         return held
-    person = loaded(session, Person, values)
+    person = attach(session, Person, values)
     roles = [
         loaded(session, PersonRole, {"id": row.role_id, "person_id": person.id, "role": row.role})
         for row in rows

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table, insert, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from prospecting.db import core, ordered_id, utcnow
@@ -38,19 +38,15 @@ MEMBERS: Table = ContributorSetMember.__table__  # type: ignore[assignment]
 _AUDIT_KEYS = tuple(column.key for column in AUDIT.columns)
 _INSERT_AUDIT = insert(AUDIT)
 _INSERT_MEMBERS = insert(MEMBERS)
-_INSERT_MEMBERS_PG = text(
+# PostgreSQL: the set and its members in one statement (the members only if the set is new)
+_STORE_SET_PG = text(
+    "WITH new_set AS (INSERT INTO graph_contributor_sets (id, member_count, created_at) "
+    "VALUES (:id, :member_count, :created_at) ON CONFLICT (id) DO NOTHING RETURNING id) "
     "INSERT INTO graph_contributor_set_members (set_id, provider_id) "
-    "SELECT :set_id, p FROM unnest(CAST(:pids AS varchar[])) AS t(p)"
+    "SELECT new_set.id, p FROM new_set, unnest(CAST(:pids AS varchar[])) AS t(p)"
 )
-# the set's row, unless that set is stored already (then nothing is returned): one statement
-_INSERT_SET = {
-    "postgresql": postgresql.insert(SETS)
-    .on_conflict_do_nothing(index_elements=["id"])
-    .returning(SETS.c.id),
-    "sqlite": sqlite.insert(SETS)
-    .on_conflict_do_nothing(index_elements=["id"])
-    .returning(SETS.c.id),
-}
+# SQLite: the set's row, unless that set is stored already (then nothing is returned)
+_INSERT_SET = sqlite.insert(SETS).on_conflict_do_nothing(index_elements=["id"]).returning(SETS.c.id)
 
 
 def record(
@@ -92,13 +88,13 @@ def record(
 
 
 def _store_set(conn: Connection, set_id: str, contributors: list[str], now: datetime) -> None:
-    """The set's row and its members, unless an earlier answer stored that set already."""
+    """The set's row and its members, unless an earlier answer stored that set already: one
+    statement on PostgreSQL (one round trip, the members as one array); on SQLite the set's
+    insert, then, if it was new, one executemany."""
     params = {"id": set_id, "member_count": len(contributors), "created_at": now}
-    if conn.execute(_INSERT_SET[conn.dialect.name], params).first() is None:
-        return  # stored already
-    if conn.dialect.name == "postgresql":  # one statement, one array: one round trip
-        conn.execute(_INSERT_MEMBERS_PG, {"set_id": set_id, "pids": contributors})
-    else:  # SQLite runs an executemany in-process, one prepared statement
+    if conn.dialect.name == "postgresql":
+        conn.execute(_STORE_SET_PG, params | {"pids": contributors})
+    elif conn.execute(_INSERT_SET, params).first() is not None:
         conn.execute(_INSERT_MEMBERS, [{"set_id": set_id, "provider_id": p} for p in contributors])
 
 

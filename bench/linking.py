@@ -21,9 +21,9 @@ person each record is) is known. Then, on the same records:
   and name, comparisons on name, phone and email, u by random sampling and m by EM, clusters
   at match probability 0.9. Timed: from loading the CSV to the clusters (not the venv).
 
-Each side's CPU seconds are printed beside its wall time, and on Linux the batch's I/O (bytes
-written to disk, and through write and read calls: log, checkpoints, page reads its caches
-missed): other load on the machine moves wall times much more than either.
+Each side's CPU seconds are printed beside its wall time, and on Linux with SQLite the batch's
+I/O (bytes written to disk, and through write and read calls: log, checkpoints, page reads its
+caches missed): other load on the machine moves wall times much more than either.
 
 Precision and recall are pairwise (pairs of records put in one cluster against pairs of
 records of one person). Splink compares raw values; the service compares keyed digests of
@@ -721,7 +721,8 @@ def main() -> None:
                 io_started, cpu_started = io_counters(), time.process_time()
                 seconds = link_batch(net)
                 cpu = time.process_time() - cpu_started
-                io = io_delta(io_started, io_counters())
+                # an in-process store's I/O (PostgreSQL's is the server's)
+                io = io_delta(io_started, io_counters()) if not args.postgres else {}
                 if profiler:
                     profiler.disable()
                 batch_labels = clusters(net)

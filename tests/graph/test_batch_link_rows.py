@@ -14,7 +14,8 @@ from sqlalchemy import Connection, select
 
 from conftest import Provider, person
 from prospecting.graph.batch_link import (
-    _HOLDINGS,
+    _CANDIDATES,
+    _DIMENSIONS,
     PAGE_CACHE_KIB,
     BatchLinker,
     insert_rows,
@@ -75,14 +76,14 @@ def test_bulk_rows_read_back_as_the_orm_writes_them(runtime: Runtime) -> None:
         assert link is not None
         assert link.matched_on == ["phone"] and link.chain == [list(c) for c in chain]
         assert link.confidence == 0.731234 and link.updated_at == AT
-        rows = list(_HOLDINGS.execute(g.connection(), {"digests": ["f" * 64]}))
+        rows = list(_DIMENSIONS.execute(g.connection(), {"keys": keys}))
         assert [tuple(r) for r in rows] == [(keys[1], "email", "k1", "f" * 64, 0)]
-        assert list(_HOLDINGS.execute(g.connection(), {"digests": ["c" * 64]})) == []
+        assert list(_DIMENSIONS.execute(g.connection(), {"keys": ["c" * 32]})) == []
 
 
-def test_holdings_are_all_digests_of_the_active_subjects_holding_any(runtime: Runtime) -> None:
-    """What `BatchLinker.load` reads in one statement: a merged key is no candidate, and a
-    candidate comes with every digest it holds (other dimensions and keys too)."""
+def test_candidates_are_the_active_subjects_holding_a_digest(runtime: Runtime) -> None:
+    """What `BatchLinker.load` reads: a merged key is no candidate, and a candidate comes with
+    every digest it holds (other dimensions and keys too)."""
     a, b, merged = "a" * 32, "b" * 32, "c" * 32
     ids = ordered_ids()
     phone, email, name, old = "d" * 64, "e" * 64, "f" * 64, "0" * 64
@@ -114,13 +115,15 @@ def test_holdings_are_all_digests_of_the_active_subjects_holding_any(runtime: Ru
             {"created_at": AT},
         )
 
-        def holdings(*digests: str) -> list[tuple[object, ...]]:
-            return sorted(tuple(r) for r in _HOLDINGS.execute(conn, {"digests": list(digests)}))
+        def candidates(*digests: str) -> set[str]:
+            return set(_CANDIDATES.execute(conn, {"digests": list(digests)}).scalars())
 
-        assert holdings(phone) == sorted(held[:3])
-        assert holdings(email, phone) == sorted(held[:4])
-        assert holdings(old) == sorted(held[:3])
-        assert holdings("9" * 64) == []
+        assert candidates(phone) == {a}
+        assert candidates(email, phone) == {a, b}
+        assert candidates(old) == {a}
+        assert candidates("9" * 64) == set()
+        rows = _DIMENSIONS.execute(conn, {"keys": [a, merged]}).all()
+        assert sorted(tuple(r) for r in rows) == sorted([*held[:3], held[4]])
 
 
 def _cache_size(conn: Connection) -> int:

@@ -5,8 +5,9 @@ thousands, and two of its rows (or rows of two providers imported one after the 
 one person, so the batch must decide each chain against the store *and* the subjects the
 batch itself created or merged so far, in order, exactly as one-at-a-time linking would:
 
-- **Load** (one statement; on SQLite all the batch's digests are one JSON parameter): every
-  digest and collision report of the active subjects holding any strong digest of the batch.
+- **Load** (two statements; on SQLite each `IN` list is one JSON parameter, elsewhere chunks):
+  the active subjects holding any strong digest of the batch, their digests and collision
+  reports.
 - **Link** (memory only): for each chain, the candidates that share a strong digest, scored by
   `linkage.link_score` with the subject's collision down-weights, best first; the best linked
   candidate wins, a chain anchored on two subjects merges them (survivor: the best), no
@@ -237,25 +238,24 @@ class InList:
 
 
 _DIMS, _KEYS = table(SubjectDimension), table(SubjectKey)
-_HOLDER = _DIMS.alias("holder")
 # Built once: building a statement of 2,000 literals costs more than SQLite takes to run it.
-_HOLDINGS = in_list(
+_CANDIDATES = in_list(
+    lambda in_: (
+        select(_DIMS.c.subject_key)
+        .join(_KEYS, _KEYS.c.subject_key == _DIMS.c.subject_key)
+        .where(in_(_DIMS.c.digest, "digests"), _KEYS.c.status == SubjectStatus.ACTIVE)
+        .distinct()
+    )
+)
+_DIMENSIONS = in_list(
     lambda in_: select(
         _DIMS.c.subject_key,
         _DIMS.c.dimension,
         _DIMS.c.key_id,
         _DIMS.c.digest,
         _DIMS.c.collision_reports,
-    ).where(
-        _DIMS.c.subject_key.in_(
-            select(_HOLDER.c.subject_key)
-            .join(_KEYS, _KEYS.c.subject_key == _HOLDER.c.subject_key)
-            .where(in_(_HOLDER.c.digest, "digests"), _KEYS.c.status == SubjectStatus.ACTIVE)
-        )
-    )
+    ).where(in_(_DIMS.c.subject_key, "keys"))
 )
-"""Every digest of every active subject that holds any of `digests`: the candidates and all
-that scoring them needs, in one statement (the candidate keys never travel to Python and back)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,11 +297,13 @@ class BatchLinker:
         key_id = ctx.resolver.active_key_id
         holders, held, present = linker.holders, linker.held, linker.present
         reports: dict[tuple[str, str], int] = {}
-        # one JSON parameter on SQLite holds any number of digests; a subject met in two
-        # parts elsewhere comes back twice, which the sets and the max below absorb
-        size = (len(strong) or 1) if conn.dialect.name == "sqlite" else CHUNK
-        for part in chunks(strong, size):
-            rows = _HOLDINGS.execute(conn, {"digests": part}).all()
+        # on SQLite one JSON parameter holds any number of values: one statement each
+        whole = conn.dialect.name == "sqlite"
+        candidates: set[str] = set()
+        for part in chunks(strong, max(len(strong), 1) if whole else CHUNK):
+            candidates.update(_CANDIDATES.execute(conn, {"digests": part}).scalars())
+        for part in chunks(candidates, max(len(candidates), 1) if whole else CHUNK):
+            rows = _DIMENSIONS.execute(conn, {"keys": part}).all()
             for subject_key, dim, row_key, digest, count in rows:
                 key = (dim, row_key, digest)
                 if key in holders:

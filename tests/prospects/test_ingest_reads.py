@@ -116,3 +116,26 @@ def test_stored_digests_get_ids_that_sort_by_creation(runtime: Runtime, make_pro
         assert max(earlier) < min(later)
     assert all(len(i) == 32 and int(i, 16) >= 0 for ids in made for i in ids)
     assert rows.ordered_id() > max(made[-1])
+
+
+def test_fixed_length_in_lists_match_as_an_in_list(runtime: Runtime, make_provider) -> None:
+    """`rows.one_of` with `rows.list_params`: the same rows as `IN (...)`; an empty list none."""
+    provider = make_provider(default_phone_region="GB")
+    table = rows.table_of(Prospect)
+    with runtime.stores.tenant() as session:
+        actor = person(session, provider.id)
+        made = [
+            prospects.ingest(
+                session=session,
+                actor=actor,
+                resolver=runtime.resolver,
+                message=InboundMessage(
+                    channel=Channel.SMS, body="Hi", sender_phone=f"07911 12345{n}"
+                ),
+            ).prospect.id
+            for n in range(3)
+        ]
+        for wanted in ([], made[:1], made[1:], [made[2], "0" * 32]):
+            query = select(table.c.id).where(rows.one_of(table.c.id, "id", len(wanted)))
+            found = session.execute(query, rows.list_params("id", wanted)).scalars()
+            assert sorted(found) == sorted(set(wanted) & set(made))

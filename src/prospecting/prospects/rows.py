@@ -14,7 +14,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Table, bindparam
+from sqlalchemy import ColumnElement, Table, bindparam, false
 from sqlalchemy import insert as core_insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -102,7 +102,10 @@ def _insert(table: Table) -> Any:
 def one_of(column: ColumnElement[Any], name: str, size: int) -> ColumnElement[bool]:
     """`column IN (:name_0, ..., :name_<size-1>)`, a list of fixed length for a statement built
     once per length (`list_params` gives its values). An expanding IN would render and bind
-    its SQL again on every execution, which costs a short indexed read twice its own time."""
+    its SQL again on every execution, which costs a short indexed read twice its own time.
+    An empty list matches nothing (FALSE: no anonymous parameter to clash with `name_<i>`)."""
+    if size == 0:
+        return false()
     return column.in_([bindparam(f"{name}_{i}") for i in range(size)])
 
 

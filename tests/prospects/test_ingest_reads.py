@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from conftest import person
+from prospecting.db import ordered_id
 from prospecting.errors import NotFound
 from prospecting.prospects import rows
 from prospecting.prospects import service as prospects
@@ -91,7 +92,7 @@ def test_what_linking_reads_follows_merges_and_hides_other_tenants(
 
 
 def test_stored_digests_get_ids_that_sort_by_creation(runtime: Runtime, make_provider) -> None:
-    """A prospect's stored digests append to their primary-key index (`rows.ordered_id`): ids
+    """A prospect's stored digests append to their primary-key index (`db.ordered_id`): ids
     in `new_id`'s format whose order is the order of creation, a millisecond apart or more."""
     provider = make_provider(default_phone_region="GB")
     made: list[list[str]] = []
@@ -115,7 +116,7 @@ def test_stored_digests_get_ids_that_sort_by_creation(runtime: Runtime, make_pro
     for earlier, later in pairwise(made):
         assert max(earlier) < min(later)
     assert all(len(i) == 32 and int(i, 16) >= 0 for ids in made for i in ids)
-    assert rows.ordered_id() > max(made[-1])
+    assert ordered_id() > max(made[-1])
 
 
 def test_fixed_length_in_lists_match_as_an_in_list(runtime: Runtime, make_provider) -> None:

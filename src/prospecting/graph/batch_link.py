@@ -101,7 +101,8 @@ def fresh_ids(batch: int = 4096) -> Iterator[str]:
 
 def ordered_ids(batch: int = 4096) -> Iterator[str]:
     """Row ids in `db.new_id`'s format (32 hex digits) that sort by creation: 12 digits of
-    milliseconds, then 80 random bits. For rows no one outside the graph store sees (bound
+    milliseconds, then 80 random bits, the same order as `db.ordered_id` (which makes them one
+    at a time) at a batch's pace. For rows no one outside the graph store sees (bound
     digests, links; never a subject key, which must not tell when it was made): a batch then
     appends to the primary-key index instead of dirtying a random page of it per row."""
     while True:

@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from prospecting.db import loaded, new_id, utcnow
+from prospecting.db import loaded, new_id, ordered_id, utcnow
 from prospecting.errors import ConsentRequired, NotFound, SubjectOptedOut
 from prospecting.graph import consent, lineage, linkage
 from prospecting.graph.models import (
@@ -259,7 +259,7 @@ def bind_digests(
             have.add((d.dimension, d.key_id, d.value))
             rows.append(
                 {
-                    "id": tenant_rows.ordered_id(),
+                    "id": ordered_id(),
                     "subject_key": subject_key,
                     "dimension": d.dimension,
                     "key_id": d.key_id,
@@ -337,7 +337,7 @@ def link_prospect(ctx: Context, prospect_id: str) -> tuple[ProspectLink, bool]:
     bind_digests(ctx.graph, subject_key, chain, fresh=created)
     now = utcnow()
     values: dict[str, Any] = {
-        "id": tenant_rows.ordered_id(),
+        "id": ordered_id(),
         "provider_id": ctx.actor.id,
         "prospect_id": prospect_id,
         "subject_key": subject_key,

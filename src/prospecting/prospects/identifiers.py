@@ -9,7 +9,7 @@ from functools import lru_cache
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
-from prospecting.db import utcnow
+from prospecting.db import ordered_id, utcnow
 from prospecting.errors import InvalidInput
 from prospecting.prospects import rows as rows_
 from prospecting.prospects.models import ProspectIdentifier, Touchpoint
@@ -97,7 +97,7 @@ def _chain_rows(
     now = utcnow()
     return [
         {
-            "id": rows_.ordered_id(),
+            "id": ordered_id(),
             "prospect_id": prospect_id,
             "person_id": person_id,
             "dimension": d.dimension,

@@ -9,8 +9,6 @@ loaded object without marking it dirty (nothing is written twice).
 
 from __future__ import annotations
 
-import os
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar, cast
 
@@ -32,7 +30,6 @@ __all__ = [
     "list_params",
     "loaded",
     "one_of",
-    "ordered_id",
     "set_committed",
     "table_of",
 ]
@@ -112,12 +109,3 @@ def one_of(column: ColumnElement[Any], name: str, size: int) -> ColumnElement[bo
 def list_params(name: str, values: Sequence[Any]) -> dict[str, Any]:
     """The parameters of `one_of(column, name, len(values))`."""
     return {f"{name}_{i}": value for i, value in enumerate(values)}
-
-
-def ordered_id() -> str:
-    """A row id in `db.new_id`'s format (32 hex digits) that sorts by creation: 12 digits of
-    milliseconds, then 80 random bits (`graph.batch_link.ordered_ids`, one at a time). Only
-    for rows no one sees outside their store (a prospect's stored digests, a subject's bound
-    digests, a link): the row then appends to its primary-key index instead of dirtying a
-    random page of it, one page less to write per row."""
-    return f"{time.time_ns() // 1_000_000:012x}"[-12:] + os.urandom(10).hex()

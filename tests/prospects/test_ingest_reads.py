@@ -17,7 +17,7 @@ from prospecting.db import ordered_id
 from prospecting.errors import NotFound
 from prospecting.prospects import rows
 from prospecting.prospects import service as prospects
-from prospecting.prospects.identifiers import prospect_chain
+from prospecting.prospects.identifiers import prospect_chain, prospect_chains
 from prospecting.prospects.models import Prospect, ProspectIdentifier
 from prospecting.prospects.schemas import Channel, InboundMessage
 from prospecting.runtime import Runtime
@@ -140,3 +140,31 @@ def test_fixed_length_in_lists_match_as_an_in_list(runtime: Runtime, make_provid
             query = select(table.c.id).where(rows.one_of(table.c.id, "id", len(wanted)))
             found = session.execute(query, rows.list_params("id", wanted)).scalars()
             assert sorted(found) == sorted(set(wanted) & set(made))
+
+
+def test_batch_chains_answer_only_the_persons_own_prospects(
+    runtime: Runtime, make_provider
+) -> None:
+    """`prospect_chains` reads by prospect id and checks the owner on each row: another
+    Person's prospect, named in the same call, is absent from the answer."""
+    alice, bob = make_provider(default_phone_region="GB"), make_provider(default_phone_region="GB")
+    key_id = runtime.resolver.active_key_id
+    made: dict[str, str] = {}
+    for provider, phone in ((alice, "07911 123456"), (bob, "07911 123457")):
+        with runtime.stores.tenant() as session:
+            message = InboundMessage(channel=Channel.SMS, body="Hi", sender_phone=phone)
+            made[provider.id] = prospects.ingest(
+                session=session,
+                actor=person(session, provider.id),
+                resolver=runtime.resolver,
+                message=message,
+            ).prospect.id
+    with runtime.stores.tenant() as session:
+        chains = prospect_chains(
+            session=session, person_id=alice.id, prospect_ids=list(made.values()), key_id=key_id
+        )
+        own = prospect_chain(session=session, prospect_id=made[alice.id], key_id=key_id)
+        theirs = prospect_chain(session=session, prospect_id=made[bob.id], key_id=key_id)
+    assert theirs  # Bob's prospect has a chain: it is absent only for not being Alice's
+    assert set(chains) == {made[alice.id]}
+    assert sorted(chains[made[alice.id]]) == sorted(own) and own

@@ -219,19 +219,22 @@ def prospect_chains(
     chains: dict[str, list[Digest]] = {}
     ids = sorted(set(prospect_ids))
     for start in range(0, len(ids), 500):
+        # by prospect id (the unique index), the owner checked on each row: with the owner in
+        # the WHERE, SQLite walks all of the Person's digests through the lookup index instead
         rows = session.execute(
             select(
+                ProspectIdentifier.person_id,
                 ProspectIdentifier.prospect_id,
                 ProspectIdentifier.dimension,
                 ProspectIdentifier.scheme,
                 ProspectIdentifier.digest,
             ).where(
-                ProspectIdentifier.person_id == person_id,
                 ProspectIdentifier.key_id == key_id,
                 ProspectIdentifier.prospect_id.in_(ids[start : start + 500]),
                 ProspectIdentifier.scheme != HOUSEHOLD_PHONE_SCHEME,
             )
         )
-        for prospect_id, dimension, scheme, digest in rows:
-            chains.setdefault(prospect_id, []).append(Digest(dimension, scheme, key_id, digest))
+        for owner, prospect_id, dimension, scheme, digest in rows:
+            if owner == person_id:
+                chains.setdefault(prospect_id, []).append(Digest(dimension, scheme, key_id, digest))
     return chains

@@ -61,11 +61,11 @@ def record(
 ) -> QueryAudit:
     """Append one chained audit row (in the caller's graph transaction, with the answer).
 
-    Three statements when the contributor set is stored already (the chain head, locked; the
-    set's insert, a no-op; the audit row), one more the first time a set is seen (its members:
-    one array on PostgreSQL, one executemany on SQLite), all through Core. The head is locked
-    first, so writers that meet the same new set take turns. The returned row is not attached
-    to the session; it carries what was written."""
+    Three statements, all through Core: the chain head (locked), the contributor set (a no-op
+    when an earlier answer stored it; on PostgreSQL its members go in the same statement, on
+    SQLite in one executemany more the first time the set is seen), the audit row. The head is
+    locked first, so writers that meet the same new set take turns. The returned row is not
+    attached to the session; it carries what was written."""
     contributors = sorted(set(contributor_ids))
     now = utcnow()
     row = QueryAudit(

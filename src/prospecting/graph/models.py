@@ -375,19 +375,16 @@ class ContributorSet(GraphBase):
 
 
 class ContributorSetMember(GraphBase):
-    """One provider of a `ContributorSet`; a contributor finds the answers that used their rows
-    through `ix_graph_contributor_set_members_provider` (append-only)."""
+    """One provider of a `ContributorSet` (append-only). The primary key leads with the
+    provider, so a contributor finds the answers that used their rows through it."""
 
     __tablename__ = "graph_contributor_set_members"
-    __table_args__ = (
-        Index("ix_graph_contributor_set_members_provider", "provider_id", "set_id"),
-        {"sqlite_with_rowid": False},
-    )
+    __table_args__ = {"sqlite_with_rowid": False}
 
+    provider_id: Mapped[str] = mapped_column(ID, primary_key=True)
     set_id: Mapped[str] = mapped_column(
         String(64), ForeignKey("graph_contributor_sets.id"), primary_key=True
     )
-    provider_id: Mapped[str] = mapped_column(ID, primary_key=True)
 
 
 class ChainHead(GraphBase):

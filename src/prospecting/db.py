@@ -20,7 +20,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,14 +28,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import (
+    ColumnElement,
     DateTime,
     Engine,
     Enum,
     MetaData,
     String,
     TypeDecorator,
+    bindparam,
     create_engine,
     event,
+    false,
 )
 from sqlalchemy.engine import Connection, Dialect, ExceptionContext, make_url
 from sqlalchemy.orm import (
@@ -168,6 +171,21 @@ def core(session: Session) -> Connection:
     here sees the caller's own unflushed changes."""
     session.flush()
     return session.connection()
+
+
+def one_of(column: ColumnElement[Any], name: str, size: int) -> ColumnElement[bool]:
+    """`column IN (:name_0, ..., :name_<size-1>)`, a list of fixed length for a statement built
+    once per length (`list_params` gives its values). An expanding IN would render and bind
+    its SQL again on every execution, which costs a short indexed read twice its own time.
+    An empty list matches nothing (FALSE: no anonymous parameter to clash with `name_<i>`)."""
+    if size == 0:
+        return false()
+    return column.in_([bindparam(f"{name}_{i}") for i in range(size)])
+
+
+def list_params(name: str, values: Sequence[Any]) -> dict[str, Any]:
+    """The parameters of `one_of(column, name, len(values))`."""
+    return {f"{name}_{i}": value for i, value in enumerate(values)}
 
 
 _Mapped = TypeVar("_Mapped", bound=DeclarativeBase)

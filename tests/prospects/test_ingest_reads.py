@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from conftest import person
-from prospecting.db import ordered_id
+from prospecting.db import list_params, one_of, ordered_id
 from prospecting.errors import NotFound
 from prospecting.prospects import rows
 from prospecting.prospects import service as prospects
@@ -120,7 +120,7 @@ def test_stored_digests_get_ids_that_sort_by_creation(runtime: Runtime, make_pro
 
 
 def test_fixed_length_in_lists_match_as_an_in_list(runtime: Runtime, make_provider) -> None:
-    """`rows.one_of` with `rows.list_params`: the same rows as `IN (...)`; an empty list none."""
+    """`db.one_of` with `db.list_params`: the same rows as `IN (...)`; an empty list none."""
     provider = make_provider(default_phone_region="GB")
     table = rows.table_of(Prospect)
     with runtime.stores.tenant() as session:
@@ -137,8 +137,8 @@ def test_fixed_length_in_lists_match_as_an_in_list(runtime: Runtime, make_provid
             for n in range(3)
         ]
         for wanted in ([], made[:1], made[1:], [made[2], "0" * 32]):
-            query = select(table.c.id).where(rows.one_of(table.c.id, "id", len(wanted)))
-            found = session.execute(query, rows.list_params("id", wanted)).scalars()
+            query = select(table.c.id).where(one_of(table.c.id, "id", len(wanted)))
+            found = session.execute(query, list_params("id", wanted)).scalars()
             assert sorted(found) == sorted(set(wanted) & set(made))
 
 

@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from prospecting.db import loaded, new_id, ordered_id, utcnow
+from prospecting.db import core, list_params, loaded, new_id, one_of, ordered_id, utcnow
 from prospecting.errors import ConsentRequired, NotFound, SubjectOptedOut
 from prospecting.graph import consent, lineage, linkage
 from prospecting.graph.models import (
@@ -39,7 +39,6 @@ from prospecting.graph.models import (
     SubjectStatus,
 )
 from prospecting.graph.schemas import LinkOut
-from prospecting.prospects import rows as tenant_rows
 from prospecting.prospects import service as prospects
 from prospecting.resolver.keys import STRONG_DIMENSIONS, Digest
 from prospecting.runtime import Context
@@ -74,13 +73,13 @@ def _blocked_or_hits(strong: int, digests: int) -> CompoundSelect[Any, str, str,
         select(_DIMS.c.subject_key, _DIMS.c.dimension, _DIMS.c.key_id, _DIMS.c.digest)
         .join(_KEYS, _KEYS.c.subject_key == _DIMS.c.subject_key)
         .where(
-            tenant_rows.one_of(_DIMS.c.digest, "digest", digests),
+            one_of(_DIMS.c.digest, "digest", digests),
             _KEYS.c.status == SubjectStatus.ACTIVE,
         )
     )
     blocked = select(
         null().label("subject_key"), _BLOCKED.c.dimension, _BLOCKED.c.key_id, _BLOCKED.c.digest
-    ).where(tenant_rows.one_of(_BLOCKED.c.digest, "strong", strong))
+    ).where(one_of(_BLOCKED.c.digest, "strong", strong))
     return union_all(blocked, hits)
 
 
@@ -88,7 +87,7 @@ def _blocked_or_hits(strong: int, digests: int) -> CompoundSelect[Any, str, str,
 def _present(subjects: int) -> Select[str, str, int]:
     """Which dimensions `subjects` subject keys hold under a key id, with collision reports."""
     return select(_DIMS.c.subject_key, _DIMS.c.dimension, _DIMS.c.collision_reports).where(
-        tenant_rows.one_of(_DIMS.c.subject_key, "subject_key", subjects),
+        one_of(_DIMS.c.subject_key, "subject_key", subjects),
         _DIMS.c.key_id == bindparam("key_id"),
     )
 
@@ -124,9 +123,8 @@ def _link_and_status(
     graph: Session, provider_id: str, prospect_id: str
 ) -> tuple[ProspectLink | None, str | None]:
     """`existing_link` with its subject's status (None: no such subject) in the same read."""
-    graph.flush()
     row = (
-        graph.connection()
+        core(graph)
         .execute(_LINK_AND_STATUS, {"provider_id": provider_id, "prospect_id": prospect_id})
         .first()
     )
@@ -148,8 +146,8 @@ def blocked_or_candidates(graph: Session, chain: list[Digest]) -> list[Candidate
     rows = graph.connection().execute(
         _blocked_or_hits(len(strong_values), len(values)),
         {
-            **tenant_rows.list_params("strong", strong_values),
-            **tenant_rows.list_params("digest", values),
+            **list_params("strong", strong_values),
+            **list_params("digest", values),
         },
     )
     hits = []
@@ -178,7 +176,7 @@ def _scored(graph: Session, chain: list[Digest], hits: Iterable[Sequence[Any]]) 
     reports: dict[tuple[str, str], int] = {}
     for subject_key, dimension, count in graph.connection().execute(
         _present(len(agreeing)),
-        {"key_id": key_id, **tenant_rows.list_params("subject_key", sorted(agreeing))},
+        {"key_id": key_id, **list_params("subject_key", sorted(agreeing))},
     ):
         present[subject_key].add(dimension)
         reports[(subject_key, dimension)] = max(reports.get((subject_key, dimension), 0), count)

@@ -9,7 +9,7 @@ from functools import lru_cache
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
-from prospecting.db import ordered_id, utcnow
+from prospecting.db import list_params, one_of, ordered_id, utcnow
 from prospecting.errors import InvalidInput
 from prospecting.prospects import rows as rows_
 from prospecting.prospects.models import ProspectIdentifier, Touchpoint
@@ -35,7 +35,7 @@ _IDS = rows_.table_of(ProspectIdentifier)
 def _known(size: int) -> Select[str, str, str, str]:
     """The Person's stored rows carrying one of `size` digests (one statement per list length)."""
     return select(_IDS.c.prospect_id, _IDS.c.key_id, _IDS.c.dimension, _IDS.c.digest).where(
-        _IDS.c.person_id == bindparam("person_id"), rows_.one_of(_IDS.c.digest, "digest", size)
+        _IDS.c.person_id == bindparam("person_id"), one_of(_IDS.c.digest, "digest", size)
     )
 
 
@@ -123,7 +123,7 @@ def known_digests(*, session: Session, person_id: str, digests: Sequence[Digest]
     if not values:
         return {}
     rows = rows_.connection(session).execute(
-        _known(len(values)), {"person_id": person_id, **rows_.list_params("digest", values)}
+        _known(len(values)), {"person_id": person_id, **list_params("digest", values)}
     )
     known: KnownDigests = {}
     for prospect_id, key_id, dimension, digest in rows:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Table, bindparam, false
+from sqlalchemy import Table
 from sqlalchemy import insert as core_insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -27,9 +27,7 @@ __all__ = [
     "insert",
     "insert_ignore",
     "insert_values",
-    "list_params",
     "loaded",
-    "one_of",
     "set_committed",
     "table_of",
 ]
@@ -94,18 +92,3 @@ def _insert(table: Table) -> Any:
     if statement is None:
         statement = _INSERTS[table.name] = core_insert(table)
     return statement
-
-
-def one_of(column: ColumnElement[Any], name: str, size: int) -> ColumnElement[bool]:
-    """`column IN (:name_0, ..., :name_<size-1>)`, a list of fixed length for a statement built
-    once per length (`list_params` gives its values). An expanding IN would render and bind
-    its SQL again on every execution, which costs a short indexed read twice its own time.
-    An empty list matches nothing (FALSE: no anonymous parameter to clash with `name_<i>`)."""
-    if size == 0:
-        return false()
-    return column.in_([bindparam(f"{name}_{i}") for i in range(size)])
-
-
-def list_params(name: str, values: Sequence[Any]) -> dict[str, Any]:
-    """The parameters of `one_of(column, name, len(values))`."""
-    return {f"{name}_{i}": value for i, value in enumerate(values)}

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.util import identity_key
 
-from prospecting.db import core, new_id, owned, utcnow
+from prospecting.db import core, list_params, new_id, one_of, owned, utcnow
 from prospecting.errors import Conflict, NotFound
 from prospecting.identity.models import Person
 from prospecting.prospects import rows
@@ -90,7 +90,7 @@ _OWNED_CHAIN = (
 @lru_cache(maxsize=16)
 def _matched(size: int) -> Select[Any]:
     """`size` prospects by id, every column (one statement per count)."""
-    return select(_PROSPECTS).where(rows.one_of(_PROSPECTS.c.id, "id", size))
+    return select(_PROSPECTS).where(one_of(_PROSPECTS.c.id, "id", size))
 
 
 _UPDATES: dict[tuple[str, ...], Update] = {}
@@ -577,7 +577,7 @@ def _live_targets(session: Session, matches: list[tuple[str, str]]) -> list[tupl
     loaded = {
         row.id: rows.loaded(session, Prospect, row._asdict())
         for row in session.connection().execute(
-            _matched(len(wanted)), rows.list_params("id", sorted(wanted))
+            _matched(len(wanted)), list_params("id", sorted(wanted))
         )
     }
     targets: list[tuple[Prospect, str]] = []

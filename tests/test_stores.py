@@ -16,8 +16,10 @@ from sqlalchemy import event, inspect, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from prospecting.db import (
+    SQLITE_CHECKPOINT_BACKSTOP_PAGES,
     GraphAvailability,
     Stores,
+    _Checkpointer,
     _is_outage,
     _WriterTurn,
     make_engine,
@@ -270,3 +272,87 @@ def test_ordered_ids_are_uuid7_and_sort_by_their_millisecond() -> None:
     assert max(earlier) < later
     stamp = int(later[:12], 16)  # the first 48 bits are Unix milliseconds
     assert abs(stamp - time.time() * 1000) < 60_000
+
+
+def _in_database_file(path: Path) -> int | None:
+    """The counter as the database file itself holds it, the WAL left unread (immutable=1):
+    what checkpoints have copied back so far (None: not even the table yet)."""
+    conn = sqlite3.connect(f"{path.as_uri()}?immutable=1", uri=True)
+    try:
+        row = conn.execute("SELECT n FROM counter").fetchone()
+    except sqlite3.DatabaseError:  # no table yet, or the file mid-copy
+        return None
+    finally:
+        conn.close()
+    return None if row is None else int(row[0])
+
+
+def _until(check: Any, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_sqlite_commits_leave_the_checkpoint_to_a_background_thread(tmp_path: Path) -> None:
+    """A commit no longer copies the WAL back itself (SQLite's autocheckpoint is only a far
+    backstop on pooled connections); the store's checkpointer does, soon after the writes."""
+    engine = _counter_engine(tmp_path)
+    checkpointer = _Checkpointer.of(engine)
+    assert checkpointer is not None
+    with engine.connect() as conn:
+        backstop = conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one()
+    assert backstop == SQLITE_CHECKPOINT_BACKSTOP_PAGES
+    before = checkpointer.checkpoints
+    for n in range(50):
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE counter SET n = :n"), {"n": n})
+    # 50 commits are far fewer pages than SQLite's own autocheckpoint would wait for
+    assert _until(lambda: _in_database_file(tmp_path / "turns.sqlite3") == 49)
+    assert _until(lambda: checkpointer.checkpoints > before)  # counted once the copy is done
+    engine.dispose()
+
+
+def test_the_checkpointer_thread_ends_when_idle_and_on_dispose(tmp_path: Path) -> None:
+    engine = _counter_engine(tmp_path)
+    checkpointer = _Checkpointer.of(engine)
+    assert checkpointer is not None
+    checkpointer.idle = 0.05
+
+    def threads() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t.name == "sqlite-checkpoint:turns.sqlite3"]
+
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE counter SET n = 1"))
+    assert _until(lambda: not threads())  # idle: gone, holding nothing open
+    with engine.begin() as conn:  # the next write starts another
+        conn.execute(text("UPDATE counter SET n = 2"))
+    assert threads()
+    checkpointer.idle = 60.0
+    stores = Stores(engine, make_engine(f"sqlite:///{tmp_path / 'other.sqlite3'}"))
+    stores.dispose()
+    assert not threads()
+    with engine.begin() as conn:  # a disposed engine used again checkpoints again
+        conn.execute(text("UPDATE counter SET n = 3"))
+    assert _until(lambda: _in_database_file(tmp_path / "turns.sqlite3") == 3)
+    engine.dispose()
+
+
+def test_a_deleted_store_is_not_created_again_by_its_checkpointer(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "gone.sqlite3"
+    checkpointer = _Checkpointer(str(path))
+    checkpointer._checkpoint()
+    assert not path.exists() and checkpointer.checkpoints == 0
+    assert "background checkpoint failed" in caplog.text
+
+
+def test_in_memory_sqlite_has_no_checkpointer() -> None:
+    engine = make_engine("sqlite://")
+    assert _Checkpointer.of(engine) is None
+    with engine.begin() as conn:
+        conn.execute(text("SELECT 1"))
+    engine.dispose()

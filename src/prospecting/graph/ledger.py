@@ -113,7 +113,19 @@ def stamp(
 ) -> None:
     """Give `row` (not yet flushed) the next position of `chain`: one read of the head, locked
     until commit on PostgreSQL; the insert trigger checks the link and advances the head."""
+    link(row, head(graph, chain), content)
+
+
+def head(graph: Session, chain: str) -> tuple[int, str]:
+    """The chain's head (seq, hash), locked until commit on PostgreSQL."""
     seq, prev = core(graph).execute(_LOCK_HEAD, {"chain": chain}).one()
+    return int(seq), str(prev)
+
+
+def link(row: QueryAudit | ConsentEvent, after: tuple[int, str], content: dict[str, Any]) -> None:
+    """Give `row` the position right after `after` (a head's seq and hash): the insert
+    trigger refuses it unless that is still the head when the row goes in."""
+    seq, prev = after
     row.chain_seq = seq + 1
     row.prev_hash = prev
     row.row_hash = row_hash(seq + 1, prev, content)

@@ -24,20 +24,38 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import (
+    Boolean,
+    CompoundSelect,
+    Date,
+    Integer,
+    String,
+    Text,
+    bindparam,
+    cast,
+    literal_column,
+    null,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
-from prospecting.db import READ_ONLY, core, utcnow
+from prospecting.db import READ_ONLY, UTCDateTime, core, utcnow
 from prospecting.errors import ConsentRequired, NotFound, SubjectOptedOut
 from prospecting.graph import audit, consent, dp, ledger, network, summary, velocity
 from prospecting.graph.availability import degrades
 from prospecting.graph.local import own_prospect
 from prospecting.graph.models import (
     ChainHead,
+    ContributePolicy,
     PeerAttestation,
     ProspectLink,
+    ProviderConsent,
+    SubjectAttribution,
     SubjectKey,
     SubjectOptOut,
     SubjectStatus,
@@ -67,6 +85,20 @@ BUDGET_NOTICE = (
 
 
 # Built once (statement construction costs more than SQLite's execution here).
+# The caller's own consent row, FOR SHARE (PostgreSQL) in its own CTE: PostgreSQL refuses a
+# lock on the nullable side of an outer join, and a Person with no row still reads Org defaults.
+_OWN = (
+    select(ProviderConsent.provider_id, ProviderConsent.query_enabled)
+    .where(ProviderConsent.provider_id == bindparam("asker"))
+    .with_for_update(read=True)
+    .cte("own")
+)
+
+
+def _head(chain: str, column: Any) -> Any:
+    return select(column).where(ChainHead.chain == chain).scalar_subquery()
+
+
 _SUBJECT = (
     select(
         SubjectKey.status,
@@ -82,9 +114,14 @@ _SUBJECT = (
         )
         .limit(1)
         .scalar_subquery(),
-        select(ChainHead.seq).where(ChainHead.chain == ledger.CONSENT).scalar_subquery(),
-        select(ChainHead.head_hash).where(ChainHead.chain == ledger.CONSENT).scalar_subquery(),
+        _head(ledger.CONSENT, ChainHead.seq),
+        _head(ledger.CONSENT, ChainHead.head_hash),
+        _head(ledger.QUERY_AUDIT, ChainHead.seq),
+        _head(ledger.QUERY_AUDIT, ChainHead.head_hash),
+        _OWN.c.provider_id,
+        _OWN.c.query_enabled,
     )
+    .select_from(SubjectKey.__table__.outerjoin(_OWN, true()))
     .where(SubjectKey.subject_key == bindparam("key"))
     .with_for_update(read=True, of=SubjectKey)
 )
@@ -92,10 +129,98 @@ _LINKED = select(ProspectLink.subject_key).where(
     ProspectLink.provider_id == bindparam("provider"),
     ProspectLink.prospect_id == bindparam("prospect"),
 )
-_ATTESTED = select(PeerAttestation.code, PeerAttestation.provider_id).where(
-    PeerAttestation.subject_key == bindparam("key"),
-    PeerAttestation.provider_id != bindparam("asker"),
-)
+
+
+def _figures(*, lock: bool) -> CompoundSelect[Any]:
+    """Everything `_read` needs about one subject, in one statement (one round trip): its
+    contributions grouped (`summary.LINES`), contact days (`velocity.WINDOW`), peer
+    attestations and attribution opt-ins (FOR SHARE with `lock`, PostgreSQL), as rows tagged
+    0-3 in one column layout: (tag, provider, flag, text, noise, count, day, time)."""
+    none_flag, none_text = cast(null(), Boolean), cast(null(), String)
+    none_noise, none_count = cast(null(), Text), cast(null(), Integer)
+    none_day, none_at = cast(null(), Date), cast(null(), UTCDateTime())
+    lines = summary.LINES.subquery("lines")
+    contacts = velocity.WINDOW.subquery("contacts")
+    opted = select(SubjectAttribution.provider_id, SubjectAttribution.created_at).where(
+        SubjectAttribution.subject_key == bindparam("key")
+    )
+    opted_rows = (opted.with_for_update(read=True) if lock else opted).cte("opted")
+    return union_all(
+        select(
+            literal_column("0", Integer),
+            lines.c.provider_id,
+            lines.c.withheld,
+            lines.c.noised_outcome,
+            lines.c.noise,
+            lines.c.n,
+            none_day,
+            none_at,
+        ),
+        select(
+            literal_column("1", Integer),
+            contacts.c.provider_id,
+            none_flag,
+            none_text,
+            none_noise,
+            none_count,
+            contacts.c.contacted_on,
+            none_at,
+        ),
+        select(
+            literal_column("2", Integer),
+            PeerAttestation.provider_id,
+            none_flag,
+            PeerAttestation.code,
+            none_noise,
+            none_count,
+            none_day,
+            none_at,
+        ).where(
+            PeerAttestation.subject_key == bindparam("key"),
+            PeerAttestation.provider_id != bindparam("exclude"),
+        ),
+        select(
+            literal_column("3", Integer),
+            opted_rows.c.provider_id,
+            none_flag,
+            none_text,
+            none_noise,
+            none_count,
+            none_day,
+            opted_rows.c.created_at,
+        ),
+    )
+
+
+_FIGURES = _figures(lock=False)
+_FIGURES_LOCKED = _figures(lock=True)
+
+
+@dataclass
+class _Figures:
+    """One subject's figures as `_FIGURES` returns them, sorted by kind."""
+
+    lines: list[summary.Line] = field(default_factory=list)
+    contacts: list[tuple[str, date]] = field(default_factory=list)
+    attested: list[tuple[str, str]] = field(default_factory=list)  # (code, provider)
+    opted: dict[str, datetime] = field(default_factory=dict)  # attribution opt-ins
+
+
+def _read_figures(snap: Context, subject_key: str, as_of: datetime, *, lock: bool) -> _Figures:
+    first, today = velocity.bounds(as_of)
+    params = {"key": subject_key, "exclude": snap.actor.id, "since": first, "today": today}
+    out = _Figures()
+    rows = core(snap.graph).execute(_FIGURES_LOCKED if lock else _FIGURES, params)
+    for tag, provider, flag, label, noise, count, day, at in rows:
+        if tag == 0:
+            out.lines.append(summary.Line(provider, bool(flag), label, noise, int(count)))
+        elif tag == 1:
+            out.contacts.append((provider, day))
+        elif tag == 2:
+            out.attested.append((label, provider))
+        else:
+            out.opted[provider] = at
+    return out
 
 
 @dataclass
@@ -174,41 +299,73 @@ def _locked(
     network_scope: GraphScope,
     as_of: datetime | None,
 ) -> GraphAnswer:
-    """One transaction, locks first (module docstring): the subject, the caller's consent,
-    then the figures (attribution opt-ins read FOR SHARE too), then the audit row."""
-    subject_key, erased, consent_version = _lock_subject(ctx, subject_key)
-    if erased:
+    """One transaction, locks first (module docstring): the subject with the caller's consent
+    (one statement), then the figures (one statement, attribution opt-ins read FOR SHARE
+    too), then the audit row (one statement on PostgreSQL when the chain's head has not moved
+    since the first): four round trips with the commit, where each read used to be its own."""
+    locked = _lock_subject(ctx, subject_key)
+    subject_key = locked.subject_key
+    if locked.erased:
         result = Snapshot(subject_key, _sentinel(ctx, subject_key, "erased"))
-    elif not consent.effective(ctx, lock=True).query:
+    elif not (
+        locked.query_consent
+        if locked.query_consent is not None
+        else consent.effective(ctx, lock=True).query
+    ):
         raise ConsentRequired("graph query consent is off")
     else:
         result = _read(
-            ctx, subject_key, data, network_scope, as_of, lock=True, consent_version=consent_version
+            ctx,
+            subject_key,
+            data,
+            network_scope,
+            as_of,
+            lock=True,
+            consent_version=locked.consent_version,
         )
-    return _audited(ctx, result, result.answer, kind, data)
+    return _audited(ctx, result, result.answer, kind, data, head=locked.audit_head)
 
 
-def _lock_subject(ctx: Context, subject_key: str) -> tuple[str, bool, tuple[int, str]]:
-    """(the key answered for, erased?, the consent history's version) for a subject the
-    caller has a linked prospect for, read FOR SHARE with its opt-out, the caller's link and
-    the consent chain's head (what `network.view` checks) in one statement; a merged key
-    answers as the key it was merged into; any other key is NotFound (no probing)."""
+@dataclass(frozen=True)
+class _Locked:
+    subject_key: str  # the key answered for (a merged key's survivor)
+    erased: bool
+    consent_version: tuple[int, str]  # the consent history's head, what `network.view` checks
+    audit_head: tuple[int, str]  # the query audit chain's head, where the audit row should go
+    query_consent: bool | None  # the caller's own choice, None when Org defaults decide
+
+
+def _head_of(seq: Any, head: Any) -> tuple[int, str]:
+    return (int(seq), str(head)) if seq is not None else (0, ledger.GENESIS)
+
+
+def _lock_subject(ctx: Context, subject_key: str) -> _Locked:
+    """A subject the caller has a linked prospect for, read FOR SHARE with its opt-out, the
+    caller's link, both chains' heads and the caller's own consent row (FOR SHARE too, so no
+    revocation commits before this transaction ends) in one statement; a merged key answers
+    as the key it was merged into; any other key is NotFound (no probing). The caller's query
+    consent is decided here when their own row sets it (as `consent.effective` decides it:
+    an own choice overrides every Org default), else left to `consent.effective`."""
     seen: set[str] = set()
     while True:
         params = {"key": subject_key, "asker": ctx.actor.id}
         row = core(ctx.graph).execute(_SUBJECT, params).one_or_none()
         if row is None:
             raise NotFound("subject")
-        status, merged_into, opted_out, linked, seq, head = row
+        status, merged_into, opted_out, linked, c_seq, c_head, a_seq, a_head, own, query = row
         if merged_into and merged_into not in seen:
             seen.add(subject_key)
             subject_key = merged_into
             continue
         if not linked:
             raise NotFound("subject")
-        erased = status == SubjectStatus.TOMBSTONED or opted_out is not None
-        version = (int(seq), str(head)) if seq is not None else (0, ledger.GENESIS)
-        return subject_key, erased, version
+        return _Locked(
+            subject_key=subject_key,
+            erased=status == SubjectStatus.TOMBSTONED or opted_out is not None,
+            consent_version=_head_of(c_seq, c_head),
+            audit_head=_head_of(a_seq, a_head),
+            query_consent=bool(query) if own is not None and query is not None else None,
+        )
 
 
 def snapshot(
@@ -279,11 +436,10 @@ def _read(
     nothing changed), used for the network state, the scope, velocity and safety flags."""
     settings = snap.settings
     floor = settings.graph_min_contributors
-    lines = summary.lines(snap.graph, subject_key, exclude=snap.actor.id)
     as_of = as_of or utcnow()
-    windows = velocity.contacts_by_window(
-        snap.graph, subject_key, as_of=as_of, exclude=snap.actor.id
-    )
+    figures = _read_figures(snap, subject_key, as_of, lock=lock)
+    lines = figures.lines
+    windows = velocity.by_window(figures.contacts, as_of=as_of)
     net = network.view(snap, consent_version=consent_version)
     in_scope: frozenset[str] | None = None
     if data.scope.category or data.scope.region:
@@ -300,7 +456,7 @@ def _read(
         network=network.network_state(snap, network_scope, net),
     )
     answer.velocity, behind = velocity.velocity(windows, allowed, as_of=as_of, floor=floor)
-    answer.safety_flags, attesters = _safety_flags(snap, subject_key, net.consented)
+    answer.safety_flags, attesters = _safety_flags(snap, figures.attested, net.consented)
     behind |= attesters
     contributors = {line.provider_id for line in lines}
     if len(contributors) < floor:
@@ -308,7 +464,7 @@ def _read(
         return Snapshot(subject_key, answer, behind)
     groups, withheld = summary.reports(lines)
     hist = summary.estimate(groups, withheld=withheld, confidence=settings.graph_confidence)
-    attributed = consent.attributable(snap, subject_key, contributors, lock=lock)
+    attributed = _attributable(snap, figures.opted, contributors)
     names = identity.display_names(session=snap.tenant, person_ids=attributed)
     answer.contributors = len(contributors)
     answer.histogram = Histogram(
@@ -362,15 +518,29 @@ def fingerprint_of(hist: dp.HistogramEstimate) -> Fingerprint:
     )
 
 
+def _attributable(snap: Context, opted: dict[str, datetime], contributors: set[str]) -> set[str]:
+    """`consent.attributable` over opt-ins already read (with the figures, FOR SHARE when
+    locked): contributors who opted into attribution for this subject and have not revoked;
+    an opt-in created before the Person's latest revocation never counts."""
+    mine = {pid: at for pid, at in opted.items() if pid in contributors}
+    states = consent.effective_many(snap.tenant, snap.graph, mine)
+    return {
+        pid
+        for pid, eff in states.items()
+        if not eff.revoked
+        and eff.contribute is not ContributePolicy.NONE
+        and not consent.before_revocation(mine[pid], eff)
+    }
+
+
 def _safety_flags(
-    snap: Context, subject_key: str, consented: frozenset[str]
+    snap: Context, attested: list[tuple[str, str]], consented: frozenset[str]
 ) -> tuple[list[SafetyFlag], set[str]]:
     """Codes attested by at least `graph_min_contributors` distinct peers who currently
     contribute and have not revoked (`consented`; the caller never counts), and the peers
     behind them."""
-    rows = core(snap.graph).execute(_ATTESTED, {"key": subject_key, "asker": snap.actor.id})
     peers: dict[str, set[str]] = {}
-    for code, provider_id in rows:
+    for code, provider_id in attested:
         if provider_id in consented:
             peers.setdefault(code, set()).add(provider_id)
     floor = snap.settings.graph_min_contributors
@@ -428,9 +598,16 @@ def finish(ctx: Context, result: Snapshot, kind: str, data: GraphQueryIn) -> Gra
 
 
 def _audited(
-    ctx: Context, result: Snapshot, answer: GraphAnswer, kind: str, data: GraphQueryIn
+    ctx: Context,
+    result: Snapshot,
+    answer: GraphAnswer,
+    kind: str,
+    data: GraphQueryIn,
+    *,
+    head: tuple[int, str] | None = None,
 ) -> GraphAnswer:
-    """Write the audit row both sides can read (in the caller's graph transaction)."""
+    """Write the audit row both sides can read (in the caller's graph transaction), after
+    `head` if the audit chain's head is still there (else after the head read again)."""
     contributors: set[str] = set()
     if answer.state in ("ok", "insufficient_contributors"):
         contributors = result.contributors  # behind what was shown (velocity, flags)
@@ -442,6 +619,7 @@ def _audited(
         scope=data.scope.model_dump(),
         result_state=answer.sentinel_reason or answer.state,
         contributor_ids=contributors,
+        head=head,
     )
     answer.audit_id = row.id
     return answer

@@ -44,8 +44,14 @@ class Line:
 _C = Contribution.__table__.c
 _SUPERSEDED = Supersession.__table__.c
 _NOISE = _C.outcome_noise.cast(Text)
-_LINES = (
-    select(_C.provider_id, _C.withheld, _C.noised_outcome, _NOISE, func.count())
+LINES = (
+    select(
+        _C.provider_id,
+        _C.withheld,
+        _C.noised_outcome,
+        _NOISE.label("noise"),
+        func.count().label("n"),
+    )
     .where(
         and_(
             _C.subject_key == bindparam("key"),
@@ -62,7 +68,7 @@ _LINES = (
 def lines(graph: Session, subject_key: str, *, exclude: str) -> list[Line]:
     """The subject's live contributions (not superseded, not `exclude`'s), grouped; one
     statement on the subject's index, only the columns needed."""
-    rows = core(graph).execute(_LINES, {"key": subject_key, "exclude": exclude})
+    rows = core(graph).execute(LINES, {"key": subject_key, "exclude": exclude})
     return [Line(p, bool(w), o, n, int(c)) for p, w, o, n, c in rows]
 
 

@@ -29,7 +29,7 @@ from prospecting.graph.schemas import Velocity, VelocityWindow
 
 WINDOWS_DAYS = (1, 7, 30)
 _CONTACT = SubjectContact.__table__.c
-_WINDOW = select(_CONTACT.provider_id, _CONTACT.contacted_on).where(
+WINDOW = select(_CONTACT.provider_id, _CONTACT.contacted_on).where(
     _CONTACT.subject_key == bindparam("key"),
     _CONTACT.contacted_on >= bindparam("since"),
     _CONTACT.contacted_on <= bindparam("today"),
@@ -63,18 +63,30 @@ def contacts_by_window(
     exclude: str,
 ) -> dict[int, set[str]]:
     """Distinct providers (not `exclude`) per window, before any consent or scope filter."""
-    today = as_of.date()
-    since = today - timedelta(days=max(WINDOWS_DAYS) - 1)
+    first, today = bounds(as_of)
     rows = (
         core(graph)
         .execute(
-            _WINDOW,
-            {"key": subject_key, "since": since, "today": today, "exclude": exclude},
+            WINDOW,
+            {"key": subject_key, "since": first, "today": today, "exclude": exclude},
         )
         .all()
     )
+    return by_window(rows, as_of=as_of)
+
+
+def bounds(as_of: datetime) -> tuple[date, date]:
+    """(first day, last day) of the longest window as of `as_of`: `WINDOW`'s parameters."""
+    today = as_of.date()
+    return today - timedelta(days=max(WINDOWS_DAYS) - 1), today
+
+
+def by_window(rows: Iterable[tuple[str, date]], *, as_of: datetime) -> dict[int, set[str]]:
+    """Distinct providers per window from (provider, day) rows of the longest window."""
+    today = as_of.date()
+    days_of = list(rows)
     return {
-        days: {pid for pid, on in rows if on > today - timedelta(days=days)}
+        days: {pid for pid, on in days_of if on > today - timedelta(days=days)}
         for days in WINDOWS_DAYS
     }
 

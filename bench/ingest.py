@@ -5,8 +5,9 @@ One message per transaction, the way the service takes them (issue 11, item 2):
 
 (a) ingest alone: `prospects.ingest` (normalise, hash chain, strong-match dedup, fuzzy-name
     suggestions, insert or attach) in one tenant transaction per message;
-(b) ingest + link: (a), then the graph link of the new prospect (`graph.subjects.link_prospect`)
-    in a graph transaction of its own, for a provider with contribute and query consent;
+(b) ingest + link: (a), then the graph link of the prospect (`graph.subjects.link_prospect`)
+    in a graph transaction of its own, for a provider with contribute and query consent, as
+    inbound's step 2 makes it: a new prospect's chain comes from its ingest, not a re-read;
 (c) inbound → draft: `workflows.inbound.receive` (ingest, link, one audited graph query,
     qualify and draft; graph consent on, no language-model refiner), p50 and p99 latency on
     the demo network (seeded consents and contributions).
@@ -70,6 +71,7 @@ from prospecting.migrations import upgrade_all
 from prospecting.prospects import service as prospects
 from prospecting.prospects.models import Prospect, ProspectIdentifier, Touchpoint
 from prospecting.prospects.schemas import Channel, InboundMessage
+from prospecting.prospects.service import Ingested
 from prospecting.qualify import intent as reader
 from prospecting.qualify import training
 from prospecting.qualify.profile import profile_for
@@ -142,18 +144,18 @@ def new_provider(runtime: Runtime, name: str) -> Person:
     return person
 
 
-def ingest_one(runtime: Runtime, actor: Person, message: InboundMessage) -> str:
+def ingest_one(runtime: Runtime, actor: Person, message: InboundMessage) -> Ingested:
     with runtime.stores.tenant() as session:
-        done = prospects.ingest(
+        return prospects.ingest(
             session=session, actor=actor, resolver=runtime.resolver, message=message
         )
-        return done.prospect.id
 
 
-def link_one(runtime: Runtime, actor: Person, prospect_id: str) -> None:
+def link_one(runtime: Runtime, actor: Person, ingested: Ingested) -> None:
+    """The link as inbound's step 2 makes it: a new prospect's chain comes from its ingest."""
     with runtime.stores.tenant_read() as tenant, runtime.stores.graph() as graph_session:
         ctx = Context(tenant, graph_session, actor, runtime.settings, runtime.resolver, "cli")
-        link_prospect(ctx, prospect_id)
+        link_prospect(ctx, ingested.prospect.id, chain=ingested.graph_chain)
 
 
 def interleaved(

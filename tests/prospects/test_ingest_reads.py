@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from conftest import person
+from conftest import TEST_KEY, person
 from prospecting.db import list_params, one_of, ordered_id
 from prospecting.errors import NotFound
 from prospecting.prospects import rows
@@ -20,6 +20,8 @@ from prospecting.prospects import service as prospects
 from prospecting.prospects.identifiers import prospect_chain, prospect_chains
 from prospecting.prospects.models import Prospect, ProspectIdentifier
 from prospecting.prospects.schemas import Channel, InboundMessage
+from prospecting.resolver.keyring import KeyRing
+from prospecting.resolver.service import Resolver
 from prospecting.runtime import Runtime
 
 NAMES = st.text(alphabet="abcdeilmnorst ", min_size=1, max_size=24).filter(str.strip)
@@ -168,3 +170,48 @@ def test_batch_chains_answer_only_the_persons_own_prospects(
     assert theirs  # Bob's prospect has a chain: it is absent only for not being Alice's
     assert set(chains) == {made[alice.id]}
     assert set(chains[made[alice.id]]) == set(own) and own
+
+
+SENDERS = [
+    {"sender_phone": "07911 123456", "sender_name": "Jamie Clarke"},
+    {"sender_email": "Sam+tag@Example.org"},
+    {"sender_phone": "020 7946 0018", "sender_name": "Ana Ruiz"},  # a household landline
+    {"sender_phone": "020 7946 0019"},  # a landline alone: nothing the graph may see
+    {"sender_phone": "07700 900123", "sender_name": "Reserved Range"},  # fails validation
+    {"sender_phone": "+33 6 12 34 56 78", "sender_email": "l@example.fr", "sender_name": "Léa"},
+]
+
+
+@pytest.mark.parametrize("sender", SENDERS)
+def test_a_new_prospects_graph_chain_is_what_linking_would_read(
+    runtime: Runtime, make_provider, sender: dict[str, str]
+) -> None:
+    """`Ingested.graph_chain` spares inbound's link a tenant read: for a new prospect it holds
+    exactly the stored chain `owned_chain` reads (active key only, no household line's phone),
+    under a key ring of two keys too; an attached message has none (its prospect's stored chain
+    may hold more than this message carries)."""
+    two_keys = Resolver(KeyRing.parse(f"{TEST_KEY}\nt2=rotated-network-secret-{'y' * 40}"))
+    alice = make_provider(default_phone_region="GB")
+    for resolver in (runtime.resolver, two_keys):
+        with runtime.stores.tenant() as session:
+            actor = person(session, alice.id)
+            message = InboundMessage(channel=Channel.SMS, body="Hello", **sender)
+            done = prospects.ingest(
+                session=session, actor=actor, resolver=resolver, message=message
+            )
+            again = prospects.ingest(
+                session=session, actor=actor, resolver=resolver, message=message
+            )
+        with runtime.stores.tenant_read() as session:
+            _, stored = prospects.owned_chain(
+                session=session,
+                actor=actor,
+                prospect_id=done.prospect.id,
+                key_id=resolver.active_key_id,
+            )
+        if done.created:
+            assert done.graph_chain is not None
+            assert len(done.graph_chain) == len(stored)
+            assert set(done.graph_chain) == set(stored)
+        if not again.created:
+            assert again.graph_chain is None

@@ -30,28 +30,38 @@ from prospecting.graph.schemas import (
 )
 from prospecting.graph.subjects import link_prospect
 from prospecting.graph.velocity import record_contacts
+from prospecting.resolver.keys import Digest
 from prospecting.runtime import Context
 
 
 def _degraded_signals(
-    ctx: Context, prospect_id: str, *, received_at: datetime | None = None
+    ctx: Context,
+    prospect_id: str,
+    *,
+    received_at: datetime | None = None,
+    chain: list[Digest] | None = None,
 ) -> GraphSignals:
     return GraphSignals(state="degraded", degraded=True)
 
 
 @degrades(_degraded_signals)
 def inbound_signals(
-    ctx: Context, prospect_id: str, *, received_at: datetime | None = None
+    ctx: Context,
+    prospect_id: str,
+    *,
+    received_at: datetime | None = None,
+    chain: list[Digest] | None = None,
 ) -> GraphSignals:
     """On every inbound: link the new prospect (only with the Person's consent; the link
     confidence is the resolver's enriched score), record the contact (velocity, only under
     contribute consent), then one audited query (kind `auto_qualify`) gives the histogram,
     fingerprint, velocity as of the message, reachability and safety flags, with the network
-    state of the asker's own category and region."""
+    state of the asker's own category and region. `chain`: a new prospect's chain as its
+    ingest stored it (`link_prospect`)."""
     received_at = received_at or utcnow()
     try:
         with ctx.graph.begin_nested():
-            link, _ = link_prospect(ctx, prospect_id)
+            link, _ = link_prospect(ctx, prospect_id, chain=chain)
             if consent.may_contribute(ctx, link.prospect_id):
                 record_contacts(
                     ctx.graph,

@@ -275,7 +275,9 @@ def lock_linking(graph: Session) -> None:
         graph.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": LINK_LOCK_ID})
 
 
-def link_prospect(ctx: Context, prospect_id: str) -> tuple[ProspectLink, bool]:
+def link_prospect(
+    ctx: Context, prospect_id: str, *, chain: list[Digest] | None = None
+) -> tuple[ProspectLink, bool]:
     """Link one of the caller's prospects (idempotent); returns the link and whether it is new.
 
     Raises SubjectOptedOut when the chain carries a blocked digest or the subject is tombstoned.
@@ -283,13 +285,17 @@ def link_prospect(ctx: Context, prospect_id: str) -> tuple[ProspectLink, bool]:
     the tenant's prospect with its chain (one read), the link with its subject's status (one
     read), the blocked digests with the candidates (one read), then the new subject, its
     budget, its digests and the link (one INSERT each).
+
+    `chain`: only from the caller's own ingest that just committed this prospect as new
+    (`Ingested.graph_chain`): the chain it stored, so the tenant store is not read again.
     """
-    prospect_id, chain = prospects.owned_chain(
-        session=ctx.tenant,
-        actor=ctx.actor,
-        prospect_id=prospect_id,
-        key_id=ctx.resolver.active_key_id,
-    )
+    if chain is None:
+        prospect_id, chain = prospects.owned_chain(
+            session=ctx.tenant,
+            actor=ctx.actor,
+            prospect_id=prospect_id,
+            key_id=ctx.resolver.active_key_id,
+        )
     link, status = _link_and_status(ctx.graph, ctx.actor.id, prospect_id)
     if link is None:
         if not consent.may_link(ctx, prospect_id):

@@ -120,6 +120,10 @@ class Ingested:
     created: bool
     matched_on: str | None
     suggestions: list[MergeSuggestion] = field(default_factory=list)
+    graph_chain: list[Digest] | None = None
+    """A new prospect's hash chain as the graph may see it (active key, no household line's
+    phone), known without a read, so linking it right after the commit reads nothing of the
+    tenant store; None when the message was attached (the stored chain may hold more)."""
 
     def as_result(self) -> IngestResult:
         return IngestResult(
@@ -338,6 +342,7 @@ def ingest(
     now = utcnow()
     received_at = message.received_at or now
     suggestions: list[MergeSuggestion] = []
+    graph_chain: list[Digest] | None = None
     if live:
         (prospect, matched_on), others = live[0], live[1:]
         changes = _missing(prospect, ids, message.sender_name)
@@ -372,6 +377,11 @@ def ingest(
         )
         created, matched_on = True, None
         suggestions.extend(similar)
+        graph_chain = [
+            d
+            for d in digests
+            if d.key_id == resolver.active_key_id and d.scheme != HOUSEHOLD_PHONE_SCHEME
+        ]
     touchpoint = rows.insert(
         session,
         Touchpoint,
@@ -395,7 +405,7 @@ def ingest(
             }
         ],
     )[0]
-    return Ingested(prospect, touchpoint, created, matched_on, suggestions)
+    return Ingested(prospect, touchpoint, created, matched_on, suggestions, graph_chain)
 
 
 def _new_prospect(

@@ -390,6 +390,21 @@ def query_once(
     return time.perf_counter() - t
 
 
+def wal_position(wal: Path) -> tuple[bytes, int]:
+    """(salts of the WAL's current generation, frames written in it so far). A checkpoint that
+    copied every frame lets the next writer restart the WAL from its start with new salts, so
+    the file's size says nothing once checkpoints run in the background: count the frames
+    whose header carries the WAL header's salts instead."""
+    data = wal.read_bytes() if wal.exists() else b""
+    if len(data) < 32:
+        return b"", 0
+    frame = 24 + int.from_bytes(data[8:12], "big")  # frame header + page
+    salts, frames, offset = data[16:24], 0, 32
+    while offset + frame <= len(data) and data[offset + 8 : offset + 16] == salts:
+        frames, offset = frames + 1, offset + frame
+    return salts, frames
+
+
 def wal_frames(
     graph_url: str,
     step: Callable[[str], float],
@@ -398,9 +413,9 @@ def wal_frames(
 ) -> float:
     """SQLite WAL frames (pages) one call of `step` appends, averaged over `keys` (`prepare`
     runs before each call, not counted): a load-independent measure of what a write costs,
-    and of how often it meets the WAL checkpoint (one every 1,000 frames), the main part of a
-    write's p99. The WAL is emptied first; callers keep the total under 1,000 frames, so no
-    checkpoint runs in between."""
+    and of how often it meets a WAL checkpoint. A write restarts the WAL only as it begins, so
+    a step's frames are all in one generation: its count is the difference within one, or
+    the new generation's whole count when the step restarted it."""
     path = graph_url.removeprefix("sqlite:///")
     raw = sqlite3.connect(path)
     try:
@@ -412,10 +427,11 @@ def wal_frames(
     for key in keys:
         if prepare is not None:
             prepare(key)
-        before = wal.stat().st_size if wal.exists() else 0
+        salts, before = wal_position(wal)
         step(key)
-        frames += wal.stat().st_size - before
-    return frames / (4096 + 24) / len(keys)  # a frame is the page plus its header
+        after_salts, after = wal_position(wal)
+        frames += after - before if after_salts == salts else after
+    return frames / len(keys)
 
 
 def side_by_side(

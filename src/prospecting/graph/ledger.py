@@ -7,7 +7,9 @@ contributor ids, stored once per distinct set as a `ContributorSet` named by
 `contributor_set_id`). `graph_chain_heads` holds each chain's newest (seq, hash): the database's
 insert trigger refuses a row whose seq and prev_hash do not continue the head, then advances it,
 so a chain cannot fork; the head is read under FOR UPDATE on PostgreSQL (SQLite writers are
-already serialised by BEGIN IMMEDIATE), one read per appended row.
+already serialised by BEGIN IMMEDIATE), one read per appended row, or linked to a head read
+earlier in the transaction and locked by the insert's own statement (`audit.record`), which
+writes nothing if the head has moved.
 
 Erasure never rewrites a chained row (they hold ids and opaque keys only, never PII); it appends
 an `erasure` audit row naming the opt-out and the counts it removed. `verify` recomputes both

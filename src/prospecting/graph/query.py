@@ -2,10 +2,11 @@
 
 A subject already linked to the caller (a subject key, or a prospect with a link) is answered
 in one transaction, the caller's graph transaction, locks first: the subject row (with its
-opt-out and the caller's link, one statement) and the caller's own consent row are read FOR
-SHARE on PostgreSQL (SQLite: the transaction holds the write lock from BEGIN IMMEDIATE), so no
-erasure or revocation can commit between those reads and the answer; then the figures are read
-and the audit row is written. Nothing needs re-checking.
+opt-out, the caller's link and both chains' heads) and the caller's own consent row are read FOR
+SHARE on PostgreSQL in one statement (SQLite: the transaction holds the write lock from BEGIN
+IMMEDIATE), so no erasure or revocation can commit between those reads and the answer; then the
+figures are read (one statement, after the locks: a fresh snapshot) and the audit row is
+written (one statement on PostgreSQL). Nothing needs re-checking.
 
 A prospect not linked yet is linked first (in the same transaction) and answered in two
 public phases, which the race tests drive separately: (1) `snapshot` computes the answer;

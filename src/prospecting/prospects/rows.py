@@ -1,16 +1,16 @@
 """Write new tenant rows without the ORM unit of work, and keep the session's view of them.
 
 The hot ingest path knows every column of the rows it creates (ids come from `new_id`, times
-from the caller), so a flush would only add bookkeeping: `insert` sends one Core INSERT per
-call (many rows: one executemany) and then attaches each row to the session as a persistent
-object, exactly as a flush would have left it. `set_committed` mirrors a Core UPDATE onto a
-loaded object without marking it dirty (nothing is written twice).
+from the caller), so a flush would only add bookkeeping: `insert` (`db.insert_rows`) sends one
+Core INSERT per call (many rows: one executemany) and then attaches each row to the session as
+a persistent object, exactly as a flush would have left it. `set_committed` mirrors a Core
+UPDATE onto a loaded object without marking it dirty (nothing is written twice).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from sqlalchemy import Table
 from sqlalchemy import insert as core_insert
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from prospecting.db import TenantBase, attach, core, loaded
+from prospecting.db import insert_rows as insert
 
 __all__ = [
     "attach",
@@ -31,23 +32,6 @@ __all__ = [
     "set_committed",
     "table_of",
 ]
-
-_Row = TypeVar("_Row", bound=TenantBase)
-
-
-def insert(session: Session, model: type[_Row], values: Sequence[Mapping[str, Any]]) -> list[_Row]:
-    """INSERT rows given every column, and return them as persistent objects of the session.
-
-    A missing column is an error (`KeyError`), never a silent NULL or an unloaded attribute
-    that a later access would read back from the database."""
-    if not values:
-        return []
-    table = table_of(model)
-    names = table.columns.keys()
-    full = [{name: row[name] for name in names} for row in values]
-    session.connection().execute(_insert(table), full)
-    return [attach(session, model, row) for row in full]
-
 
 connection = core
 """The session's connection for Core statements, after flushing anything pending (`db.core`)."""

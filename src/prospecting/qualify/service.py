@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from prospecting.db import new_id
+from prospecting.db import insert_rows, new_id, utcnow
 from prospecting.identity.models import Person
 from prospecting.prospects import service as prospects
 from prospecting.qualify import intent as reader
@@ -142,31 +142,39 @@ def qualify_inbound(
     features = all_features(text, read, history, graph, languages=profile.languages)
     scorer = scorer or training.active_scorer(session=session, actor=actor)
     scored = scorer.score(features)
-    qualification = Qualification(
-        id=new_id(),
-        person_id=actor.id,
-        prospect_id=prospect.id,
-        touchpoint_id=touchpoint.id,
-        intent=read.label,
-        intent_confidence=round(read.confidence, 4),
-        language=read.language,
-        entities={
-            "requested_service": read.entities.requested_service,
-            "day_time_wishes": list(read.entities.day_time_wishes),
-            "resolved_times": list(read.entities.resolved_times),
-            "urgency": max_urgency(read.entities.urgency, screened.urgency),
-        },
-        p_book=scored.p_book,
-        factors=scored.factors,
-        features={k: round(v, 6) for k, v in features.items()} | _graph_facts(graph),
-        graph_state=_graph_state(graph),
-        triage=screened.as_json(),
-        model_version=scorer.version,
-        message_at=touchpoint.occurred_at,
-        received_at=received_at,
+    now = utcnow()
+    qualification_id = new_id()
+    # Core INSERTs of rows made here whole (`db.insert_rows`): no unit of work, no flush
+    [qualification] = insert_rows(
+        session,
+        Qualification,
+        [
+            {
+                "id": qualification_id,
+                "person_id": actor.id,
+                "prospect_id": prospect.id,
+                "touchpoint_id": touchpoint.id,
+                "intent": read.label,
+                "intent_confidence": round(read.confidence, 4),
+                "language": read.language,
+                "entities": {
+                    "requested_service": read.entities.requested_service,
+                    "day_time_wishes": list(read.entities.day_time_wishes),
+                    "resolved_times": list(read.entities.resolved_times),
+                    "urgency": max_urgency(read.entities.urgency, screened.urgency),
+                },
+                "p_book": scored.p_book,
+                "factors": scored.factors,
+                "features": {k: round(v, 6) for k, v in features.items()} | _graph_facts(graph),
+                "graph_state": _graph_state(graph),
+                "triage": screened.as_json(),
+                "model_version": scorer.version,
+                "message_at": touchpoint.occurred_at,
+                "received_at": received_at,
+                "created_at": now,
+            }
+        ],
     )
-    session.add(qualification)
-    session.flush()
     offline = build_draft(
         intent=read,
         profile=profile,
@@ -192,26 +200,36 @@ def qualify_inbound(
             ),
         )
     elapsed = time.perf_counter() - started
-    draft = Draft(
-        person_id=actor.id,
-        prospect_id=prospect.id,
-        qualification_id=qualification.id,
-        channel=touchpoint.channel,
-        language=offline.language,
-        tone=offline.tone,
-        body=body,
-        offline_body=offline.body,
-        source=source,
-        suggested_action=review.suggested_action,
-        needs_review=review.needs_review,
-        review_reasons=list(review.reasons),
-        status=DraftStatus.PENDING,
-        received_at=received_at,
-        ready_at=received_at + timedelta(seconds=elapsed),
-        latency_ms=round(elapsed * 1000, 3),
+    [draft] = insert_rows(
+        session,
+        Draft,
+        [
+            {
+                "id": new_id(),
+                "person_id": actor.id,
+                "prospect_id": prospect.id,
+                "qualification_id": qualification_id,
+                "channel": touchpoint.channel,
+                "language": offline.language,
+                "tone": offline.tone,
+                "body": body,
+                "offline_body": offline.body,
+                "source": source,
+                "suggested_action": review.suggested_action,
+                "needs_review": review.needs_review,
+                "review_reasons": list(review.reasons),
+                "status": DraftStatus.PENDING,
+                "edited_body": None,
+                "edit_distance": None,
+                "outbound_touchpoint_id": None,
+                "received_at": received_at,
+                "ready_at": received_at + timedelta(seconds=elapsed),
+                "latency_ms": round(elapsed * 1000, 3),
+                "decided_at": None,
+                "created_at": now,
+            }
+        ],
     )
-    session.add(draft)
-    session.flush()
     return qualification, draft
 
 

@@ -22,6 +22,10 @@ What the server adds around the SDK (`CopilotServer`):
 
 from __future__ import annotations
 
+import inspect
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -32,6 +36,8 @@ from mcp.server.caching import CacheHint
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp.server.mcpserver.tools import Tool
+from mcp_types import Icon, ToolAnnotations
 from pydantic import ValidationError
 
 from prospecting.edges.mcp import coop, graph, prompts, prospects, qualify
@@ -168,11 +174,124 @@ class ListedByRole:
         return result
 
 
+@dataclass(frozen=True)
+class _ToolSource:
+    """Everything `Tool.from_function` reads to build a tool's metadata (argument model, JSON
+    schemas, name, description, context parameter, async or not), other than the function
+    object itself: never the closure's cells."""
+
+    signature: inspect.Signature  # parameters, defaults, annotations (or a __signature__)
+    annotations: dict[str, Any]  # what typing.get_type_hints reads to find the Context
+    module_globals: int  # id of the namespace string annotations are evaluated in
+    name: str
+    doc: str | None
+    is_coroutine: bool
+    options: tuple[Any, ...]  # add_tool's arguments
+
+
+_TOOLS: dict[tuple[str, str], tuple[_ToolSource, Tool]] = {}
+_TOOLS_LOCK = threading.Lock()
+
+
+def _tool(fn: Callable[..., Any], options: tuple[Any, ...]) -> Tool:
+    """The tool for `fn`, its metadata built once per process.
+
+    Every server (one per app, and one per stdio or in-memory session) registers the same tool
+    functions, each a new closure over that server's `McpEdge`; building the tools' pydantic
+    argument models and JSON schemas was most of what building a server cost (about 0.15 s of
+    the app's 0.16 s). That metadata depends only on what `_ToolSource` holds, so when a plain
+    function's source equals the cached one's, the tool is a copy of the cached one bound to
+    this function, with its own copy of the input schema. Any difference (a signature built at
+    run time from objects without equality, as update_profile's is) builds the tool afresh.
+    """
+    name, title, description, annotations, icons, meta, structured_output = options
+    source = key = None
+    if inspect.isfunction(fn):
+        source = _ToolSource(
+            signature=inspect.signature(fn),
+            annotations=dict(fn.__annotations__),
+            module_globals=id(fn.__globals__),
+            name=fn.__name__,
+            doc=fn.__doc__,
+            is_coroutine=inspect.iscoroutinefunction(fn),
+            options=options,
+        )
+        key = (fn.__module__, fn.__qualname__)
+        with _TOOLS_LOCK:
+            cached = _TOOLS.get(key)
+        if cached is not None and cached[0] == source:
+            return _bound_copy(cached[1], fn)
+    tool = Tool.from_function(
+        fn,
+        name=name,
+        title=title,
+        description=description,
+        annotations=annotations,
+        icons=icons,
+        meta=meta,
+        structured_output=structured_output,
+    )
+    if source is not None and key is not None:
+        with _TOOLS_LOCK:  # the cache holds no server's function (nor its edge and stores)
+            _TOOLS[key] = (source, _bound_copy(tool, _unbound))
+    return tool
+
+
+def _bound_copy(tool: Tool, fn: Callable[..., Any]) -> Tool:
+    """`tool` bound to `fn`, with its own copies of the input and output schemas (the argument
+    model and output validator are classes, shared as they are)."""
+    metadata = tool.fn_metadata.model_copy(
+        update={"output_schema": _json_copy(tool.fn_metadata.output_schema)}
+    )
+    return tool.model_copy(
+        update={"fn": fn, "parameters": _json_copy(tool.parameters), "fn_metadata": metadata}
+    )
+
+
+def _json_copy(value: Any) -> Any:
+    """A deep copy of JSON data (a schema holds only dicts, lists and immutable scalars)."""
+    if isinstance(value, dict):
+        return {key: _json_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_copy(item) for item in value]
+    return value
+
+
+def _unbound(*_args: Any, **_kwargs: Any) -> Any:  # pragma: no cover - never registered
+    raise RuntimeError("a cached tool's metadata, not bound to any server's function")
+
+
+class _ToolCollector(MCPServer):
+    """Takes the capability modules' registrations (`@server.tool`, `server.add_tool`) and
+    keeps them as tools built through `_tool`, for the real server's `tools=`."""
+
+    def __init__(self) -> None:
+        super().__init__(name=SERVER_NAME)
+        self.collected: list[Tool] = []
+
+    def add_tool(
+        self,
+        fn: Callable[..., Any],
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        annotations: ToolAnnotations | None = None,
+        icons: list[Icon] | None = None,
+        meta: dict[str, Any] | None = None,
+        structured_output: bool | None = None,
+    ) -> None:
+        options = (name, title, description, annotations, icons, meta, structured_output)
+        self.collected.append(_tool(fn, options))
+
+
 def build_server(runtime: Runtime, *, bound_token: str | None = None) -> MCPServer:
     """One server; `bound_token` binds stdio and in-memory sessions to one verified Person."""
     http_auth = bound_token is None
     base = f"http://{runtime.settings.host}:{runtime.settings.port}"
     edge = McpEdge(runtime, bound_token)
+    collector = _ToolCollector()
+    for module in TOOL_MODULES:
+        module.register(collector, edge)
     server = CopilotServer(
         name=SERVER_NAME,
         title="Prospecting",
@@ -183,9 +302,8 @@ def build_server(runtime: Runtime, *, bound_token: str | None = None) -> MCPServ
         auth=_auth_settings(base) if http_auth else None,
         middleware=[ListedByRole(edge)],
         cache_hints={"tools/list": CacheHint(ttl_ms=0, scope="private")},
+        tools=collector.collected,
     )
-    for module in TOOL_MODULES:
-        module.register(server, edge)
     prompts.register(server)
     return server
 

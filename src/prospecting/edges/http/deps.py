@@ -67,17 +67,21 @@ TenantReadSession = Annotated[Session, Depends(_tenant_read_session, scope="func
 Every route that only reads takes this one; a write in it would have to take the lock late."""
 
 
-def _verified(session: Session, credentials: HTTPAuthorizationCredentials | None) -> Person:
-    if credentials is None:
+def _verified(session: Session, token: str | None) -> Person:
+    if token is None:
         raise Unauthenticated()
-    return authenticate(session=session, token=credentials.credentials)
+    return authenticate(session=session, token=token)
+
+
+def _token(credentials: HTTPAuthorizationCredentials | None) -> str | None:
+    return None if credentials is None else credentials.credentials
 
 
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
 def _current_person(session: TenantSession, credentials: Credentials) -> Person:
-    return _verified(session, credentials)
+    return _verified(session, _token(credentials))
 
 
 CurrentPerson = Annotated[Person, Depends(_current_person)]
@@ -85,7 +89,7 @@ CurrentPerson = Annotated[Person, Depends(_current_person)]
 
 
 def _read_person(session: TenantReadSession, credentials: Credentials) -> Person:
-    return _verified(session, credentials)
+    return _verified(session, _token(credentials))
 
 
 ReadPerson = Annotated[Person, Depends(_read_person)]
@@ -95,7 +99,7 @@ ReadPerson = Annotated[Person, Depends(_read_person)]
 
 def _actor(runtime: RuntimeDep, credentials: Credentials) -> Person:
     with runtime.stores.tenant_read() as session:
-        return _verified(session, credentials)
+        return _verified(session, _token(credentials))
 
 
 Actor = Annotated[Person, Depends(_actor)]
@@ -104,20 +108,18 @@ which owns its transactions across both stores."""
 
 
 @contextmanager
-def graph_context(
-    runtime: Runtime, credentials: HTTPAuthorizationCredentials | None, *, writes: bool
-) -> Iterator[Context]:
+def graph_context(runtime: Runtime, token: str | None, *, writes: bool) -> Iterator[Context]:
     """A graph call: the graph store's transaction (`writes=False`: a read one) with a
     read-only tenant session, the acting Person verified in it, so waiting on the graph never
     holds the tenant store's write lock."""
     graph = runtime.stores.graph() if writes else runtime.stores.graph_read()
     with runtime.stores.tenant_read() as tenant, graph as graph_session:
-        actor = _verified(tenant, credentials)
+        actor = _verified(tenant, token)
         yield Context(tenant, graph_session, actor, runtime.settings, runtime.resolver, "http")
 
 
 def _context(runtime: RuntimeDep, credentials: Credentials) -> Iterator[Context]:
-    with graph_context(runtime, credentials, writes=True) as context:
+    with graph_context(runtime, _token(credentials), writes=True) as context:
         yield context
 
 
@@ -126,7 +128,7 @@ GraphContext = Annotated[Context, Depends(_context, scope="function")]
 
 
 def _read_context(runtime: RuntimeDep, credentials: Credentials) -> Iterator[Context]:
-    with graph_context(runtime, credentials, writes=False) as context:
+    with graph_context(runtime, _token(credentials), writes=False) as context:
         yield context
 
 
@@ -146,18 +148,18 @@ class Caller:
     transaction, and nothing is cached."""
 
     runtime: Runtime
-    credentials: HTTPAuthorizationCredentials
+    token: str
 
     @contextmanager
     def reading(self) -> Iterator[tuple[Session, Person]]:
         """What `TenantReadSession` and `ReadPerson` give: the tenant read transaction and
         the acting Person verified in it."""
         with self.runtime.stores.tenant_read() as session:
-            yield session, _verified(session, self.credentials)
+            yield session, _verified(session, self.token)
 
     def graph(self, *, writes: bool = True) -> AbstractContextManager[Context]:
         """What `GraphContext` (or, `writes=False`, `GraphReadContext`) gives."""
-        return graph_context(self.runtime, self.credentials, writes=writes)
+        return graph_context(self.runtime, self.token, writes=writes)
 
     def verify(self) -> None:
         """The token check alone, in a read transaction of its own (see `_validation_error`)."""
@@ -165,15 +167,26 @@ class Caller:
             pass
 
 
-async def _caller(request: Request, credentials: Credentials) -> Caller:
-    if credentials is None:  # no token: 401 before any parameter is looked at, as ever
-        raise Unauthenticated()
-    caller = Caller(request.app.state.runtime, credentials)
-    request.state.caller = caller  # its token is checked by the route, or by _validation_error
-    return caller
+class _BearerCaller(HTTPBearer):
+    """`_bearer`'s scheme resolving straight to the request's `Caller`: one dependency where a
+    `Caller` built from `_bearer`'s credentials took two, each with its own round of FastAPI's
+    dependency solving (about 0.015 ms of CPU per request on GET /prospects, 2% of it). It
+    reads the Authorization header as `HTTPBearer` does and is documented as the same security
+    scheme (`HTTPBearer`: one entry in the OpenAPI components, the same document)."""
+
+    async def __call__(self, request: Request) -> Caller:  # type: ignore[override]
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        token = token.strip()
+        if not (scheme and token) or scheme.lower() != "bearer":
+            raise Unauthenticated()  # no token: 401 before any parameter is looked at, as ever
+        caller = Caller(request.app.state.runtime, token)
+        request.state.caller = caller  # its token is checked by the route, or by _validation_error
+        return caller
 
 
-CallerDep = Annotated[Caller, Depends(_caller)]
+CallerDep = Annotated[
+    Caller, Depends(_BearerCaller(scheme_name="HTTPBearer", description=_bearer.model.description))
+]
 """For the hot routes: the request's `Caller`, costing no worker-thread hop. The route
 verifies the token first thing, in its own transaction (`Caller.reading`, `Caller.graph`)."""
 

@@ -4,8 +4,9 @@ One run starts `prospecting serve` (the same uvicorn settings as production: one
 SQLite; `--postgres URL --workers 1,2` on PostgreSQL) on a free port with a seeded temporary
 store, and a hello-world FastAPI app (a GET answering a small JSON list, a POST taking a
 pydantic body, both plain `def` routes like the app's) under uvicorn with the same settings:
-the framework floor. At 32 concurrent clients (keep-alive connections) it drives a fixed
-number of requests at each of
+the framework floor (uvicorn's "auto" loop and HTTP parser, uvloop and httptools with the
+project's dependencies installed; the run prints which). At 32 concurrent clients
+(keep-alive connections) it drives a fixed number of requests at each of
 
 - GET /prospects (a page of 30 prospects), beside the floor's GET;
 - POST /prospect-graph/query on a prospect linked to a subject with a few contributions,
@@ -412,13 +413,19 @@ def run_app(
     return gets, queries, mixed_res
 
 
+WHICH_CODE = """
+import importlib.util, prospecting
+loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+print(f"{prospecting.__file__}; uvicorn's auto loop and parser: {loop}, {http}")
+"""
+
+
 def which_code(env: dict[str, str]) -> str:
-    out = subprocess.run(
-        [sys.executable, "-c", "import prospecting; print(prospecting.__file__)"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
+    """The `prospecting` the servers import, and the event loop and HTTP parser uvicorn's
+    "auto" settings pick in their environment (the app's and the floor's alike)."""
+    out = subprocess.run(  # noqa: S603 (this venv's own interpreter)
+        [sys.executable, "-c", WHICH_CODE], env=env, capture_output=True, text=True, check=True
     )
     return out.stdout.strip()
 

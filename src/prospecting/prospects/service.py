@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from difflib import SequenceMatcher
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from sqlalchemy import ColumnElement, Select, Update, and_, bindparam, func, select, update
 from sqlalchemy.orm import Session
@@ -250,18 +250,45 @@ def inbound_message(*, session: Session, actor: Person, touchpoint_id: str) -> T
     return touchpoint
 
 
-def touchpoints_before(*, session: Session, touchpoint: Touchpoint) -> list[Touchpoint]:
-    """The prospect's touchpoints up to a message (excluding it), oldest first."""
-    rows = session.scalars(
-        select(Touchpoint)
-        .where(
-            Touchpoint.prospect_id == touchpoint.prospect_id,
-            Touchpoint.occurred_at <= touchpoint.occurred_at,
-            Touchpoint.id != touchpoint.id,
-        )
-        .order_by(Touchpoint.occurred_at, Touchpoint.created_at)
+class PastTouch(NamedTuple):
+    """What qualifying a message reads of each earlier touchpoint (no bodies, no senders)."""
+
+    kind: str
+    direction: str
+    outcome: str | None
+    outcome_version: int | None
+    occurred_at: datetime
+
+
+_BEFORE = (
+    select(
+        Touchpoint.kind,
+        Touchpoint.direction,
+        Touchpoint.outcome,
+        Touchpoint.outcome_version,
+        Touchpoint.occurred_at,
     )
-    return list(rows)
+    .where(
+        Touchpoint.prospect_id == bindparam("prospect_id"),
+        Touchpoint.occurred_at <= bindparam("occurred_at"),
+        Touchpoint.id != bindparam("touchpoint_id"),
+    )
+    .order_by(Touchpoint.occurred_at, Touchpoint.created_at)
+)
+
+
+def touchpoints_before(*, session: Session, touchpoint: Touchpoint) -> list[PastTouch]:
+    """The prospect's touchpoints up to a message (excluding it), oldest first: the columns a
+    qualification reads, one prebuilt Core statement."""
+    rows = core(session).execute(
+        _BEFORE,
+        {
+            "prospect_id": touchpoint.prospect_id,
+            "occurred_at": touchpoint.occurred_at,
+            "touchpoint_id": touchpoint.id,
+        },
+    )
+    return [PastTouch(*row) for row in rows]
 
 
 def recorded_outcomes(

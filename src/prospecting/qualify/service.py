@@ -280,10 +280,10 @@ def history_before(session: Session, touchpoint: Touchpoint) -> History:
     outcomes = [r for r in rows if r.kind == "outcome" and r.outcome_version is not None]
     last = max(outcomes, key=lambda r: r.outcome_version or 0).outcome if outcomes else None
     unanswered = 0
+    replies = [r.occurred_at for r in inbound] + [touchpoint.occurred_at]
     for out in (r for r in rows if r.direction == "outbound" and r.kind == "message"):
         replied = any(
-            out.occurred_at < r.occurred_at <= out.occurred_at + FOLLOWUP_REPLY_WINDOW
-            for r in [*inbound, touchpoint]
+            out.occurred_at < at <= out.occurred_at + FOLLOWUP_REPLY_WINDOW for at in replies
         )
         unanswered += not replied
     days = (touchpoint.occurred_at - rows[0].occurred_at).total_seconds() / 86400

@@ -157,8 +157,10 @@ def effective(ctx: Context, person_id: str | None = None, *, lock: bool = False)
     return effective_many(ctx.tenant, ctx.graph, [pid], lock=lock)[pid]
 
 
-def may_contribute(ctx: Context, prospect_id: str) -> bool:
-    eff = effective(ctx)
+def may_contribute(ctx: Context, prospect_id: str, *, eff: Effective | None = None) -> bool:
+    """May the caller contribute this prospect now? `eff`: the caller's effective consent as
+    already read in this transaction (else read here)."""
+    eff = eff if eff is not None else effective(ctx)
     if eff.contribute is ContributePolicy.ALL:
         return True
     if eff.contribute is ContributePolicy.PER_PROSPECT:

@@ -62,7 +62,8 @@ def inbound_signals(
     try:
         with ctx.graph.begin_nested():
             link, _ = link_prospect(ctx, prospect_id, chain=chain)
-            if consent.may_contribute(ctx, link.prospect_id):
+            eff = consent.effective(ctx)  # read once: contribution here, query consent below
+            if consent.may_contribute(ctx, link.prospect_id, eff=eff):
                 record_contacts(
                     ctx.graph,
                     [(link.subject_key, ctx.actor.id, link.prospect_id, received_at.date())],
@@ -76,13 +77,13 @@ def inbound_signals(
     signals = GraphSignals(
         state="no_query_consent", subject_key=link.subject_key, link_confidence=link.confidence
     )
-    if not consent.effective(ctx).query:
+    if not eff.query:
         return signals
     categories = ctx.actor.service_categories or []
     scope = GraphScope(category=categories[0] if categories else None, region=ctx.actor.region)
-    answer = query(
+    answer = query(  # by the key just linked: the prospect and its link are not read again
         ctx,
-        GraphQueryIn(prospect_id=prospect_id),
+        GraphQueryIn(subject_key=link.subject_key),
         kind="auto_qualify",
         network_scope=scope,
         as_of=received_at,

@@ -414,9 +414,15 @@ def run_app(
 
 
 WHICH_CODE = """
-import importlib.util, prospecting
-loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
-http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+import prospecting
+def importable(name):  # as uvicorn's "auto" decides: by importing it
+    try:
+        __import__(name)
+    except ImportError:
+        return False
+    return True
+loop = "uvloop" if importable("uvloop") else "asyncio"
+http = "httptools" if importable("httptools") else "h11"
 print(f"{prospecting.__file__}; uvicorn's auto loop and parser: {loop}, {http}")
 """
 

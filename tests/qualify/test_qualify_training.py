@@ -47,6 +47,29 @@ def test_train_stores_a_new_version_that_then_scores_new_inbound(
         assert training.active_scorer(session=session, actor=other) == cold_start_model
 
 
+def test_a_stored_model_is_decoded_once_and_the_loaded_ones_stay_bounded(
+    runtime, seeded, monkeypatch
+):
+    """`active_scorer` reads the newest row's id on every call and its parameters only the
+    first time; a retrained version is a new row, so it is picked up at once; at most
+    `_LOADED_MAX` scorers stay loaded, the oldest going first."""
+    monkeypatch.setattr(training, "_LOADED", {})
+    monkeypatch.setattr(training, "_LOADED_MAX", 2)
+    with runtime.stores.tenant() as session:
+        people = [get_person(session=session, person_id=pid) for pid in seeded]
+        mine = training.train_for_person(session=session, actor=people[0])
+        first = training.active_scorer(session=session, actor=people[0])
+        assert training.active_scorer(session=session, actor=people[0]) is first  # not decoded
+        again = training.train_for_person(session=session, actor=people[0])
+        newer = training.active_scorer(session=session, actor=people[0])
+        assert (first.version, newer.version) == ("person-v1", "person-v2")
+        assert list(training._LOADED) == [mine.id, again.id]
+        theirs = training.train_for_person(session=session, actor=people[1])
+        assert training.active_scorer(session=session, actor=people[1]).version == "person-v1"
+        assert list(training._LOADED) == [again.id, theirs.id]  # v1 of the first went
+        assert training.active_scorer(session=session, actor=people[0]) is newer
+
+
 def test_train_refuses_without_enough_outcomes_and_keeps_cold_start(runtime, make_provider):
     provider = make_provider()
     with runtime.stores.tenant() as session:

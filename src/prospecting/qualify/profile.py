@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from prospecting.db import utcnow
+from prospecting.db import core, utcnow
 from prospecting.identity.models import Person
 from prospecting.qualify.models import DraftingProfile
 from prospecting.qualify.schemas import ProfileIn, ProfileOut
@@ -37,9 +37,22 @@ def _stored_profile(session: Session, actor: Person) -> DraftingProfile | None:
     return session.scalar(select(DraftingProfile).where(DraftingProfile.person_id == actor.id))
 
 
+_PROFILE = select(
+    DraftingProfile.services,
+    DraftingProfile.hours_text,
+    DraftingProfile.booking_link,
+    DraftingProfile.tone,
+    DraftingProfile.sign_off,
+    DraftingProfile.languages,
+    DraftingProfile.facts,
+    DraftingProfile.crisis,
+).where(DraftingProfile.person_id == bindparam("person_id"))
+"""What a draft reads of the profile, built once (every inbound reads it)."""
+
+
 def profile_for(*, session: Session, actor: Person) -> ProfileIn:
     """The Person's drafting profile; an empty warm English one until they set it."""
-    row = _stored_profile(session, actor)
+    row = core(session).execute(_PROFILE, {"person_id": actor.id}).first()
     if row is None:
         return ProfileIn()
     facts = {k: v for k, v in (row.facts or {}).items() if k in FACT_FIELDS}

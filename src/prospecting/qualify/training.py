@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,9 +21,10 @@ from datetime import datetime
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
+from prospecting.db import core
 from prospecting.errors import InvalidInput
 from prospecting.identity.models import Person
 from prospecting.prospects import service as prospects
@@ -77,22 +79,41 @@ def cold_start_scorer() -> LogisticScorer:
     return LogisticScorer.from_params(f"cold-start-{params.get('version', 1)}", params)
 
 
+_NEWEST = (
+    select(ScoringModel.id, ScoringModel.version)
+    .where(ScoringModel.person_id == bindparam("person_id"))
+    .order_by(ScoringModel.version.desc())
+    .limit(1)
+)
+_PARAMS = select(ScoringModel.params).where(ScoringModel.id == bindparam("id"))
+
+
 def active_scorer(*, session: Session, actor: Person) -> LogisticScorer:
-    """The Person's newest trained model, else the cold-start model."""
-    row = session.scalar(
-        select(ScoringModel)
-        .where(ScoringModel.person_id == actor.id)
-        .order_by(ScoringModel.version.desc())
-        .limit(1)
-    )
-    if row is None or tuple(row.params.get("features", ())) != FEATURES:
+    """The Person's newest trained model, else the cold-start model. Every inbound asks: the
+    newest row's id is one indexed read, and its parameters are read and decoded only the
+    first time this process meets that row (a model row is never changed: retraining adds a
+    new version)."""
+    newest = core(session).execute(_NEWEST, {"person_id": actor.id}).first()
+    if newest is None:
         return cold_start_scorer()
-    return _stored_scorer(row.id, f"person-v{row.version}", json.dumps(row.params))
+    row_id, version = newest
+    scorer = _LOADED.get(row_id)
+    if scorer is None:
+        params = core(session).execute(_PARAMS, {"id": row_id}).scalar_one()
+        if tuple(params.get("features", ())) != FEATURES:
+            return cold_start_scorer()
+        scorer = LogisticScorer.from_params(f"person-v{version}", params)
+        with _LOADING:
+            if len(_LOADED) >= _LOADED_MAX:
+                del _LOADED[next(iter(_LOADED))]  # the oldest loaded goes first
+            _LOADED[row_id] = scorer
+    return scorer
 
 
-@functools.lru_cache(maxsize=256)
-def _stored_scorer(_row_id: str, version: str, params_json: str) -> LogisticScorer:
-    return LogisticScorer.from_params(version, json.loads(params_json))
+_LOADED: dict[str, LogisticScorer] = {}
+"""Scorers of stored model rows by row id, in the order loaded (at most `_LOADED_MAX`)."""
+_LOADED_MAX = 256
+_LOADING = threading.Lock()
 
 
 def labelled_examples(

@@ -8,9 +8,10 @@ codes, content types, headers and response schemas, auth enforced, bad input rej
 
 from __future__ import annotations
 
+import inspect
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -20,6 +21,8 @@ import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 from schemathesis import AuthContext, Case
+from schemathesis.core.marks import METADATA_ATTR
+from schemathesis.pytest import _test_builder
 
 from conftest import TEST_KEY
 from prospecting.app import create_app
@@ -122,6 +125,50 @@ schema = schemathesis.openapi.from_dict(DOCUMENT).exclude(
     method="DELETE",
     path="/tokens/{token_id}",  # revokes a token: the run's own, at worst
 )
+
+
+def _built_when_run(build: Callable[..., Callable[..., Any]]) -> Callable[..., Callable[..., Any]]:
+    """schemathesis's pytest plugin builds each operation's Hypothesis test while it collects:
+    with it the coverage phase's cases (boundary values and their negations), about 27 s of CPU
+    for this document, 23 of them for POST /prospects/inbound (a 20,000-character body with a
+    pattern). Every pytest-xdist worker collects every test, so each worker paid all of it
+    before running anything. For this module's test the plugin gets a stand-in that builds
+    the same test, from the same arguments, the first time the item runs, so only the worker
+    that runs an operation builds it. Nothing else changes: same phases, cases, settings and
+    checks; the built test's schemathesis marks are handed to the item, where the plugin's
+    pytest_pyfunc_call reads them after the call, as it would on the built test itself. Tests
+    of other modules (none so far) are built as the plugin builds them."""
+
+    def build_operation_test(**kwargs: Any) -> Callable[..., Any]:
+        if getattr(kwargs["test_func"], "__module__", None) != __name__:
+            return build(**kwargs)
+        built: list[Callable[..., Any]] = []
+
+        def run(*args: Any, **fixtures: Any) -> Any:
+            if not built:
+                built.append(build(**kwargs))
+            try:
+                return built[0](*args, **fixtures)
+            finally:
+                if hasattr(built[0], METADATA_ATTR):
+                    setattr(run, METADATA_ATTR, getattr(built[0], METADATA_ATTR))
+
+        test_func = kwargs["test_func"]
+        given = inspect.signature(test_func).parameters
+        run.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [parameter for name, parameter in given.items() if name != "case"]
+        )
+        run.__name__ = test_func.__name__
+        run.__qualname__ = test_func.__qualname__
+        run.__module__ = test_func.__module__
+        return run
+
+    build_operation_test.builds_when_run = True  # type: ignore[attr-defined]
+    return build_operation_test
+
+
+if not getattr(_test_builder.build_operation_test, "builds_when_run", False):  # imported again
+    _test_builder.build_operation_test = _built_when_run(_test_builder.build_operation_test)  # type: ignore[assignment]
 
 
 @schema.auth(refresh_interval=None)

@@ -345,6 +345,40 @@ class PgServer:
         self.admin.dispose()
 
 
+RUN_FIRST = (
+    "demo/test_simulation.py",
+    "graph/test_graph_demo.py",
+    "workflows/test_crash_order.py",
+    "test_startup.py",
+    "demo/test_demo_coop.py",
+    "test_workers.py",
+    "edges/test_schemathesis.py",
+    "graph/test_batch_linking.py",
+    "edges/test_mcp_copilot_day.py",
+    "qualify/test_qualify_demo.py",
+    "demo/test_coop_simulation.py",
+    "test_mcp_stdio.py",
+)
+"""Modules with the longest single tests (10-45 s each: demo seeds and replays, child processes,
+schemathesis's build of POST /prospects/inbound), longest first. They run before everything else
+so that under pytest-xdist the two workers share them from the start and the run does not end
+with one worker finishing a long test alone while the other idles (in collection order most of
+them came last: tests/test_*.py and tests/workflows sort after the packages). Whole modules
+move, in their own order, so module-scoped fixtures are still set up once per worker."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    rank = {module: i for i, module in enumerate(RUN_FIRST)}
+
+    def order(item: pytest.Item) -> int:
+        if not item.path.is_relative_to(here):
+            return len(rank)
+        return rank.get(item.path.relative_to(here).as_posix(), len(rank))
+
+    items.sort(key=order)
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer | None]:
     if not _pg_available():

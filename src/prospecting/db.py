@@ -411,7 +411,7 @@ class _Checkpointer:
     """
 
     def __init__(self, path: str, *, interval: float = 0.05, idle: float = 5.0) -> None:
-        self.path = path
+        self.path = str(Path(path).absolute())  # where the engine's file is now
         self.interval = interval
         self.idle = idle
         self._wake = threading.Event()
@@ -485,7 +485,7 @@ class _Checkpointer:
             # mode=rw: a store deleted meanwhile is not created again; timeout 0: a checkpoint
             # already under way (another process's) is not waited for
             connection = sqlite3.connect(
-                f"{Path(self.path).absolute().as_uri()}?mode=rw",
+                f"{Path(self.path).as_uri()}?mode=rw",
                 uri=True,
                 timeout=0,
                 isolation_level=None,

@@ -68,6 +68,24 @@ def test_an_audited_read_of_a_linked_subject_takes_three_statements(net: Net, ru
     assert "graph_query_audit" in seen[-1]
 
 
+def test_a_read_by_prospect_finds_its_link_in_the_lock_statement(net: Net, runtime) -> None:
+    """A prospect already linked is answered as its subject, the link looked up inside the
+    subject lock statement (no statement of its own); an unlinked one is linked first."""
+    asker, key = _linked_subject(net)
+    pid = net.inbound(asker, phone=PHONE)  # the same prospect (dedup): linked already
+    net.query(asker, prospect_id=pid)
+    with _statements(runtime) as seen:
+        answer = net.query(asker, prospect_id=pid)
+    assert answer["state"] == "ok" and answer["subject_key"] == key
+    expected = 3 if runtime.stores.graph_engine.dialect.name == "postgresql" else 4
+    assert len(seen) == expected, seen
+    assert "prospect_links.prospect_id" in seen[0]  # the link, inside the lock statement
+    assert not any("prospect_links" in statement for statement in seen[1:])
+    other = net.inbound(asker, phone="07700 900123", name="Sam Patel")
+    fresh = net.query(asker, prospect_id=other)  # no link yet: linked, then answered
+    assert fresh["state"] == "insufficient_contributors" and fresh["subject_key"]
+
+
 def test_a_stale_head_is_linked_again_and_the_chain_holds(runtime) -> None:
     """A row linked to a head that has moved is not written there: the head is read again
     (locked) and the row linked after it, contributor set and all."""

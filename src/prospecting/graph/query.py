@@ -100,35 +100,47 @@ def _head(chain: str, column: Any) -> Any:
     return select(column).where(ChainHead.chain == chain).scalar_subquery()
 
 
-_SUBJECT = (
-    select(
-        SubjectKey.status,
-        SubjectKey.merged_into,
-        select(SubjectOptOut.id)
-        .where(SubjectOptOut.subject_key == SubjectKey.subject_key)
-        .limit(1)
-        .scalar_subquery(),
-        select(ProspectLink.id)
-        .where(
-            ProspectLink.provider_id == bindparam("asker"),
-            ProspectLink.subject_key == SubjectKey.subject_key,
+def _subject_lock(which: Any) -> Any:
+    """The subject lock statement for the subject row `which` selects."""
+    return (
+        select(
+            SubjectKey.status,
+            SubjectKey.merged_into,
+            select(SubjectOptOut.id)
+            .where(SubjectOptOut.subject_key == SubjectKey.subject_key)
+            .limit(1)
+            .scalar_subquery(),
+            select(ProspectLink.id)
+            .where(
+                ProspectLink.provider_id == bindparam("asker"),
+                ProspectLink.subject_key == SubjectKey.subject_key,
+            )
+            .limit(1)
+            .scalar_subquery(),
+            _head(ledger.CONSENT, ChainHead.seq),
+            _head(ledger.CONSENT, ChainHead.head_hash),
+            _head(ledger.QUERY_AUDIT, ChainHead.seq),
+            _head(ledger.QUERY_AUDIT, ChainHead.head_hash),
+            _OWN.c.provider_id,
+            _OWN.c.query_enabled,
+            SubjectKey.subject_key,
         )
-        .limit(1)
-        .scalar_subquery(),
-        _head(ledger.CONSENT, ChainHead.seq),
-        _head(ledger.CONSENT, ChainHead.head_hash),
-        _head(ledger.QUERY_AUDIT, ChainHead.seq),
-        _head(ledger.QUERY_AUDIT, ChainHead.head_hash),
-        _OWN.c.provider_id,
-        _OWN.c.query_enabled,
+        .select_from(SubjectKey.__table__.outerjoin(_OWN, true()))
+        .where(which)
+        .with_for_update(read=True, of=SubjectKey)
     )
-    .select_from(SubjectKey.__table__.outerjoin(_OWN, true()))
-    .where(SubjectKey.subject_key == bindparam("key"))
-    .with_for_update(read=True, of=SubjectKey)
-)
-_LINKED = select(ProspectLink.subject_key).where(
-    ProspectLink.provider_id == bindparam("provider"),
-    ProspectLink.prospect_id == bindparam("prospect"),
+
+
+_SUBJECT = _subject_lock(SubjectKey.subject_key == bindparam("key"))
+# a prospect's subject through the caller's link to it, in the same statement
+_SUBJECT_OF_PROSPECT = _subject_lock(
+    SubjectKey.subject_key
+    == select(ProspectLink.subject_key)
+    .where(
+        ProspectLink.provider_id == bindparam("asker"),
+        ProspectLink.prospect_id == bindparam("prospect"),
+    )
+    .scalar_subquery()
 )
 
 
@@ -278,33 +290,29 @@ def query(
     the days up to `as_of` (default now: an inbound passes its message's time)."""
     if (data.subject_key is None) == (data.prospect_id is None):
         raise NotFound("subject (give exactly one of subject_key or prospect_id)")
-    subject_key = data.subject_key
-    if data.prospect_id is not None:
-        prospect_id = own_prospect(ctx, data.prospect_id)
-        subject_key = (
-            core(ctx.graph)
-            .execute(_LINKED, {"provider": ctx.actor.id, "prospect": prospect_id})
-            .scalar_one_or_none()
-        )
-    if subject_key is None:  # link first, then the two phases
+    if data.subject_key is not None:
+        locked = _lock_subject(ctx, data.subject_key)
+    else:  # the subject through the caller's link, if the prospect has one
+        locked = _lock_subject(ctx, None, prospect_id=own_prospect(ctx, data.prospect_id or ""))
+    if locked is None:  # not linked yet: link first, then the two phases
         snap = snapshot(ctx, data, network_scope=network_scope, as_of=as_of)
         return finish(ctx, snap, kind, data)
-    return _locked(ctx, subject_key, data, kind, network_scope or data.scope, as_of)
+    return _locked(ctx, locked, data, kind, network_scope or data.scope, as_of)
 
 
 def _locked(
     ctx: Context,
-    subject_key: str,
+    locked: _Locked,
     data: GraphQueryIn,
     kind: str,
     network_scope: GraphScope,
     as_of: datetime | None,
 ) -> GraphAnswer:
-    """One transaction, locks first (module docstring): the subject with the caller's consent
-    (one statement), then the figures (one statement, attribution opt-ins read FOR SHARE
-    too), then the audit row (one statement on PostgreSQL when the chain's head has not moved
-    since the first): four round trips with the commit, where each read used to be its own."""
-    locked = _lock_subject(ctx, subject_key)
+    """One transaction, locks first (module docstring): the subject with the caller's link
+    and consent (`locked`, one statement), then the figures (one statement, attribution
+    opt-ins read FOR SHARE too), then the audit row (one statement on PostgreSQL when the
+    chain's head has not moved since the first): three statements where each read used to be
+    its own (ten, with the link's lookup)."""
     subject_key = locked.subject_key
     if locked.erased:
         result = Snapshot(subject_key, _sentinel(ctx, subject_key, "erased"))
@@ -340,8 +348,11 @@ def _head_of(seq: Any, head: Any) -> tuple[int, str]:
     return (int(seq), str(head)) if seq is not None else (0, ledger.GENESIS)
 
 
-def _lock_subject(ctx: Context, subject_key: str) -> _Locked:
-    """A subject the caller has a linked prospect for, read FOR SHARE with its opt-out, the
+def _lock_subject(
+    ctx: Context, subject_key: str | None, *, prospect_id: str | None = None
+) -> _Locked | None:
+    """A subject the caller has a linked prospect for (named by key, or by the caller's
+    prospect: None if that prospect has no link yet), read FOR SHARE with its opt-out, the
     caller's link, both chains' heads and the caller's own consent row (FOR SHARE too, so no
     revocation commits before this transaction ends) in one statement; a merged key answers
     as the key it was merged into; any other key is NotFound (no probing). The caller's query
@@ -349,11 +360,18 @@ def _lock_subject(ctx: Context, subject_key: str) -> _Locked:
     an own choice overrides every Org default), else left to `consent.effective`."""
     seen: set[str] = set()
     while True:
-        params = {"key": subject_key, "asker": ctx.actor.id}
-        row = core(ctx.graph).execute(_SUBJECT, params).one_or_none()
-        if row is None:
-            raise NotFound("subject")
-        status, merged_into, opted_out, linked, c_seq, c_head, a_seq, a_head, own, query = row
+        if subject_key is None:
+            params = {"prospect": prospect_id, "asker": ctx.actor.id}
+            row = core(ctx.graph).execute(_SUBJECT_OF_PROSPECT, params).one_or_none()
+            if row is None:
+                return None
+            subject_key = row.subject_key
+        else:
+            params = {"key": subject_key, "asker": ctx.actor.id}
+            row = core(ctx.graph).execute(_SUBJECT, params).one_or_none()
+            if row is None:
+                raise NotFound("subject")
+        status, merged_into, opted_out, linked, c_seq, c_head, a_seq, a_head, own, query = row[:10]
         if merged_into and merged_into not in seen:
             seen.add(subject_key)
             subject_key = merged_into

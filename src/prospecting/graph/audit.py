@@ -53,24 +53,26 @@ _TYPED = (
 # linked to, insert the contributor set (its members too if it is new) and the audit row. The
 # head comes first (`ok` reads it), then the set, then its members (the audit row's filter needs
 # their count), then the audit row, which the "sealed" trigger wants last. Nothing is inserted
-# when the head moved (the lock is held all the same): the caller links again and repeats.
+# when the head moved (the lock is held all the same): the statement returns the head it locked
+# with the number of rows written, so the caller links again to it and repeats.
 _HEAD = (
     "head AS (SELECT seq, head_hash FROM graph_chain_heads WHERE chain = CAST(:chain AS varchar) "
     "FOR UPDATE), ok AS (SELECT 1 AS go FROM head WHERE head.seq + 1 = CAST(:chain_seq AS bigint) "
     "AND head.head_hash = CAST(:prev_hash AS varchar))"
 )
+_WRITTEN = "SELECT head.seq, head.head_hash, (SELECT count(*) FROM written) FROM head"
 _RECORD_PG = text(
-    f"WITH {_HEAD} INSERT INTO graph_query_audit ({_PG_COLUMNS}) "  # noqa: S608
-    f"SELECT {_PG_VALUES} FROM ok RETURNING id"
+    f"WITH {_HEAD}, written AS (INSERT INTO graph_query_audit ({_PG_COLUMNS}) "  # noqa: S608
+    f"SELECT {_PG_VALUES} FROM ok RETURNING id) {_WRITTEN}"
 ).bindparams(*_TYPED)
 _RECORD_WITH_SET_PG = text(
     f"WITH {_HEAD}, new_set AS (INSERT INTO graph_contributor_sets (id, member_count, "  # noqa: S608
     "created_at) SELECT CAST(:contributor_set_id AS varchar), CAST(:contributor_count AS integer), "
     "CAST(:created_at AS timestamptz) FROM ok ON CONFLICT (id) DO NOTHING RETURNING id), "
     "members AS (INSERT INTO graph_contributor_set_members (set_id, provider_id) "
-    "SELECT new_set.id, t.p FROM new_set, unnest(CAST(:pids AS varchar[])) AS t(p) RETURNING 1) "
-    f"INSERT INTO graph_query_audit ({_PG_COLUMNS}) SELECT {_PG_VALUES} FROM ok "
-    "WHERE (SELECT count(*) FROM members) >= 0 RETURNING id"
+    "SELECT new_set.id, t.p FROM new_set, unnest(CAST(:pids AS varchar[])) AS t(p) RETURNING 1), "
+    f"written AS (INSERT INTO graph_query_audit ({_PG_COLUMNS}) SELECT {_PG_VALUES} FROM ok "
+    f"WHERE (SELECT count(*) FROM members) >= 0 RETURNING id) {_WRITTEN}"
 ).bindparams(*_TYPED)
 # SQLite (writers serialised by BEGIN IMMEDIATE): the audit row only if the head is still where
 # it was linked to; the set's row, unless that set is stored already (then nothing is returned)
@@ -126,9 +128,9 @@ def record(
     postgres = conn.dialect.name == "postgresql"
     if not postgres and row.contributor_set_id is not None:
         _store_set(conn, row.contributor_set_id, contributors, now)
-    for attempt in range(2):
-        if head is None or attempt:
-            head = ledger.head(graph, ledger.QUERY_AUDIT)  # locked: the next try matches
+    if head is None:
+        head = ledger.head(graph, ledger.QUERY_AUDIT)  # locked: the first try matches
+    for _ in range(2):
         ledger.link(row, head, content)
         params = {key: getattr(row, key) for key in _AUDIT_KEYS}
         if postgres:
@@ -137,10 +139,13 @@ def record(
                 result = conn.execute(_RECORD_WITH_SET_PG, params | {"pids": contributors})
             else:
                 result = conn.execute(_RECORD_PG, params)
-            written = result.first() is not None
+            seq, prev, written = result.one()
+            head = (int(seq), str(prev))  # locked now: the next try matches
         else:
-            written = conn.execute(_RECORD_SQLITE, params).rowcount == 1
-        if written:
+            written = conn.execute(_RECORD_SQLITE, params).rowcount
+            if not written:
+                head = ledger.head(graph, ledger.QUERY_AUDIT)
+        if written == 1:
             return row
     raise RuntimeError("audit chain head moved while locked")  # pragma: no cover
 

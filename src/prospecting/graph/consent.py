@@ -12,7 +12,7 @@ by a later `contribute_all`) keeps every row created before it out of attributio
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, TypeVar
@@ -202,14 +202,23 @@ def attributable(
     if not ids:
         return set()
     rows = core(ctx.graph).execute(_OPT_INS_LOCKED if lock else _OPT_INS, {"key": subject_key})
-    opted = {pid: at for pid, at in rows if pid in ids}
-    states = effective_many(ctx.tenant, ctx.graph, opted)
+    return attributable_among(ctx, dict(rows.tuples().all()), ids)
+
+
+def attributable_among(
+    ctx: Context, opted: Mapping[str, datetime], provider_ids: Iterable[str]
+) -> set[str]:
+    """`attributable` over a subject's opt-ins already read (provider id -> created at): the
+    given contributors among them who may be attributed now."""
+    ids = set(provider_ids)
+    mine = {pid: at for pid, at in opted.items() if pid in ids}
+    states = effective_many(ctx.tenant, ctx.graph, mine)
     return {
         pid
         for pid, eff in states.items()
         if not eff.revoked
         and eff.contribute is not ContributePolicy.NONE
-        and not before_revocation(opted[pid], eff)
+        and not before_revocation(mine[pid], eff)
     }
 
 

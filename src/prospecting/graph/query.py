@@ -52,7 +52,6 @@ from prospecting.graph.availability import degrades
 from prospecting.graph.local import own_prospect
 from prospecting.graph.models import (
     ChainHead,
-    ContributePolicy,
     PeerAttestation,
     ProspectLink,
     ProviderConsent,
@@ -483,7 +482,7 @@ def _read(
         return Snapshot(subject_key, answer, behind)
     groups, withheld = summary.reports(lines)
     hist = summary.estimate(groups, withheld=withheld, confidence=settings.graph_confidence)
-    attributed = _attributable(snap, figures.opted, contributors)
+    attributed = consent.attributable_among(snap, figures.opted, contributors)
     names = identity.display_names(session=snap.tenant, person_ids=attributed)
     answer.contributors = len(contributors)
     answer.histogram = Histogram(
@@ -535,21 +534,6 @@ def fingerprint_of(hist: dp.HistogramEstimate) -> Fingerprint:
         blocked_share=blocked,
         profile=profile,  # type: ignore[arg-type]
     )
-
-
-def _attributable(snap: Context, opted: dict[str, datetime], contributors: set[str]) -> set[str]:
-    """`consent.attributable` over opt-ins already read (with the figures, FOR SHARE when
-    locked): contributors who opted into attribution for this subject and have not revoked;
-    an opt-in created before the Person's latest revocation never counts."""
-    mine = {pid: at for pid, at in opted.items() if pid in contributors}
-    states = consent.effective_many(snap.tenant, snap.graph, mine)
-    return {
-        pid
-        for pid, eff in states.items()
-        if not eff.revoked
-        and eff.contribute is not ContributePolicy.NONE
-        and not consent.before_revocation(mine[pid], eff)
-    }
 
 
 def _safety_flags(

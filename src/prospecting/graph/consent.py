@@ -202,7 +202,7 @@ def attributable(
     if not ids:
         return set()
     rows = core(ctx.graph).execute(_OPT_INS_LOCKED if lock else _OPT_INS, {"key": subject_key})
-    return attributable_among(ctx, dict(rows.tuples().all()), ids)
+    return attributable_among(ctx, {pid: at for pid, at in rows}, ids)
 
 
 def attributable_among(

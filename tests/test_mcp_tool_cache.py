@@ -63,3 +63,12 @@ def test_a_servers_schemas_are_its_own(runtime: Runtime) -> None:
     assert other.output_schema is not None and "injected" not in other.output_schema
     again = build_server(runtime)._tool_manager.get_tool(tool.name)
     assert again is not None and "injected" not in again.parameters["properties"]
+
+
+def test_the_tool_collector_refuses_what_would_never_reach_the_server() -> None:
+    """A capability module's `register` sees a collector of tools: a prompt or a resource
+    registered there would be lost, so it is refused."""
+    collector = mcp_server._ToolCollector()
+    for register in (collector.prompt, collector.resource, collector.add_resource):
+        with pytest.raises(TypeError, match="prompts and resources go on the server"):
+            register("x")

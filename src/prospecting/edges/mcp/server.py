@@ -283,6 +283,13 @@ class _ToolCollector(MCPServer):
         options = (name, title, description, annotations, icons, meta, structured_output)
         self.collected.append(_tool(fn, options))
 
+    def _tools_only(self, *_args: Any, **_kwargs: Any) -> Any:
+        raise TypeError("tool modules register tools; prompts and resources go on the server")
+
+    # anything else registered here would never reach the real server: refuse it loudly
+    resource = prompt = completion = custom_route = _tools_only  # type: ignore[assignment]
+    add_resource = add_prompt = _tools_only  # type: ignore[assignment]
+
 
 def build_server(runtime: Runtime, *, bound_token: str | None = None) -> MCPServer:
     """One server; `bound_token` binds stdio and in-memory sessions to one verified Person."""

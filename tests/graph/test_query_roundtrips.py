@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import event, update
+from sqlalchemy.orm import Session
 
 from graph.conftest import PHONE, Net
 from prospecting.graph import audit as graph_audit
@@ -120,19 +121,23 @@ def test_a_head_moved_by_a_concurrent_writer_waits_then_links_again(runtime) -> 
     holding, done = threading.Event(), threading.Event()
     errors: list[BaseException] = []
 
+    def append(graph: Session, consumer: str) -> QueryAudit:
+        """One audited answer linked to the head both writers saw."""
+        return graph_audit.record(
+            graph,
+            consumer_id=consumer,
+            subject_key=None,
+            kind="query",
+            scope={},
+            result_state="ok",
+            contributor_ids=["p1", "p2"],
+            head=seen,
+        )
+
     def first() -> None:
         try:
             with runtime.stores.graph() as graph:
-                graph_audit.record(
-                    graph,
-                    consumer_id="first",
-                    subject_key=None,
-                    kind="query",
-                    scope={},
-                    result_state="ok",
-                    contributor_ids=["p1", "p2"],
-                    head=seen,
-                )
+                append(graph, "first")
                 holding.set()
                 time.sleep(0.4)  # the second writer is waiting meanwhile
         except BaseException as exc:  # pragma: no cover - reported below
@@ -145,16 +150,7 @@ def test_a_head_moved_by_a_concurrent_writer_waits_then_links_again(runtime) -> 
     writer.start()
     assert holding.wait(10)
     with runtime.stores.graph() as graph:
-        second = graph_audit.record(
-            graph,
-            consumer_id="second",
-            subject_key=None,
-            kind="query",
-            scope={},
-            result_state="ok",
-            contributor_ids=["p1", "p2"],
-            head=seen,
-        )
+        second = append(graph, "second")
         assert done.is_set()  # it could not append before the first committed
     writer.join(10)
     assert not errors, errors

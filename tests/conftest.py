@@ -338,7 +338,7 @@ class PgServer:
         self._background.shutdown(wait=True)  # no copy is being reset or made any more
         names = list(reversed(self.created))  # the templates too: nothing copies them now
         if names:
-            with ThreadPoolExecutor(max_workers=len(names)) as pool:
+            with ThreadPoolExecutor(max_workers=min(len(names), 16)) as pool:  # connections
                 list(pool.map(self._drop_now, names))
         self.admin.dispose()
 

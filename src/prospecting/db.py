@@ -225,11 +225,17 @@ def insert_rows(
     assert isinstance(table, Table)
     names = [column.key for column in table.columns]
     full = [{name: row[name] for name in names} for row in values]
+    core(session).execute(insert_into(table), full)  # after anything pending they may refer to
+    return [attach(session, model, row) for row in full]
+
+
+def insert_into(table: Table) -> Any:
+    """`INSERT INTO table`, built once per table (a statement built per call costs more than
+    SQLite takes to run a short insert)."""
     statement = _INSERTS.get(table)
     if statement is None:
         statement = _INSERTS[table] = insert(table)
-    core(session).execute(statement, full)  # after anything pending the rows may refer to
-    return [attach(session, model, row) for row in full]
+    return statement
 
 
 _INSERTS: dict[Table, Any] = {}

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import Provider
+from prospecting.identity import service as identity
+from prospecting.identity.schemas import OrgCreate
 
 
 @dataclass
@@ -71,6 +76,65 @@ class Net:
 @pytest.fixture
 def net(client: TestClient, make_provider: Callable[..., Provider]) -> Net:
     return Net(client, make_provider)
+
+
+def clinic(net: Net, runtime, admin: Provider, member: Provider) -> str:
+    """An Org whose admin set contribute-all with query on, and `member` invited to it."""
+    with runtime.stores.tenant() as session:
+        org = identity.create_org(
+            session=session,
+            data=OrgCreate(name="Clinic"),
+            admin=identity.get_person(session=session, person_id=admin.id),
+        )
+        org_id = org.id
+    invited = net.client.post(
+        f"/orgs/{org_id}/members", json={"person_id": member.id}, headers=admin.headers
+    )
+    assert invited.status_code == 202
+    policy = {"contribute_policy": "all", "query_enabled": True}
+    r = net.client.put(f"/prospect-graph/orgs/{org_id}/policy", json=policy, headers=member.headers)
+    assert r.status_code == 404  # only the org's admin
+    r = net.client.put(f"/prospect-graph/orgs/{org_id}/policy", json=policy, headers=admin.headers)
+    assert r.status_code == 200
+    return org_id
+
+
+@contextmanager
+def racing_the_read(monkeypatch: pytest.MonkeyPatch, action: Callable[[], None]) -> Iterator[Race]:
+    """Inside the block, the next graph query starts `action` on a thread as it begins reading
+    the subject's figures (`query._read`) and gives it half a second, time enough to commit if
+    nothing blocks it; `Race.done_before_read` says whether it had. On leaving, the action is
+    waited for and the query reads as usual again."""
+    from prospecting.graph import query as graph_query
+
+    race = Race()
+
+    def run() -> None:
+        action()
+        race.done.set()
+
+    racer = threading.Thread(target=run, daemon=True)
+    real_read = graph_query._read
+
+    def read_while_racing(*args: Any, **kwargs: Any) -> Any:
+        racer.start()
+        time.sleep(0.5)
+        race.done_before_read.append(race.done.is_set())
+        return real_read(*args, **kwargs)
+
+    monkeypatch.setattr(graph_query, "_read", read_while_racing)
+    try:
+        yield race
+    finally:
+        if race.done_before_read:  # started
+            racer.join(timeout=30)
+        monkeypatch.setattr(graph_query, "_read", real_read)
+
+
+@dataclass
+class Race:
+    done: threading.Event = field(default_factory=threading.Event)
+    done_before_read: list[bool] = field(default_factory=list)
 
 
 PHONE = "07911 123456"

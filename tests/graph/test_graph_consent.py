@@ -7,15 +7,13 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from conftest import Provider
-from graph.conftest import PHONE, Net
+from graph.conftest import PHONE, Net, clinic
 from prospecting.graph.models import (
     Contribution,
     ProspectLink,
     ProviderConsent,
     SubjectAttribution,
 )
-from prospecting.identity import service as identity
-from prospecting.identity.schemas import OrgCreate
 from prospecting.prospects.models import Prospect
 
 
@@ -56,27 +54,6 @@ def test_consent_acts_only_on_the_caller(net: Net) -> None:
     assert r.status_code == 404
 
 
-def _clinic(net: Net, runtime, admin: Provider, member: Provider) -> str:
-    """An Org whose admin set contribute-all with query on, and `member` invited to it."""
-    with runtime.stores.tenant() as session:
-        org = identity.create_org(
-            session=session,
-            data=OrgCreate(name="Clinic"),
-            admin=identity.get_person(session=session, person_id=admin.id),
-        )
-        org_id = org.id
-    invited = net.client.post(
-        f"/orgs/{org_id}/members", json={"person_id": member.id}, headers=admin.headers
-    )
-    assert invited.status_code == 202
-    policy = {"contribute_policy": "all", "query_enabled": True}
-    r = net.client.put(f"/prospect-graph/orgs/{org_id}/policy", json=policy, headers=member.headers)
-    assert r.status_code == 404  # only the org's admin
-    r = net.client.put(f"/prospect-graph/orgs/{org_id}/policy", json=policy, headers=admin.headers)
-    assert r.status_code == 200
-    return org_id
-
-
 def _links(runtime, provider: Provider) -> int:
     with runtime.stores.graph() as graph:
         query = select(func.count()).where(ProspectLink.provider_id == provider.id)
@@ -85,7 +62,7 @@ def _links(runtime, provider: Provider) -> int:
 
 def test_org_default_applies_until_the_person_chooses(net: Net, runtime) -> None:
     admin, member = net.provider(), net.provider()
-    org_id = _clinic(net, runtime, admin, member)
+    org_id = clinic(net, runtime, admin, member)
     accepted = net.client.post(f"/orgs/{org_id}/invitation/accept", headers=member.headers)
     assert accepted.status_code == 200
     state = net.client.get("/prospect-graph/consent", headers=member.headers).json()
@@ -98,7 +75,7 @@ def test_org_default_applies_until_the_person_chooses(net: Net, runtime) -> None
 
 def test_an_invitation_changes_no_consent_until_accepted(net: Net, runtime) -> None:
     admin, member = net.provider(), net.provider()
-    org_id = _clinic(net, runtime, admin, member)
+    org_id = clinic(net, runtime, admin, member)
     state = net.client.get("/prospect-graph/consent", headers=member.headers).json()
     assert (state["contribute_policy"], state["contribute_source"]) == ("none", "default")
     assert (state["query_enabled"], state["query_source"]) == (False, "default")
@@ -117,7 +94,7 @@ def test_an_invitation_changes_no_consent_until_accepted(net: Net, runtime) -> N
 
 def test_a_declined_invitation_changes_no_consent(net: Net, runtime) -> None:
     admin, member = net.provider(), net.provider()
-    org_id = _clinic(net, runtime, admin, member)
+    org_id = clinic(net, runtime, admin, member)
     declined = net.client.post(f"/orgs/{org_id}/invitation/decline", headers=member.headers)
     assert declined.status_code == 204
     state = net.client.get("/prospect-graph/consent", headers=member.headers).json()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -13,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, update
 
-from graph.conftest import EMAIL, PHONE, Net
+from graph.conftest import EMAIL, PHONE, Net, racing_the_read
 from prospecting.app import create_app
 from prospecting.db import Stores, make_engine
 from prospecting.graph import query as graph_query
@@ -137,29 +135,11 @@ def test_an_erasure_during_a_query_of_a_linked_subject_waits_for_its_answer(
     while the figures are read cannot commit before the answer (and its audit row) is done;
     the next query sees it."""
     asker, pid, erase_now = _linked_subject_and_its_erasure(net, runtime, "DSR-78")
-    erased = threading.Event()
-
-    def erase() -> None:
-        erase_now()
-        erased.set()
-
-    eraser = threading.Thread(target=erase, daemon=True)
-    seen_while_reading: list[bool] = []
-    real_read = graph_query._read
-
-    def read_while_an_erasure_runs(*args: Any, **kwargs: Any) -> Any:
-        eraser.start()
-        time.sleep(0.5)  # time enough for an unblocked erasure to commit
-        seen_while_reading.append(erased.is_set())
-        return real_read(*args, **kwargs)
-
-    monkeypatch.setattr(graph_query, "_read", read_while_an_erasure_runs)
-    answer = net.query(asker, prospect_id=pid)
-    eraser.join(timeout=30)
-    assert seen_while_reading == [False]  # the erasure waited for the subject's lock
+    with racing_the_read(monkeypatch, erase_now) as erasure:
+        answer = net.query(asker, prospect_id=pid)
+    assert erasure.done_before_read == [False]  # the erasure waited for the subject's lock
     assert answer["state"] == "ok" and answer["contributors"] == 3
-    assert erased.is_set()
-    monkeypatch.setattr(graph_query, "_read", real_read)
+    assert erasure.done.is_set()
     after = net.query(asker, prospect_id=pid)
     assert after["state"] == "subject_opted_out" and after["sentinel_reason"] == "erased"
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from conftest import Provider
-from graph.conftest import Net
-from graph.test_graph_consent import _clinic
+from graph.conftest import Net, clinic
 from prospecting.db import Stores, make_engine
 from prospecting.graph import network
 from prospecting.graph.consent import change
@@ -66,7 +65,7 @@ def test_joining_an_org_with_a_default_policy_counts_without_a_consent_event(
 ) -> None:
     asker = net.provider("query_on")
     admin, member = net.provider(), net.provider()
-    org_id = _clinic(net, runtime, admin, member)  # the admin is a member: counts now
+    org_id = clinic(net, runtime, admin, member)  # the admin is a member: counts now
     net.provider("contribute_all")
     assert _peers(runtime.stores, runtime, asker) == 2
     # the member joins from another process: only the tenant store changes

@@ -14,10 +14,9 @@ from typing import Any
 from sqlalchemy import event, update
 from sqlalchemy.orm import Session
 
-from graph.conftest import PHONE, Net
+from graph.conftest import PHONE, Net, clinic, racing_the_read
 from prospecting.graph import audit as graph_audit
 from prospecting.graph import ledger
-from prospecting.graph import query as graph_query
 from prospecting.graph.models import ProviderConsent, QueryAudit
 
 
@@ -167,7 +166,6 @@ def test_a_revocation_during_a_locked_read_waits_for_its_answer(
     writers are serialised): turning query consent off while the figures are read cannot
     commit before the answer and its audit row; the next query is refused."""
     asker, key = _linked_subject(net)
-    revoked = threading.Event()
 
     def revoke() -> None:
         with runtime.stores.graph() as graph:
@@ -176,25 +174,12 @@ def test_a_revocation_during_a_locked_read_waits_for_its_answer(
                 .where(ProviderConsent.provider_id == asker.id)
                 .values(query_enabled=False)
             )
-        revoked.set()
 
-    revoker = threading.Thread(target=revoke, daemon=True)
-    seen_while_reading: list[bool] = []
-    real_read = graph_query._read
-
-    def read_while_a_revocation_runs(*args: Any, **kwargs: Any) -> Any:
-        revoker.start()
-        time.sleep(0.5)  # time enough for an unblocked update to commit
-        seen_while_reading.append(revoked.is_set())
-        return real_read(*args, **kwargs)
-
-    monkeypatch.setattr(graph_query, "_read", read_while_a_revocation_runs)
-    answer = net.query(asker, subject_key=key)
-    revoker.join(timeout=30)
-    assert seen_while_reading == [False]  # the revocation waited for the consent row's lock
+    with racing_the_read(monkeypatch, revoke) as revocation:
+        answer = net.query(asker, subject_key=key)
+    assert revocation.done_before_read == [False]  # it waited for the consent row's lock
     assert answer["state"] == "ok" and answer["contributors"] == 3
-    assert revoked.is_set()
-    monkeypatch.setattr(graph_query, "_read", real_read)
+    assert revocation.done.is_set()
     refused = net.client.post(
         "/prospect-graph/query", json={"subject_key": key}, headers=asker.headers
     )
@@ -204,34 +189,19 @@ def test_a_revocation_during_a_locked_read_waits_for_its_answer(
 def test_org_defaults_decide_query_consent_when_the_own_row_does_not(net: Net, runtime) -> None:
     """A Person whose own consent row leaves query unset (or who has no row) reads the Org's
     default on the locked path too: on while the Org's default is on, refused once it is off."""
-    from prospecting.identity import service as identity
-    from prospecting.identity.schemas import OrgCreate
-
     admin = net.provider()
     member = net.provider("contribute_all")  # an own row, query left to the Org
     for _ in range(3):
         p = net.provider("contribute_all", "query_on")
         assert net.contribute(p, net.inbound(p, phone=PHONE), "booked").status_code == 200
-    with runtime.stores.tenant() as session:
-        org = identity.create_org(
-            session=session,
-            data=OrgCreate(name="Clinic"),
-            admin=identity.get_person(session=session, person_id=admin.id),
-        )
-        org_id = org.id
-    invited = net.client.post(
-        f"/orgs/{org_id}/members", json={"person_id": member.id}, headers=admin.headers
-    )
-    assert invited.status_code == 202
-    policy = {"contribute_policy": "all", "query_enabled": True}
-    path = f"/prospect-graph/orgs/{org_id}/policy"
-    assert net.client.put(path, json=policy, headers=admin.headers).status_code == 200
+    org_id = clinic(net, runtime, admin, member)  # contribute-all, query on
     accepted = net.client.post(f"/orgs/{org_id}/invitation/accept", headers=member.headers)
     assert accepted.status_code == 200
     key = net.link(member, net.inbound(member, phone=PHONE))["subject_key"]
     assert net.query(member, subject_key=key)["state"] == "ok"
-    policy["query_enabled"] = False
-    assert net.client.put(path, json=policy, headers=admin.headers).status_code == 200
+    query_off = {"contribute_policy": "all", "query_enabled": False}
+    path = f"/prospect-graph/orgs/{org_id}/policy"
+    assert net.client.put(path, json=query_off, headers=admin.headers).status_code == 200
     refused = net.client.post(
         "/prospect-graph/query", json={"subject_key": key}, headers=member.headers
     )

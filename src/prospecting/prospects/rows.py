@@ -13,13 +13,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from sqlalchemy import Table
-from sqlalchemy import insert as core_insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from prospecting.db import TenantBase, attach, core, loaded
+from prospecting.db import TenantBase, attach, core, insert_into, loaded
 from prospecting.db import insert_rows as insert
 
 __all__ = [
@@ -45,7 +44,7 @@ def table_of(model: type[TenantBase]) -> Table:
 def insert_values(session: Session, table: Table, values: Sequence[Mapping[str, Any]]) -> None:
     """One Core INSERT (executemany for several rows); nothing enters the session."""
     if values:
-        session.connection().execute(_insert(table), list(values))
+        session.connection().execute(insert_into(table), list(values))
 
 
 def insert_ignore(session: Session, table: Table, values: Sequence[Mapping[str, Any]]) -> None:
@@ -69,10 +68,3 @@ def set_committed(obj: TenantBase, values: Mapping[str, Any]) -> None:
 
 
 _INSERTS: dict[str, Any] = {}
-
-
-def _insert(table: Table) -> Any:
-    statement = _INSERTS.get(table.name)
-    if statement is None:
-        statement = _INSERTS[table.name] = core_insert(table)
-    return statement

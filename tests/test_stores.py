@@ -245,6 +245,27 @@ def test_no_turn_within_the_busy_timeout_fails_as_sqlite_does(tmp_path: Path) ->
     engine.dispose()
 
 
+def test_a_begin_another_process_keeps_waiting_fails_as_the_engine_fails(tmp_path: Path) -> None:
+    """A writer with its turn still waits for other processes' writers at BEGIN IMMEDIATE.
+    When SQLite's busy timeout runs out there, the failure comes through the engine's error
+    handling (SQLAlchemy's `OperationalError`, not the driver's), and the turn is given back."""
+    other_process = _counter_engine(tmp_path)  # its own engine: its own turn, as in a process
+    engine = make_engine(f"sqlite:///{tmp_path / 'turns.sqlite3'}", statement_timeout=0.2)
+    turn = _WriterTurn.of(engine)
+    assert turn is not None
+    with other_process.begin() as holder:
+        holder.execute(text("UPDATE counter SET n = 3"))
+        with pytest.raises(OperationalError, match="database is locked"), engine.begin():
+            pytest.fail("BEGIN IMMEDIATE should have failed")
+        assert not turn.held()
+    with engine.begin() as conn:  # its turn came back, its connection usable
+        conn.execute(text("UPDATE counter SET n = n + 1"))
+    with engine.connect() as reader:
+        assert reader.execute(text("SELECT n FROM counter")).scalar_one() == 4
+    engine.dispose()
+    other_process.dispose()
+
+
 def test_an_invalidated_writer_gives_its_turn_back(tmp_path: Path) -> None:
     """A connection lost mid-write is closed without a ROLLBACK: its turn goes with it."""
     engine = _counter_engine(tmp_path, statement_timeout=0.5)

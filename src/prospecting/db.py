@@ -322,6 +322,16 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
+_BEGIN = "prospecting_begin"
+"""The connection's `info` key: how its next transaction begins (`_WriterTurn`)."""
+
+
+class _Begin(enum.Enum):
+    DEFERRED = "deferred"  # a read: never takes the write lock
+    IMMEDIATE = "immediate"  # a writer that holds its turn
+    WITHOUT_TURN = "without turn"  # a writer whose turn did not come in time
+
+
 class _WriterTurn:
     """SQLite's one writer at a time, handed over at once between this process's threads.
 
@@ -354,32 +364,45 @@ class _WriterTurn:
     def install(self, engine: Engine) -> None:
         engine.dialect.prospecting_writer_turn = self  # type: ignore[attr-defined]
         event.listen(engine, "begin", self._begin)
-        dialect = engine.dialect  # this engine's own instance: wrap its end-of-transaction calls
+        dialect = engine.dialect  # this engine's own instance: wrap its transaction calls
         # COMMIT and ROLLBACK end a turn; so does closing the connection (an invalidated one
         # is closed without a ROLLBACK), so a lost connection never keeps the turn
         for name in ("do_commit", "do_rollback", "do_close"):
             setattr(dialect, name, self._ending(getattr(dialect, name)))
+        dialect.do_begin = self._do_begin  # type: ignore[method-assign]
 
     def _begin(self, conn: Any) -> None:
+        """Decide how the transaction begins, taking the writer's turn first; `_do_begin`
+        then sends the BEGIN."""
         if conn.get_execution_options().get("sqlite_begin", "IMMEDIATE") == "DEFERRED":
-            conn.exec_driver_sql("BEGIN DEFERRED")
-            return
-        dbapi_connection = conn.connection.dbapi_connection
-        if not self._lock.acquire(timeout=self.timeout):
-            # no turn within the busy timeout: fail now the way SQLite fails, through the
-            # engine's own error handling (the graph store's availability policy included)
-            dbapi_connection.execute("PRAGMA busy_timeout = 0")
+            how = _Begin.DEFERRED
+        elif self._lock.acquire(timeout=self.timeout):
+            self._holder = id(conn.connection.dbapi_connection)
+            how = _Begin.IMMEDIATE
+        else:  # no turn within the busy timeout: try once, and fail the way SQLite fails
+            how = _Begin.WITHOUT_TURN
+        conn.connection.info[_BEGIN] = how
+
+    def _do_begin(self, connection: Any) -> None:
+        """The dialect's BEGIN (pysqlite's own sends none: it runs with `isolation_level`
+        None), straight to the driver: an `exec_driver_sql` costs a whole statement's trip
+        through the engine, about a tenth of a one-statement transaction. SQLAlchemy calls
+        this inside its error handling, so a failed BEGIN (`database is locked` after the
+        busy timeout) is the engine's `OperationalError`, the graph store's availability
+        policy included."""
+        how = connection.info.pop(_BEGIN, _Begin.IMMEDIATE)
+        driver = connection.driver_connection
+        if how is _Begin.DEFERRED:
+            driver.execute("BEGIN DEFERRED")
+        elif how is _Begin.WITHOUT_TURN:  # the holder may just have finished: no waiting
+            driver.execute("PRAGMA busy_timeout = 0")
             try:
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                driver.execute("BEGIN IMMEDIATE")
             finally:
-                dbapi_connection.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
-            return  # the holder had just finished: this transaction runs without a turn
-        self._holder = id(dbapi_connection)
-        try:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        except BaseException:
-            self._release(self._holder)
-            raise
+                driver.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
+        else:  # only other processes' writers can make it wait; if it fails, the engine's
+            # ROLLBACK of the failed transaction gives the turn back
+            driver.execute("BEGIN IMMEDIATE")
 
     def _ending(self, call: Callable[[Any], None]) -> Callable[[Any], None]:
         @functools.wraps(call)

@@ -369,7 +369,7 @@ class _WriterTurn:
         # is closed without a ROLLBACK), so a lost connection never keeps the turn
         for name in ("do_commit", "do_rollback", "do_close"):
             setattr(dialect, name, self._ending(getattr(dialect, name)))
-        dialect.do_begin = self._do_begin  # type: ignore[method-assign]
+        dialect.do_begin = self._do_begin  # type: ignore[method-assign,assignment]
 
     def _begin(self, conn: Any) -> None:
         """Decide how the transaction begins, taking the writer's turn first; `_do_begin`

@@ -5,6 +5,7 @@ batch widens its connection's page cache from `load` to `write` and puts it back
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable
@@ -19,9 +20,12 @@ from prospecting.graph.batch_link import (
     PAGE_CACHE_KIB,
     BatchLinker,
     insert_rows,
+    json_chain,
+    json_strings,
     ordered_ids,
     table,
     widen_page_cache,
+    with_ids,
 )
 from prospecting.graph.models import ProspectLink, SubjectDimension, SubjectKey, SubjectStatus
 from prospecting.resolver.chain import normalize_identifiers
@@ -186,3 +190,33 @@ def test_row_ids_are_new_id_shaped_and_sort_by_creation() -> None:
     assert all(re.fullmatch(r"[0-9a-f]{32}", i) for i in [first, *batch])
     assert len(set(batch)) == len(batch)
     assert all(first < i for i in batch)
+
+
+def test_bulk_row_ids_follow_the_rows_and_sort_after_earlier_ones() -> None:
+    earlier = next(ordered_ids())
+    time.sleep(0.002)
+    rows = [("a", 1), ("b", 2), ("c", 3)] * 2000
+    out = with_ids(rows)
+    assert [row[1:] for row in out] == rows
+    ids = [row[0] for row in out]
+    assert all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids)
+    assert len(set(ids)) == len(ids) and all(earlier < i for i in ids)
+    assert with_ids([]) == []
+
+
+def test_link_columns_bind_the_text_json_dumps_binds() -> None:
+    """The batch's own JSON encoders write what SQLAlchemy's JSON type would on SQLite
+    (`json.dumps`), for any strings: quotes, backslashes, control and non-ASCII characters."""
+    odd = ['say "hi"', "back\\slash", "tab\there", "Zoë", "名前", "\u2028", ""]
+    chains = [
+        [("phone", "k1", "d" * 64), ("name", "k1", "e" * 64)],
+        [(dim, key_id, digest) for dim in odd[:3] for key_id in odd[3:5] for digest in odd],
+        [],
+    ]
+    chain_text, strings_text = json_chain(), json_strings()
+    for _ in range(2):  # the second time from what each encoder keeps
+        for chain in chains:
+            assert chain_text(chain) == json.dumps(chain)
+            assert json.loads(chain_text(chain)) == [list(c) for c in chain]
+        for values in (["email", "phone"], [], odd, ["phone"]):
+            assert strings_text(values) == json.dumps(values)

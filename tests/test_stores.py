@@ -26,6 +26,7 @@ from prospecting.db import (
     ordered_id,
 )
 from prospecting.errors import GraphUnavailable
+from prospecting.identity.models import Person
 from prospecting.prospects.models import Touchpoint
 
 
@@ -377,3 +378,32 @@ def test_in_memory_sqlite_has_no_checkpointer() -> None:
     with engine.begin() as conn:
         conn.execute(text("SELECT 1"))
     engine.dispose()
+
+
+def test_read_transactions_begin_at_their_first_statement(runtime, make_provider) -> None:
+    """A read that reads nothing (a link given its chain opens the tenant beside the graph)
+    begins no transaction; one that reads begins one and ends it; a graph transaction that
+    fails rolls back what it wrote."""
+    person = make_provider()
+    begun: list[str] = []
+    engines = {"tenant": runtime.stores.tenant_engine, "graph": runtime.stores.graph_engine}
+    listeners = {name: (lambda _conn, name=name: begun.append(name)) for name in engines}
+    for name, engine in engines.items():
+        event.listen(engine, "begin", listeners[name])
+    try:
+        with runtime.stores.tenant_read() as tenant, runtime.stores.graph_read() as graph:
+            assert not tenant.in_transaction() and not graph.in_transaction()
+        assert begun == []
+        with runtime.stores.tenant_read() as session:
+            assert session.get(Person, person.id) is not None
+            assert session.in_transaction()
+        assert begun == ["tenant"] and not session.in_transaction()
+        with pytest.raises(ValueError), runtime.stores.graph() as graph:
+            graph.execute(text("CREATE TABLE lazy_probe (n INTEGER)"))
+            raise ValueError("the caller failed")
+        assert begun == ["tenant", "graph"]
+    finally:
+        for name, engine in engines.items():
+            event.remove(engine, "begin", listeners[name])
+    with runtime.stores.graph_read() as graph:
+        assert "lazy_probe" not in inspect(graph.connection()).get_table_names()

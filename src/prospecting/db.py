@@ -740,27 +740,31 @@ class Stores:
 
     @contextmanager
     def tenant_read(self) -> Iterator[Session]:
-        """A read transaction that never takes (or waits for) SQLite's write lock."""
-        with self.tenant_read_sessions.begin() as session:
+        """A read transaction that never takes (or waits for) SQLite's write lock. It begins
+        at its first statement: a path that reads nothing from the tenant (a link given its
+        chain) costs no transaction."""
+        with self._lazy(self.tenant_read_sessions) as session:
             yield session
 
     @contextmanager
     def graph(self) -> Iterator[Session]:
         """One graph transaction. A read path that degraded rolls back inside; then there is
         nothing left to commit."""
-        with self._graph(self.graph_sessions) as session:
+        with self._lazy(self.graph_sessions) as session:
             yield session
 
     @contextmanager
     def graph_read(self) -> Iterator[Session]:
         """A graph read transaction (SQLite: deferred, never waits for the write lock); for
         reads that write nothing, not even an audit row."""
-        with self._graph(self.graph_read_sessions) as session:
+        with self._lazy(self.graph_read_sessions) as session:
             yield session
 
     @staticmethod
     @contextmanager
-    def _graph(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    def _lazy(sessions: sessionmaker[Session]) -> Iterator[Session]:
+        """A session whose transaction begins at its first use and, if it began, commits on
+        success and rolls back on any error."""
         session = sessions()
         try:
             yield session

@@ -147,17 +147,20 @@ async def _body_within(request: Request, limit: int) -> bytes | None:
 
 
 @router.get("", response_model=ProspectPage, responses=errors(401, 422, 503))
-def list_prospects(
+async def list_prospects(
     caller: CallerDep,
     status_filter: Annotated[ProspectStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> Response:
-    with caller.reading() as (session, actor):
-        items, total = service.list_prospects(
-            session=session, actor=actor, status=status_filter, limit=limit, offset=offset
-        )
-    return answer(ProspectPage(items=items, total=total, limit=limit, offset=offset))
+    def page() -> Response:
+        with caller.reading() as (session, actor):
+            items, total = service.list_prospects(
+                session=session, actor=actor, status=status_filter, limit=limit, offset=offset
+            )
+        return answer(ProspectPage(items=items, total=total, limit=limit, offset=offset))
+
+    return await caller.read(page)
 
 
 @router.get(

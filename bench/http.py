@@ -15,7 +15,8 @@ project's dependencies installed; the run prints which). At 32 concurrent client
   graph read, qualification, draft), the rest GET /prospects; the reads' latency beside the
   GET-only run shows whether reads queue behind writes;
 
-and prints req/s, p50, p99 and status counts, each beside its floor and the ratio. The load
+and prints req/s, p50, p99, status counts and the server's CPU per request (with its event-loop
+thread's share: the rest ran in worker threads), each beside its floor and the ratio. The load
 client is a minimal asyncio HTTP/1.1 client (no httpx on the hot path, to stay light), but it
 runs on the same cores as the servers: on a 2-core machine every figure includes its cost.
 
@@ -168,10 +169,23 @@ def group_cpu(pgid: int | None) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def loop_thread_cpu(pid: int | None) -> float:
+    """CPU seconds used so far by a server process's main thread, the one running uvicorn's
+    event loop (with one worker process; the rest of `group_cpu` is its worker threads)."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/task/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Result:
     elapsed: float
     server_cpu: float = 0.0  # CPU seconds the server used for the measured requests
+    loop_cpu: float = 0.0  # of which its event-loop thread's (one worker process)
     latencies: dict[str, list[float]] = field(default_factory=dict)
     statuses: dict[str, Counter[str]] = field(default_factory=dict)
 
@@ -182,6 +196,12 @@ class Result:
         """Server CPU milliseconds per request, over the whole run (all labels)."""
         n = sum(len(v) for v in self.latencies.values())
         return self.server_cpu * 1000 / n if n else 0.0
+
+    def loop_cpu_ms(self) -> float:
+        """The event-loop thread's share of `cpu_ms` (uvicorn, the middleware, routing, and
+        whatever a route runs on the loop); the rest ran in worker threads."""
+        n = sum(len(v) for v in self.latencies.values())
+        return self.loop_cpu * 1000 / n if n else 0.0
 
     def pct(self, label: str, q: float) -> float:
         lat = sorted(self.latencies.get(label, []))
@@ -227,9 +247,10 @@ def drive(
     pgid: int | None = None,
 ) -> Result:
     asyncio.run(_drive(port, calls, min(total, clients * 2), clients))  # warm up, not counted
-    before = group_cpu(pgid)
+    before, loop_before = group_cpu(pgid), loop_thread_cpu(pgid)
     result = asyncio.run(_drive(port, calls, total, clients))
     result.server_cpu = group_cpu(pgid) - before
+    result.loop_cpu = loop_thread_cpu(pgid) - loop_before
     return result
 
 
@@ -343,10 +364,16 @@ class Figures:
         }
 
 
+def _loop(res: Result) -> str:
+    """The event loop's share, where the server process runs it (one worker process: with
+    several, the measured main thread is the supervisor's, which serves nothing)."""
+    return f" (event loop {res.loop_cpu_ms():4.2f})" if res.loop_cpu > 0 else ""
+
+
 def show(label: str, res: Result, key: str, floor: Result | None, floor_key: str) -> None:
     line = (
         f"  {label:<34} {res.rate(key):7.1f} req/s  p50 {res.pct(key, 0.5):7.1f} ms  "
-        f"p99 {res.pct(key, 0.99):7.1f} ms  server CPU {res.cpu_ms():5.2f} ms/req  "
+        f"p99 {res.pct(key, 0.99):7.1f} ms  server CPU {res.cpu_ms():5.2f} ms/req{_loop(res)}  "
         f"{dict(sorted(res.statuses.get(key, {}).items()))}"
     )
     print(line)
@@ -355,6 +382,7 @@ def show(label: str, res: Result, key: str, floor: Result | None, floor_key: str
         print(
             f"  {'  floor':<34} {rate:7.1f} req/s  p50 {floor.pct(floor_key, 0.5):7.1f} ms  "
             f"p99 {floor.pct(floor_key, 0.99):7.1f} ms  server CPU {floor.cpu_ms():5.2f} ms/req"
+            f"{_loop(floor)}"
             f"  -> {res.rate(key) / rate if rate else 0:.2f} of the floor's throughput"
         )
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from conftest import Provider
 from prospecting.identity import service as identity
@@ -76,6 +77,24 @@ class Net:
 @pytest.fixture
 def net(client: TestClient, make_provider: Callable[..., Provider]) -> Net:
     return Net(client, make_provider)
+
+
+@contextmanager
+def graph_statements(runtime: Any) -> Iterator[list[str]]:
+    """The SQL statements the graph engine sends while the block runs (SQLite's BEGIN
+    IMMEDIATE aside: PostgreSQL's BEGIN does not pass through here either)."""
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.startswith("BEGIN"):
+            seen.append(" ".join(statement.split()))
+
+    engine = runtime.stores.graph_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
 
 
 def clinic(net: Net, runtime, admin: Provider, member: Provider) -> str:

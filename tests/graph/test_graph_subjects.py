@@ -7,7 +7,7 @@ from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
 from conftest import Provider
-from graph.conftest import EMAIL, PHONE, Net
+from graph.conftest import EMAIL, PHONE, Net, clinic, graph_statements
 from prospecting.graph.models import SubjectKey
 
 
@@ -209,3 +209,32 @@ def test_subaddresses_link_only_where_the_mail_provider_ignores_them(
     ka = net.link(a, net.inbound(a, email=first))["subject_key"]
     kb = net.link(b, net.inbound(b, email=second))["subject_key"]
     assert (ka == kb) is same
+
+
+def test_a_first_link_reads_the_callers_consent_with_the_link(net: Net, runtime) -> None:
+    """Linking reads the caller's own consent row in the statement that looks the link up
+    (no statement of its own), and still follows it: no link while it says no."""
+    p = net.provider("query_off")  # an own row that says no
+    pid = net.inbound(p, phone=PHONE)  # not linked at ingest: no consent
+    refused = net.client.post(f"/prospect-graph/prospects/{pid}/link", headers=p.headers)
+    assert refused.status_code == 403
+    net.consent(p, "query_on")
+    with graph_statements(runtime) as seen:
+        net.link(p, pid)
+    consent_reads = [s for s in seen if "provider_graph_consents" in s]
+    # PostgreSQL looks the link up again once it holds the linking lock
+    postgres = runtime.stores.graph_engine.dialect.name == "postgresql"
+    assert len(consent_reads) == (2 if postgres else 1), seen
+    assert all("prospect_links" in s for s in consent_reads)
+
+
+def test_org_defaults_decide_a_link_when_the_caller_has_no_consent_row(net: Net, runtime) -> None:
+    """No own consent row: the caller's Org default decides the link, as it decides queries."""
+    admin, member = net.provider(), net.provider()
+    pid = net.inbound(member, phone=PHONE)
+    refused = net.client.post(f"/prospect-graph/prospects/{pid}/link", headers=member.headers)
+    assert refused.status_code == 403  # no row, no Org: off
+    org_id = clinic(net, runtime, admin, member)  # contribute-all, query on
+    accepted = net.client.post(f"/orgs/{org_id}/invitation/accept", headers=member.headers)
+    assert accepted.status_code == 200
+    assert net.link(member, pid)["created_subject"] is True

@@ -7,35 +7,15 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from graph.conftest import PHONE, Net, clinic, racing_the_read
+from graph.conftest import PHONE, Net, clinic, graph_statements, racing_the_read
 from prospecting.graph import audit as graph_audit
 from prospecting.graph import ledger
 from prospecting.graph.models import ProviderConsent, QueryAudit
-
-
-@contextmanager
-def _statements(runtime: Any) -> Iterator[list[str]]:
-    """The SQL statements the graph engine sends while the block runs (SQLite's BEGIN
-    IMMEDIATE aside: PostgreSQL's BEGIN does not pass through here either)."""
-    seen: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if not statement.startswith("BEGIN"):
-            seen.append(" ".join(statement.split()))
-
-    engine = runtime.stores.graph_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def _linked_subject(net: Net, peers: int = 3) -> tuple[Any, str]:
@@ -56,7 +36,7 @@ def test_an_audited_read_of_a_linked_subject_takes_three_statements(net: Net, ru
     asker, key = _linked_subject(net)
     first = net.query(asker, subject_key=key)  # stores the contributor set
     assert first["state"] == "ok" and first["contributors"] == 3
-    with _statements(runtime) as seen:
+    with graph_statements(runtime) as seen:
         answer = net.query(asker, subject_key=key)
     assert answer["state"] == "ok" and answer["contributors"] == 3
     if runtime.stores.graph_engine.dialect.name == "postgresql":
@@ -74,7 +54,7 @@ def test_a_read_by_prospect_finds_its_link_in_the_lock_statement(net: Net, runti
     asker, key = _linked_subject(net)
     pid = net.inbound(asker, phone=PHONE)  # the same prospect (dedup): linked already
     net.query(asker, prospect_id=pid)
-    with _statements(runtime) as seen:
+    with graph_statements(runtime) as seen:
         answer = net.query(asker, prospect_id=pid)
     assert answer["state"] == "ok" and answer["subject_key"] == key
     expected = 3 if runtime.stores.graph_engine.dialect.name == "postgresql" else 4

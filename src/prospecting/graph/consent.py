@@ -12,7 +12,7 @@ by a later `contribute_all`) keeps every row created before it out of attributio
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, TypeVar
@@ -54,7 +54,7 @@ class Effective:
     last_revoked_at: datetime | None = None
 
 
-_OWN_COLUMNS = (
+OWN_COLUMNS = (
     ProviderConsent.provider_id,
     ProviderConsent.contribute_policy,
     ProviderConsent.query_enabled,
@@ -63,7 +63,7 @@ _OWN_COLUMNS = (
 )
 _POLICY_COLUMNS = (OrgPolicy.org_id, OrgPolicy.contribute_policy, OrgPolicy.query_enabled)
 # one Person's own row (the asker's, on every query), built once
-_OWN_ONE = select(*_OWN_COLUMNS).where(ProviderConsent.provider_id == bindparam("id"))
+_OWN_ONE = select(*OWN_COLUMNS).where(ProviderConsent.provider_id == bindparam("id"))
 _OWN_ONE_LOCKED = _OWN_ONE.with_for_update(read=True)
 _HEAD = select(ChainHead.seq, ChainHead.head_hash).where(ChainHead.chain == bindparam("chain"))
 _OPT_INS = select(SubjectAttribution.provider_id, SubjectAttribution.created_at).where(
@@ -86,9 +86,28 @@ def effective_many(
     if len(ids) == 1:
         rows = core(graph).execute(_OWN_ONE_LOCKED if lock else _OWN_ONE, {"id": ids[0]})
     else:
-        query = select(*_OWN_COLUMNS).where(ProviderConsent.provider_id.in_(ids))
+        query = select(*OWN_COLUMNS).where(ProviderConsent.provider_id.in_(ids))
         rows = graph.execute(query.with_for_update(read=True) if lock else query)
-    own: dict[str, Own] = {row[0]: (row[1], row[2], row[3] is not None, row[4]) for row in rows}
+    own: dict[str, Own] = {row[0]: own_of(row[1:]) for row in rows}
+    return _over_org_defaults(tenant, graph, ids, own)
+
+
+def own_of(row: Sequence[Any]) -> Own:
+    """A Person's own consent from `OWN_COLUMNS` after the id: contribute policy, query
+    enabled, revoked_at and last_revoked_at."""
+    return (row[0], row[1], row[2] is not None, row[3])
+
+
+def effective_given(ctx: Context, own: Own | None) -> Effective:
+    """The caller's effective consent from their own row as already read (None: they have
+    none); their Orgs' defaults are read only where the row leaves a choice undecided."""
+    pid = ctx.actor.id
+    return _over_org_defaults(ctx.tenant, ctx.graph, [pid], {} if own is None else {pid: own})[pid]
+
+
+def _over_org_defaults(
+    tenant: Session, graph: Session, ids: list[str], own: dict[str, Own]
+) -> dict[str, Effective]:
     undecided = [pid for pid in ids if pid not in own or None in own[pid][:2]]
     orgs_of: dict[str, list[tuple[str, bool]]] = {}
     memberships = identity.org_ids_by_person(session=tenant, person_ids=undecided)
@@ -108,10 +127,7 @@ def effective_many(
 def effective_everyone(tenant: Session, graph: Session) -> dict[str, Effective]:
     """Effective consent of every Person with an own consent row or an active membership
     (anyone else is off by default), from whole-table reads: no list of ids is sent."""
-    own: dict[str, Own] = {
-        row[0]: (row[1], row[2], row[3] is not None, row[4])
-        for row in graph.execute(select(*_OWN_COLUMNS))
-    }
+    own: dict[str, Own] = {row[0]: own_of(row[1:]) for row in graph.execute(select(*OWN_COLUMNS))}
     policies = {row[0]: (row[1], row[2]) for row in graph.execute(select(*_POLICY_COLUMNS))}
     orgs_of: dict[str, list[tuple[str, bool]]] = {}
     for person_id, org_id in identity.active_memberships(session=tenant):
@@ -184,9 +200,11 @@ def contributable(ctx: Context, prospect_ids: Iterable[str]) -> set[str]:
     return set(opted)
 
 
-def may_link(ctx: Context, prospect_id: str) -> bool:
-    """Hashes of a prospect enter the graph only if its Person queries or contributes it."""
-    return effective(ctx).query or may_contribute(ctx, prospect_id)
+def may_link(ctx: Context, prospect_id: str, *, eff: Effective | None = None) -> bool:
+    """Hashes of a prospect enter the graph only if its Person queries or contributes it.
+    `eff`: the caller's effective consent as already read in this transaction."""
+    eff = eff if eff is not None else effective(ctx)
+    return eff.query or may_contribute(ctx, prospect_id, eff=eff)
 
 
 def attributable(

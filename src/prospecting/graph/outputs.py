@@ -61,8 +61,8 @@ def inbound_signals(
     received_at = received_at or utcnow()
     try:
         with ctx.graph.begin_nested():
-            link, _ = link_prospect(ctx, prospect_id, chain=chain)
-            eff = consent.effective(ctx)  # read once: contribution here, query consent below
+            eff = consent.effective(ctx)  # read once: the link, contribution, query below
+            link, _ = link_prospect(ctx, prospect_id, chain=chain, eff=eff)
             if consent.may_contribute(ctx, link.prospect_id, eff=eff):
                 record_contacts(
                     ctx.graph,

@@ -17,7 +17,9 @@ from typing import Any, cast
 from sqlalchemy import (
     CompoundSelect,
     Select,
+    String,
     Table,
+    and_,
     bindparam,
     insert,
     null,
@@ -33,6 +35,7 @@ from prospecting.graph import consent, lineage, linkage
 from prospecting.graph.models import (
     BlockedDigest,
     ProspectLink,
+    ProviderConsent,
     SubjectBudget,
     SubjectDimension,
     SubjectKey,
@@ -55,14 +58,25 @@ _LINK = select(_LINKS).where(
     _LINKS.c.provider_id == bindparam("provider_id"),
     _LINKS.c.prospect_id == bindparam("prospect_id"),
 )
-_LINK_AND_STATUS = (
-    select(_LINKS, _KEYS.c.status.label("subject_status"))
-    .select_from(_LINKS.outerjoin(_KEYS, _KEYS.c.subject_key == _LINKS.c.subject_key))
-    .where(
-        _LINKS.c.provider_id == bindparam("provider_id"),
-        _LINKS.c.prospect_id == bindparam("prospect_id"),
+_CONSENTS = cast(Table, ProviderConsent.__table__)
+_ME = select(bindparam("provider_id", type_=String).label("provider_id")).subquery("me")
+_OWN_CONSENT = [column.label(f"own_{column.key}") for column in consent.OWN_COLUMNS]
+# One row whatever exists: the caller's link of the prospect (NULLs if none) with its
+# subject's status, and the caller's own consent row (NULLs if none).
+_LINK_STATUS_CONSENT = select(
+    *_LINKS.c, _KEYS.c.status.label("subject_status"), *_OWN_CONSENT
+).select_from(
+    _ME.outerjoin(_CONSENTS, _CONSENTS.c.provider_id == _ME.c.provider_id)
+    .outerjoin(
+        _LINKS,
+        and_(
+            _LINKS.c.provider_id == _ME.c.provider_id,
+            _LINKS.c.prospect_id == bindparam("prospect_id"),
+        ),
     )
+    .outerjoin(_KEYS, _KEYS.c.subject_key == _LINKS.c.subject_key)
 )
+_OWN_KEYS = [label.key for label in _OWN_CONSENT]
 
 
 @lru_cache(maxsize=64)
@@ -119,20 +133,28 @@ def existing_link(graph: Session, provider_id: str, prospect_id: str) -> Prospec
     return None if row is None else loaded(graph, ProspectLink, row._asdict())
 
 
-def _link_and_status(
-    graph: Session, provider_id: str, prospect_id: str
-) -> tuple[ProspectLink | None, str | None]:
-    """`existing_link` with its subject's status (None: no such subject) in the same read."""
+@dataclass(frozen=True)
+class _Found:
+    link: ProspectLink | None
+    subject_status: str | None  # None: no such subject
+    own_consent: consent.Own | None  # the caller's own consent row, None if they have none
+
+
+def _link_status_consent(graph: Session, provider_id: str, prospect_id: str) -> _Found:
+    """`existing_link` with its subject's status and the caller's own consent, in one read."""
     row = (
         core(graph)
-        .execute(_LINK_AND_STATUS, {"provider_id": provider_id, "prospect_id": prospect_id})
-        .first()
+        .execute(_LINK_STATUS_CONSENT, {"provider_id": provider_id, "prospect_id": prospect_id})
+        .one()
     )
-    if row is None:
-        return None, None
     values = row._asdict()
     status = values.pop("subject_status")
-    return loaded(graph, ProspectLink, values), status
+    own = [values.pop(key) for key in _OWN_KEYS]  # provider_id first: None when no row
+    return _Found(
+        link=None if values["id"] is None else loaded(graph, ProspectLink, values),
+        subject_status=status,
+        own_consent=None if own[0] is None else consent.own_of(own[1:]),
+    )
 
 
 def blocked_or_candidates(graph: Session, chain: list[Digest]) -> list[Candidate] | None:
@@ -276,18 +298,24 @@ def lock_linking(graph: Session) -> None:
 
 
 def link_prospect(
-    ctx: Context, prospect_id: str, *, chain: list[Digest] | None = None
+    ctx: Context,
+    prospect_id: str,
+    *,
+    chain: list[Digest] | None = None,
+    eff: consent.Effective | None = None,
 ) -> tuple[ProspectLink, bool]:
     """Link one of the caller's prospects (idempotent); returns the link and whether it is new.
 
     Raises SubjectOptedOut when the chain carries a blocked digest or the subject is tombstoned.
     Reads and writes go through prebuilt Core statements with client-side ids and no flush:
-    the tenant's prospect with its chain (one read), the link with its subject's status (one
-    read), the blocked digests with the candidates (one read), then the new subject, its
+    the tenant's prospect with its chain (one read), the link with its subject's status and
+    the caller's own consent (one read; their Orgs' defaults only if that row leaves consent
+    undecided), the blocked digests with the candidates (one read), then the new subject, its
     budget, its digests and the link (one INSERT each).
 
     `chain`: only from the caller's own ingest that just committed this prospect as new
     (`Ingested.graph_chain`): the chain it stored, so the tenant store is not read again.
+    `eff`: the caller's effective consent as already read in this transaction.
     """
     if chain is None:
         prospect_id, chain = prospects.owned_chain(
@@ -296,14 +324,16 @@ def link_prospect(
             prospect_id=prospect_id,
             key_id=ctx.resolver.active_key_id,
         )
-    link, status = _link_and_status(ctx.graph, ctx.actor.id, prospect_id)
-    if link is None:
-        if not consent.may_link(ctx, prospect_id):
+    held = _link_status_consent(ctx.graph, ctx.actor.id, prospect_id)
+    if held.link is None:
+        eff = eff if eff is not None else consent.effective_given(ctx, held.own_consent)
+        if not consent.may_link(ctx, prospect_id, eff=eff):
             raise ConsentRequired("turn on graph query or contribution consent to link prospects")
         if ctx.graph.get_bind().dialect.name == "postgresql":
             # SQLite: the transaction holds the write lock since its first read (BEGIN IMMEDIATE)
             lock_linking(ctx.graph)
-            link, status = _link_and_status(ctx.graph, ctx.actor.id, prospect_id)
+            held = _link_status_consent(ctx.graph, ctx.actor.id, prospect_id)
+    link, status = held.link, held.subject_status
     if link is not None:
         if status is None or status == SubjectStatus.TOMBSTONED:
             raise SubjectOptedOut("this subject opted out of the graph")

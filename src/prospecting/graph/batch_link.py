@@ -307,6 +307,84 @@ _DIMENSIONS = in_list(
 )
 
 
+_CONTRIBUTIONS, _SUPERSESSIONS = table(Contribution), table(Supersession)
+_BUDGETS, _CORRECTIONS = table(SubjectBudget), table(Correction)
+# `_Merges`' reads and writes, built once: building them per merge batch (IN lists of literals,
+# ORM execution) cost several times what SQLite takes to run them.
+_LIVE_CONTRIBUTIONS = in_list(
+    lambda in_: (
+        select(_CONTRIBUTIONS.c.subject_key)
+        .where(
+            in_(_CONTRIBUTIONS.c.subject_key, "keys"),
+            _CONTRIBUTIONS.c.id.not_in(
+                select(_SUPERSESSIONS.c.superseded_id).where(
+                    in_(_SUPERSESSIONS.c.subject_key, "superseded_keys")
+                )
+            ),
+        )
+        .distinct()
+    )
+)
+
+
+def _holding(model: type[Any]) -> InList:
+    """The keys among `keys` that have a row of `model`."""
+    t = table(model)
+    return in_list(
+        lambda in_: select(t.c.subject_key).where(in_(t.c.subject_key, "keys")).distinct()
+    )
+
+
+_HOLDING = (_holding(PeerAttestation), _holding(SubjectAttribution))
+_MERGE_DIMENSIONS = in_list(
+    lambda in_: select(
+        _DIMS.c.id,
+        _DIMS.c.subject_key,
+        _DIMS.c.dimension,
+        _DIMS.c.key_id,
+        _DIMS.c.digest,
+        _DIMS.c.collision_reports,
+    ).where(in_(_DIMS.c.subject_key, "keys"))
+)
+_MERGE_BUDGETS = in_list(
+    lambda in_: (
+        select(
+            _BUDGETS.c.subject_key,
+            _BUDGETS.c.limit_units,
+            _BUDGETS.c.spent_units,
+            _BUDGETS.c.withheld,
+        )
+        .where(in_(_BUDGETS.c.subject_key, "keys"))
+        .with_for_update()
+    )
+)
+_RAISE_REPORTS = (
+    update(_DIMS)
+    .where(_DIMS.c.id == bindparam("row_id"))
+    .values(collision_reports=bindparam("count"))
+)
+_FOLD_BUDGET = (
+    update(_BUDGETS)
+    .where(_BUDGETS.c.subject_key == bindparam("key"))
+    .values(spent_units=bindparam("spent"), withheld=bindparam("held"))
+)
+_MOVE = tuple(
+    update(t)
+    .where(t.c.subject_key == bindparam("absorbed"))
+    .values(subject_key=bindparam("survivor"))
+    for t in (table(ProspectLink), table(SubjectContact))
+)
+_ABSORB = (
+    update(_KEYS)
+    .where(_KEYS.c.subject_key == bindparam("absorbed"))
+    .values(
+        status=SubjectStatus.MERGED,
+        merged_into=bindparam("survivor"),
+        updated_at=bindparam("now", type_=_KEYS.c.updated_at.type),
+    )
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Merge:
     survivor: str
@@ -568,56 +646,32 @@ class _Merges:
         """Keys with rows only `lineage.merge` may move: live contributions, attestations,
         attributions."""
         graph: Session = self.ctx.graph
+        graph.flush()  # Core statements below: what the ORM holds must be in the store first
+        conn = graph.connection()
         found: set[str] = set()
         for part in chunks(keys):
-            superseded = select(Supersession.superseded_id).where(
-                Supersession.subject_key.in_(part)
-            )
-            found |= set(
-                graph.scalars(
-                    select(Contribution.subject_key)
-                    .where(Contribution.subject_key.in_(part), Contribution.id.not_in(superseded))
-                    .distinct()
-                )
-            )
-            for model in (PeerAttestation, SubjectAttribution):
-                found |= set(
-                    graph.scalars(
-                        select(model.subject_key).where(model.subject_key.in_(part)).distinct()
-                    )
-                )
+            lists = {"keys": part, "superseded_keys": part}
+            found.update(_LIVE_CONTRIBUTIONS.execute(conn, lists).scalars())
+            for holding in _HOLDING:
+                found.update(holding.execute(conn, {"keys": part}).scalars())
         return found
 
     def _fast(self, merges: Sequence[Merge]) -> None:
         if not merges:
             return
         graph = self.ctx.graph
+        graph.flush()  # Core statements below: what the ORM holds must be in the store first
+        conn = graph.connection()
         keys = {m.survivor for m in merges} | {m.absorbed for m in merges}
         dims: dict[str, dict[DigestKey, list[Any]]] = {k: {} for k in keys}
         for part in chunks(keys):
-            for row_id, subject_key, dim, key_id, digest, count in graph.execute(
-                select(
-                    SubjectDimension.id,
-                    SubjectDimension.subject_key,
-                    SubjectDimension.dimension,
-                    SubjectDimension.key_id,
-                    SubjectDimension.digest,
-                    SubjectDimension.collision_reports,
-                ).where(SubjectDimension.subject_key.in_(part))
+            for row_id, subject_key, dim, key_id, digest, count in _MERGE_DIMENSIONS.execute(
+                conn, {"keys": part}
             ):
                 dims[subject_key][(dim, key_id, digest)] = [row_id, count]
         budgets: dict[str, list[int]] = {}
         for part in chunks(keys):
-            for subject_key, limit, spent, withheld in graph.execute(
-                select(
-                    SubjectBudget.subject_key,
-                    SubjectBudget.limit_units,
-                    SubjectBudget.spent_units,
-                    SubjectBudget.withheld,
-                )
-                .where(SubjectBudget.subject_key.in_(part))
-                .with_for_update()
-            ):
+            for subject_key, limit, spent, withheld in _MERGE_BUDGETS.execute(conn, {"keys": part}):
                 budgets[subject_key] = [limit, spent, withheld]
         now = utcnow()
         inserts: dict[str, dict[str, object]] = {}  # id -> new dimension row
@@ -652,48 +706,23 @@ class _Merges:
                 kept[2] += gone[2]
                 changed.add(m.survivor)
         if inserts:
-            graph.execute(insert(table(SubjectDimension)), list(inserts.values()))
+            conn.execute(insert(_DIMS), list(inserts.values()))
         if raised:
-            dimensions = table(SubjectDimension)
-            graph.execute(
-                update(dimensions)
-                .where(dimensions.c.id == bindparam("row_id"))
-                .values(collision_reports=bindparam("count")),
-                [{"row_id": k, "count": v} for k, v in raised.items()],
-            )
+            conn.execute(_RAISE_REPORTS, [{"row_id": k, "count": v} for k, v in raised.items()])
         if changed:
-            budget = table(SubjectBudget)
-            graph.execute(
-                update(budget)
-                .where(budget.c.subject_key == bindparam("key"))
-                .values(spent_units=bindparam("spent"), withheld=bindparam("held")),
+            conn.execute(
+                _FOLD_BUDGET,
                 [
                     {"key": k, "spent": budgets[k][1], "held": budgets[k][2]}
                     for k in sorted(changed)
                 ],
             )
         moves = [{"absorbed": m.absorbed, "survivor": m.survivor} for m in merges]
-        for model in (ProspectLink, SubjectContact):
-            t = table(model)
-            graph.execute(
-                update(t)
-                .where(t.c.subject_key == bindparam("absorbed"))
-                .values(subject_key=bindparam("survivor")),
-                moves,
-            )
-        keys_table = table(SubjectKey)
-        graph.execute(
-            update(keys_table)
-            .where(keys_table.c.subject_key == bindparam("absorbed"))
-            .values(
-                status=SubjectStatus.MERGED,
-                merged_into=bindparam("survivor"),
-                updated_at=now,
-            ),
-            moves,
-        )
-        graph.execute(
-            insert(table(Correction)),
+        for move in _MOVE:
+            conn.execute(move, moves)
+        conn.execute(_ABSORB, [move | {"now": now} for move in moves])
+        conn.execute(
+            insert(_CORRECTIONS),
             [
                 {
                     "id": next(self.ids),

@@ -99,25 +99,27 @@ def fresh_ids(batch: int = 4096) -> Iterator[str]:
             yield pool[start : start + 32]
 
 
-def ordered_ids(batch: int = 4096) -> Iterator[str]:
-    """Row ids in `db.new_id`'s format (32 hex digits) that sort by creation: 12 digits of
-    milliseconds, then 80 random bits, the same order as `db.ordered_id` (which makes them one
-    at a time) at a batch's pace. For rows no one outside the graph store sees (bound
+def ordered_id_list(count: int) -> list[str]:
+    """`count` row ids in `db.new_id`'s format (32 hex digits) that sort by creation: 12 digits
+    of milliseconds, then 80 random bits, the same order as `db.ordered_id` (which makes them
+    one at a time), drawn in one go. For rows no one outside the graph store sees (bound
     digests, links; never a subject key, which must not tell when it was made): a batch then
     appends to the primary-key index instead of dirtying a random page of it per row."""
+    prefix = f"{time.time_ns() // 1_000_000:012x}"[-12:]
+    pool = os.urandom(10 * count).hex()
+    return [prefix + pool[start : start + 20] for start in range(0, 20 * count, 20)]
+
+
+def ordered_ids(batch: int = 4096) -> Iterator[str]:
+    """`ordered_id_list`'s ids one at a time, drawn `batch` at a time."""
     while True:
-        prefix = f"{time.time_ns() // 1_000_000:012x}"[-12:]
-        pool = os.urandom(10 * batch).hex()
-        for start in range(0, len(pool), 20):
-            yield prefix + pool[start : start + 20]
+        yield from ordered_id_list(batch)
 
 
 def with_ids(rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """Each row behind a fresh row id of `ordered_ids`' format, the ids drawn in one go and in
-    the rows' order (the batch writes them in that order: it appends to the id index)."""
-    prefix = f"{time.time_ns() // 1_000_000:012x}"[-12:]
-    pool = os.urandom(10 * len(rows)).hex()
-    return [(prefix + pool[20 * i : 20 * i + 20], *row) for i, row in enumerate(rows)]
+    """Each row behind a fresh id of `ordered_id_list`, in the rows' order (the order the batch
+    writes them in: it appends to the id index)."""
+    return [(row_id, *row) for row_id, row in zip(ordered_id_list(len(rows)), rows, strict=True)]
 
 
 def chunks(values: Iterable[str], size: int = CHUNK) -> Iterator[list[str]]:

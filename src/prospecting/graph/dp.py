@@ -155,7 +155,6 @@ def truth_probability(epsilon: float, k: int) -> float:
 
 
 @lru_cache(maxsize=1)
-@lru_cache(maxsize=1)
 def _opendp() -> Any:
     """OpenDP's measurements, domains and metrics, imported at the first measurement and not
     through `opendp.prelude` (which pulls in scikit-learn and costs seconds)."""

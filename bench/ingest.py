@@ -63,7 +63,7 @@ from prospecting.demo import network as demo
 from prospecting.demo.qualify import generate
 from prospecting.graph import service as graph
 from prospecting.graph.schemas import ConsentAction, ConsentChange
-from prospecting.graph.subjects import link_prospect
+from prospecting.graph.subjects import FromIngest, link_prospect
 from prospecting.identity import service as identity
 from prospecting.identity.models import Person, Role
 from prospecting.identity.schemas import PersonCreate
@@ -155,7 +155,7 @@ def link_one(runtime: Runtime, actor: Person, ingested: Ingested) -> None:
     """The link as inbound's step 2 makes it: a new prospect's chain comes from its ingest."""
     with runtime.stores.tenant_read() as tenant, runtime.stores.graph() as graph_session:
         ctx = Context(tenant, graph_session, actor, runtime.settings, runtime.resolver, "cli")
-        link_prospect(ctx, ingested.prospect.id, chain=ingested.graph_chain)
+        link_prospect(ctx, ingested.prospect.id, ingested=FromIngest(chain=ingested.graph_chain))
 
 
 def interleaved(

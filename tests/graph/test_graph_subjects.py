@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.exc import DBAPIError
@@ -9,6 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from conftest import Provider
 from graph.conftest import EMAIL, PHONE, Net, clinic, graph_statements
 from prospecting.graph.models import SubjectKey
+from prospecting.prospects import service as prospects
 
 
 def test_same_person_at_three_providers_gets_one_key_and_namesakes_do_not(net: Net) -> None:
@@ -238,3 +241,29 @@ def test_org_defaults_decide_a_link_when_the_caller_has_no_consent_row(net: Net,
     accepted = net.client.post(f"/orgs/{org_id}/invitation/accept", headers=member.headers)
     assert accepted.status_code == 200
     assert net.link(member, pid)["created_subject"] is True
+
+
+def test_inbound_links_without_reading_the_tenant_chain_it_just_handled(
+    net: Net, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new sender's chain comes from its ingest; a known sender's linked prospect answers
+    from its link; only a known sender not linked yet has its stored chain read, and links."""
+    reads: list[str] = []
+    owned_chain = prospects.owned_chain
+
+    def counted(**kwargs: Any) -> Any:
+        reads.append(kwargs["prospect_id"])
+        return owned_chain(**kwargs)
+
+    monkeypatch.setattr(prospects, "owned_chain", counted)
+    p = net.provider("query_on")
+    pid = net.inbound(p, phone=PHONE, name="Jamie Clarke")  # new: linked at ingest
+    assert net.inbound(p, phone=PHONE) == pid  # attached, linked already
+    assert reads == []
+    q = net.provider("query_off")
+    qid = net.inbound(q, email=EMAIL)  # not linked: no consent
+    net.consent(q, "query_on")
+    assert net.inbound(q, email=EMAIL) == qid  # attached, not linked yet: linked now
+    assert reads == [qid]
+    linked = net.client.get(f"/prospects/{qid}", headers=q.headers).json()
+    assert linked["link_confidence"] is not None

@@ -101,7 +101,7 @@ def test_each_adapter_passes_its_own_channel_to_the_graph(runtime, make_provider
     channels = []
     times = []
 
-    def record(ctx, prospect_id, *, received_at=None, chain=None):
+    def record(ctx, prospect_id, *, received_at=None, ingested=None):
         channels.append(ctx.channel)
         times.append(received_at)
         return GraphSignals(state="not_linked")

@@ -28,9 +28,8 @@ from prospecting.graph.schemas import (
     Reachability,
     SafetyFlag,
 )
-from prospecting.graph.subjects import link_prospect
+from prospecting.graph.subjects import FromIngest, link_prospect
 from prospecting.graph.velocity import record_contacts
-from prospecting.resolver.keys import Digest
 from prospecting.runtime import Context
 
 
@@ -39,7 +38,7 @@ def _degraded_signals(
     prospect_id: str,
     *,
     received_at: datetime | None = None,
-    chain: list[Digest] | None = None,
+    ingested: FromIngest | None = None,
 ) -> GraphSignals:
     return GraphSignals(state="degraded", degraded=True)
 
@@ -50,19 +49,19 @@ def inbound_signals(
     prospect_id: str,
     *,
     received_at: datetime | None = None,
-    chain: list[Digest] | None = None,
+    ingested: FromIngest | None = None,
 ) -> GraphSignals:
     """On every inbound: link the new prospect (only with the Person's consent; the link
     confidence is the resolver's enriched score), record the contact (velocity, only under
     contribute consent), then one audited query (kind `auto_qualify`) gives the histogram,
     fingerprint, velocity as of the message, reachability and safety flags, with the network
-    state of the asker's own category and region. `chain`: a new prospect's chain as its
-    ingest stored it (`link_prospect`)."""
+    state of the asker's own category and region. `ingested`: what the caller's ingest of the
+    prospect, just committed, hands to linking (`link_prospect`)."""
     received_at = received_at or utcnow()
     try:
         with ctx.graph.begin_nested():
             eff = consent.effective(ctx)  # read once: the link, contribution, query below
-            link, _ = link_prospect(ctx, prospect_id, chain=chain, eff=eff)
+            link, _ = link_prospect(ctx, prospect_id, ingested=ingested, eff=eff)
             if consent.may_contribute(ctx, link.prospect_id, eff=eff):
                 record_contacts(
                     ctx.graph,

@@ -19,10 +19,11 @@ from prospecting.graph.outputs import attest, inbound_signals, reachability
 from prospecting.graph.peers import PositivePeers, positive_peers
 from prospecting.graph.query import query
 from prospecting.graph.schemas import LinkOut
-from prospecting.graph.subjects import link_out, link_prospect
+from prospecting.graph.subjects import FromIngest, link_out, link_prospect
 from prospecting.runtime import Context
 
 __all__ = [
+    "FromIngest",
     "PositivePeers",
     "attest",
     "change_consent",

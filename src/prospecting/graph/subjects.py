@@ -297,11 +297,22 @@ def lock_linking(graph: Session) -> None:
         graph.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": LINK_LOCK_ID})
 
 
+@dataclass(frozen=True)
+class FromIngest:
+    """What the caller's own ingest, just committed, tells linking about the prospect it
+    names: the prospect is the caller's and live (attached to or created, merges followed),
+    so an existing link answers without reading the tenant store; `chain` is a new
+    prospect's chain as the ingest stored it (`Ingested.graph_chain`; None when the message
+    was attached to a prospect the ingest did not read the chain of)."""
+
+    chain: list[Digest] | None
+
+
 def link_prospect(
     ctx: Context,
     prospect_id: str,
     *,
-    chain: list[Digest] | None = None,
+    ingested: FromIngest | None = None,
     eff: consent.Effective | None = None,
 ) -> tuple[ProspectLink, bool]:
     """Link one of the caller's prospects (idempotent); returns the link and whether it is new.
@@ -313,19 +324,18 @@ def link_prospect(
     undecided), the blocked digests with the candidates (one read), then the new subject, its
     budget, its digests and the link (one INSERT each).
 
-    `chain`: only from the caller's own ingest that just committed this prospect as new
-    (`Ingested.graph_chain`): the chain it stored, so the tenant store is not read again.
-    `eff`: the caller's effective consent as already read in this transaction.
+    `ingested`: only from the caller's own ingest of `prospect_id`, just committed: the link
+    is looked up first and the tenant store is read only if there is none and the ingest
+    did not hand the chain over. `eff`: the caller's effective consent as already read in
+    this transaction.
     """
-    if chain is None:
-        prospect_id, chain = prospects.owned_chain(
-            session=ctx.tenant,
-            actor=ctx.actor,
-            prospect_id=prospect_id,
-            key_id=ctx.resolver.active_key_id,
-        )
+    chain = ingested.chain if ingested is not None else None
+    if ingested is None:
+        prospect_id, chain = _owned_chain(ctx, prospect_id)
     held = _link_status_consent(ctx.graph, ctx.actor.id, prospect_id)
     if held.link is None:
+        if chain is None:  # the ingest's live prospect (no merge to follow), not linked yet
+            chain = _owned_chain(ctx, prospect_id)[1]
         eff = eff if eff is not None else consent.effective_given(ctx, held.own_consent)
         if not consent.may_link(ctx, prospect_id, eff=eff):
             raise ConsentRequired("turn on graph query or contribution consent to link prospects")
@@ -383,6 +393,15 @@ def link_prospect(
     }
     ctx.graph.connection().execute(_INSERT_LINK, values)
     return loaded(ctx.graph, ProspectLink, values), created
+
+
+def _owned_chain(ctx: Context, prospect_id: str) -> tuple[str, list[Digest]]:
+    return prospects.owned_chain(
+        session=ctx.tenant,
+        actor=ctx.actor,
+        prospect_id=prospect_id,
+        key_id=ctx.resolver.active_key_id,
+    )
 
 
 def link_out(link: ProspectLink, created: bool) -> LinkOut:

@@ -39,7 +39,6 @@ from prospecting.qualify.refine import Refiner, refine, refiner_from_settings
 from prospecting.qualify.schemas import DraftOut, QualifiedInbound
 from prospecting.qualify.service import qualify_inbound
 from prospecting.qualify.signals import GraphFeatures
-from prospecting.resolver.keys import Digest
 from prospecting.runtime import Channel, Context, Runtime
 
 if TYPE_CHECKING:
@@ -77,7 +76,7 @@ def receive(
         prospect_id=result.prospect.id,
         channel=channel,
         contacted_at=result.touchpoint.occurred_at,
-        chain=ingested.graph_chain,
+        ingested=graph.FromIngest(chain=ingested.graph_chain),
     )
     with runtime.stores.tenant() as tenant:
         # The message and its prospect as step 1 committed them: qualify reads them by id.
@@ -195,14 +194,16 @@ def graph_signal(
     prospect_id: str,
     channel: Channel,
     contacted_at: datetime | None = None,
-    chain: list[Digest] | None = None,
+    ingested: graph.FromIngest | None = None,
 ) -> GraphSignals:
     """Step 2 in a graph transaction of its own. An outage, also one at commit (the audit row
     did not land, so the answer may not be used), is the degraded signal, never an error.
-    `chain`: a new prospect's chain as step 1 stored it (`Ingested.graph_chain`)."""
+    `ingested`: what step 1's ingest of the prospect hands to linking."""
     try:
         with runtime.stores.tenant_read() as tenant, runtime.stores.graph() as graph_session:
             ctx = Context(tenant, graph_session, actor, runtime.settings, runtime.resolver, channel)
-            return graph.inbound_signals(ctx, prospect_id, received_at=contacted_at, chain=chain)
+            return graph.inbound_signals(
+                ctx, prospect_id, received_at=contacted_at, ingested=ingested
+            )
     except GraphUnavailable:
         return GraphSignals(state="degraded", degraded=True)

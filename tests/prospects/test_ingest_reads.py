@@ -53,8 +53,9 @@ def test_given_names_rule_is_unchanged_by_the_cache(a: str, b: str) -> None:
 def test_what_linking_reads_follows_merges_and_hides_other_tenants(
     runtime: Runtime, make_provider
 ) -> None:
-    """`owned_chain` (the link's one tenant read) answers as `owned_prospect` did, with the
-    stored chain; `set_link_confidence` writes through Core and shows on a loaded row."""
+    """`owned_chain` (the link's one tenant read) and `owned_prospect_id` answer as
+    `owned_prospect` does, the first with the stored chain; `set_link_confidence` writes
+    through Core and shows on a loaded row."""
     alice, bob = make_provider(default_phone_region="GB"), make_provider()
     key_id = runtime.resolver.active_key_id
     with runtime.stores.tenant() as session:
@@ -83,6 +84,13 @@ def test_what_linking_reads_follows_merges_and_hides_other_tenants(
             prospects.owned_chain(session=session, actor=other, prospect_id=first.id, key_id=key_id)
         with pytest.raises(NotFound):
             prospects.owned_chain(session=session, actor=actor, prospect_id="0" * 32, key_id=key_id)
+        for pid in (first.id, second.id):  # the ownership check alone answers the same
+            expected = prospects.owned_prospect(session=session, actor=actor, prospect_id=pid).id
+            found = prospects.owned_prospect_id(session=session, actor=actor, prospect_id=pid)
+            assert found == expected == first.id
+        for who, pid in ((other, first.id), (actor, "0" * 32)):
+            with pytest.raises(NotFound):
+                prospects.owned_prospect_id(session=session, actor=who, prospect_id=pid)
 
         prospects.set_link_confidence(session=session, prospect_id=first.id, confidence=0.93)
         assert first.link_confidence == 0.93  # the loaded row shows it, nothing left to flush

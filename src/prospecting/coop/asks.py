@@ -215,12 +215,11 @@ def _holders(session: Session, actor: Person, pairs: Iterable[tuple[str, str]]) 
         if holder is None:
             continue
         try:
-            row = prospects.owned_prospect(
+            found[provider_id] = prospects.owned_prospect_id(
                 session=session, actor=holder, prospect_id=their_prospect
             )
         except NotFound:
             continue
-        found[provider_id] = row.id
     return found
 
 
@@ -248,7 +247,7 @@ def status_for_asker(
     expire_due(session=session, now=utcnow(), person_id=actor.id)
     pid = None
     if prospect_id is not None:
-        pid = prospects.owned_prospect(session=session, actor=actor, prospect_id=prospect_id).id
+        pid = prospects.owned_prospect_id(session=session, actor=actor, prospect_id=prospect_id)
     counts = _counts(session, actor.id, pid)
     return AskStatusOut(
         prospect_id=pid,

@@ -10,7 +10,7 @@ from prospecting.runtime import Context
 
 def own_prospect(ctx: Context, prospect_id: str) -> str:
     """The id of the caller's prospect, following local merges; anything else is NotFound."""
-    return prospects.owned_prospect(session=ctx.tenant, actor=ctx.actor, prospect_id=prospect_id).id
+    return prospects.owned_prospect_id(session=ctx.tenant, actor=ctx.actor, prospect_id=prospect_id)
 
 
 def chain_of(ctx: Context, prospect_id: str) -> list[Digest]:

@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import Any, Literal, NamedTuple
 
 from sqlalchemy import ColumnElement, Select, Update, and_, bindparam, func, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.util import identity_key
@@ -182,15 +183,30 @@ def owned_chain(
     if found[0][1] is None:
         chain = [Digest(dim, scheme, key_id, value) for _, _, dim, scheme, value in found if dim]
         return prospect_id, chain
+    prospect_id = _survivor(connection, prospect_id, found[0][1])
+    return prospect_id, prospect_chain(session=session, prospect_id=prospect_id, key_id=key_id)
+
+
+def owned_prospect_id(*, session: Session, actor: Person, prospect_id: str) -> str:
+    """`owned_prospect(...).id` from one Core read of two columns (one more per merge
+    followed): no Prospect is loaded to learn whose it is."""
+    connection = rows.connection(session)
+    found = connection.execute(_OWNER, {"prospect_id": prospect_id}).first()
+    if found is None or found[0] != actor.id:
+        raise NotFound("prospect")
+    return _survivor(connection, prospect_id, found[1])
+
+
+def _survivor(connection: Connection, prospect_id: str, merged_into: str | None) -> str:
+    """Follow local merges from `prospect_id` (merged into `merged_into`) to the survivor."""
     seen = {prospect_id}
-    merged_into = found[0][1]
     while merged_into is not None and merged_into not in seen:
         target = connection.execute(_OWNER, {"prospect_id": merged_into}).first()
         if target is None:
             break
         prospect_id, merged_into = merged_into, target[1]
         seen.add(prospect_id)
-    return prospect_id, prospect_chain(session=session, prospect_id=prospect_id, key_id=key_id)
+    return prospect_id
 
 
 def with_merged(*, session: Session, prospect_ids: Iterable[str]) -> set[str]:

@@ -11,15 +11,26 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 
 from conftest import Provider, person
-from prospecting.graph.batch_link import BatchLinker, Merge, insert_rows, ordered_ids, table
+from prospecting.graph.batch_link import (
+    BatchLinker,
+    Merge,
+    _Merges,
+    insert_rows,
+    ordered_ids,
+    table,
+)
 from prospecting.graph.models import (
+    Contribution,
     Correction,
+    PeerAttestation,
     ProspectLink,
+    SubjectAttribution,
     SubjectBudget,
     SubjectContact,
     SubjectDimension,
     SubjectKey,
     SubjectStatus,
+    Supersession,
 )
 from prospecting.runtime import Context, Runtime
 
@@ -104,3 +115,34 @@ def test_a_batch_merge_folds_the_absorbed_key_into_the_survivor(
         assert correction is not None
         assert (correction.subject_key, correction.detail) == (survivor, {"merged": absorbed})
         assert (correction.provider_id, correction.prospect_id) == (provider.id, "q" * 32)
+
+
+def test_keys_with_live_contributions_attestations_or_attributions_take_lineage_merge(
+    runtime: Runtime, make_provider: Callable[..., Provider]
+) -> None:
+    """`_Merges._heavy`: a key with a contribution no supersession retired, a peer attestation
+    or an attribution is one only `lineage.merge` may fold; a key whose only contribution was
+    superseded, or with none, is not."""
+    provider = make_provider()
+    live, retired, attested, attributed, bare = (c * 32 for c in "abcde")
+    contributions = {key: f"{key[0]}1" * 16 for key in (live, retired)}
+    with runtime.stores.graph() as g:
+        for key, row_id in contributions.items():
+            g.add(
+                Contribution(
+                    id=row_id,
+                    provider_id=provider.id,
+                    prospect_id=key,
+                    outcome_version=1,
+                    subject_key=key,
+                    epsilon_units=0,
+                    fingerprint="f" * 64,
+                )
+            )
+        g.add(Supersession(subject_key=retired, superseded_id=contributions[retired], reason="x"))
+        g.add(PeerAttestation(provider_id=provider.id, subject_key=attested, code="booked"))
+        g.add(SubjectAttribution(provider_id=provider.id, subject_key=attributed))
+    with runtime.stores.tenant_read() as tenant, runtime.stores.graph() as g:
+        ctx = Context(tenant, g, person(tenant, provider.id), runtime.settings, runtime.resolver)
+        heavy = _Merges(ctx, [], ordered_ids())._heavy({live, retired, attested, attributed, bare})
+    assert heavy == {live, attested, attributed}

@@ -218,20 +218,17 @@ def prospect_chains(
     has no such chain, is absent from the answer."""
     chains: dict[str, list[Digest]] = {}
     ids = sorted(set(prospect_ids))
+    connection = rows_.connection(session)  # Core rows: no ORM result step for each digest
     for start in range(0, len(ids), 500):
         # by prospect id (the unique index), the owner checked on each row: with the owner in
         # the WHERE, SQLite walks all of the Person's digests through the lookup index instead
-        rows = session.execute(
+        rows = connection.execute(
             select(
-                ProspectIdentifier.person_id,
-                ProspectIdentifier.prospect_id,
-                ProspectIdentifier.dimension,
-                ProspectIdentifier.scheme,
-                ProspectIdentifier.digest,
+                _IDS.c.person_id, _IDS.c.prospect_id, _IDS.c.dimension, _IDS.c.scheme, _IDS.c.digest
             ).where(
-                ProspectIdentifier.key_id == key_id,
-                ProspectIdentifier.prospect_id.in_(ids[start : start + 500]),
-                ProspectIdentifier.scheme != HOUSEHOLD_PHONE_SCHEME,
+                _IDS.c.key_id == key_id,
+                _IDS.c.prospect_id.in_(ids[start : start + 500]),
+                _TO_GRAPH,
             )
         )
         for owner, prospect_id, dimension, scheme, digest in rows:

@@ -362,6 +362,33 @@ def test_the_checkpointer_thread_ends_when_idle_and_on_dispose(tmp_path: Path) -
     engine.dispose()
 
 
+def test_a_dispose_as_the_checkpointers_pause_runs_out_ends_it_at_once(tmp_path: Path) -> None:
+    """`stop()` arriving just as the thread's pause between rounds ran out: the thread must
+    not clear the stop's wake-up and then sleep for its idle time (teardowns took 5 s)."""
+    engine = _counter_engine(tmp_path)
+    checkpointer = _Checkpointer.of(engine)
+    assert checkpointer is not None
+    checkpointer.idle = 60.0
+    stoppers: list[threading.Thread] = []
+
+    class PauseRunsOutAsStopArrives(threading.Event):
+        def wait(self, timeout: float | None = None) -> bool:
+            if threading.current_thread().name.startswith("sqlite-checkpoint") and not stoppers:
+                stoppers.append(threading.Thread(target=checkpointer.stop))
+                stoppers[0].start()
+                assert _until(lambda: checkpointer._stopping)  # stop() has set its events
+                return False  # the pause had run out just before
+            return super().wait(timeout)
+
+    checkpointer._halt = PauseRunsOutAsStopArrives()
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE counter SET n = 1"))
+    assert _until(lambda: bool(stoppers))
+    stoppers[0].join(timeout=20)
+    assert not stoppers[0].is_alive(), "stop() waited for the checkpointer's idle time"
+    engine.dispose()
+
+
 def test_a_deleted_store_is_not_created_again_by_its_checkpointer(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

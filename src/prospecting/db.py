@@ -502,7 +502,10 @@ class _Checkpointer:
                         return
                 if self._halt.wait(self.interval):  # gather the commits of the next moment
                     continue  # stopping: closing the engine's connections checkpoints anyway
-                self._wake.clear()
+                with self._lock:  # a stop() that came meanwhile keeps its wake-up
+                    if self._stopping:
+                        return
+                    self._wake.clear()
                 self._checkpoint()
         finally:
             with self._lock:

@@ -366,8 +366,9 @@ def test_a_dispose_as_the_checkpointers_pause_runs_out_ends_it_at_once(tmp_path:
     """`stop()` arriving just as the thread's pause between rounds ran out: the thread must
     not clear the stop's wake-up and then sleep for its idle time (teardowns took 5 s)."""
     engine = _counter_engine(tmp_path)
-    checkpointer = _Checkpointer.of(engine)
-    assert checkpointer is not None
+    found = _Checkpointer.of(engine)
+    assert found is not None
+    checkpointer: _Checkpointer = found
     checkpointer.idle = 60.0
     stoppers: list[threading.Thread] = []
 

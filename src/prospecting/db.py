@@ -500,12 +500,11 @@ class _Checkpointer:
                     if self._stopping or not (woken or self._wake.is_set()):
                         self._thread = None  # stopped, or idle: the next write starts another
                         return
-                if self._halt.wait(self.interval):  # gather the commits of the next moment
-                    continue  # stopping: closing the engine's connections checkpoints anyway
-                with self._lock:  # a stop() that came meanwhile keeps its wake-up
-                    if self._stopping:
+                self._halt.wait(self.interval)  # gather the commits of the next moment
+                with self._lock:
+                    if self._stopping:  # closing the engine's connections checkpoints anyway
                         return
-                    self._wake.clear()
+                    self._wake.clear()  # under the lock: a stop() meanwhile is not missed
                 self._checkpoint()
         finally:
             with self._lock:

@@ -9,6 +9,8 @@ project's dependencies installed; the run prints which). At 32 concurrent client
 (keep-alive connections) it drives a fixed number of requests at each of
 
 - GET /prospects (a page of 30 prospects), beside the floor's GET;
+- the same for a provider whose history import brought `--history` clients (3,000 by
+  default): a page of 50 of them, the newest, must cost what a page of a small list costs;
 - POST /prospect-graph/query on a prospect linked to a subject with a few contributions,
   beside the floor's POST;
 - a mixed run: one request in four is a POST /qualify/inbound (a write: ingest, link, audited
@@ -294,6 +296,34 @@ def phone(j: int) -> str:
 class Seeded:
     headers: list[dict[str, str]]
     queried: list[tuple[int, str]]  # (provider index, prospect id linked to a shared subject)
+    large: dict[str, str] | None = None  # headers of the provider with a history import
+    large_total: int = 0
+
+
+def history_csv(rows: int) -> bytes:
+    """A booking-system export of `rows` past appointments, each with a different client."""
+    lines = ["Client Name,Mobile Number,Email,Scheduled Date,Time,Status,Service,Staff,Price"]
+    for i in range(rows):
+        day = f"2026-{1 + i % 11:02d}-{1 + i % 28:02d}"
+        lines.append(
+            f"Client {i:05d} Hist,07700 8{i:05d},client{i}@example.org,{day},10:00,Completed,"
+            "Massage,Kim,45.00"
+        )
+    return ("\n".join(lines) + "\n").encode()
+
+
+def seed_history(base: str, headers: dict[str, str], rows: int) -> int:
+    """Import `rows` clients for one provider through POST /prospects/import; their count."""
+    with httpx.Client(base_url=base, timeout=600) as http:
+        r = http.post(
+            "/prospects/import",
+            content=history_csv(rows),
+            headers=headers | {"Content-Type": "text/csv"},
+        )
+        r.raise_for_status()
+        listed = http.get("/prospects?limit=1", headers=headers)
+        listed.raise_for_status()
+        return int(listed.json()["total"])
 
 
 def seed(base: str, providers: list[Any], per_provider: int, contributed: int) -> Seeded:
@@ -411,11 +441,15 @@ def run_floor(env: dict[str, str], workers: int, folder: Path, n: int) -> tuple[
 
 def run_app(
     server: Any, seeded: Seeded, args: argparse.Namespace, mixed: bool
-) -> tuple[Result, Result, Result | None]:
+) -> tuple[Result, Result | None, Result, Result | None]:
     headers, queried = seeded.headers, seeded.queried
 
     def list_call(i: int) -> Call:
         return ("get", "GET", "/prospects", headers[i % len(headers)], None)
+
+    def large_call(i: int) -> Call:
+        assert seeded.large is not None
+        return ("get", "GET", "/prospects", seeded.large, None)
 
     bodies = [(p, json.dumps({"prospect_id": pid}).encode()) for p, pid in queried]
 
@@ -425,6 +459,9 @@ def run_app(
 
     pgid = server.proc.pid
     gets = drive(server.port, list_call, args.requests, pgid=pgid)
+    large = None
+    if seeded.large is not None:
+        large = drive(server.port, large_call, args.requests, pgid=pgid)
     queries = drive(server.port, query_call, args.requests, pgid=pgid)
     mixed_res = None
     if mixed:
@@ -438,7 +475,7 @@ def run_app(
             return list_call(i)
 
         mixed_res = drive(server.port, mixed_call, args.requests, pgid=pgid)
-    return gets, queries, mixed_res
+    return gets, large, queries, mixed_res
 
 
 WHICH_CODE = """
@@ -498,7 +535,7 @@ def run_backend(backend: str, args: argparse.Namespace, figures: Figures) -> Non
             graph_database_url=graph,
             network_key=load.KEY,  # type: ignore[arg-type]
         )
-        providers = load.seed_providers(settings, args.providers)
+        providers = load.seed_providers(settings, args.providers + (1 if args.history else 0))
         print(f"{backend}: servers import {which_code(env)}")
         seeded: Seeded | None = None
         for workers in worker_counts:
@@ -508,16 +545,24 @@ def run_backend(backend: str, args: argparse.Namespace, figures: Figures) -> Non
             try:
                 if seeded is None:
                     started = time.perf_counter()
-                    seeded = seed(server.base, providers, args.prospects, args.contributed)
+                    seeded = seed(
+                        server.base, providers[: args.providers], args.prospects, args.contributed
+                    )
+                    if args.history:
+                        seeded.large = providers[-1].headers
+                        seeded.large_total = seed_history(server.base, seeded.large, args.history)
                     print(f"  seeded in {time.perf_counter() - started:.1f} s")
                 mixed_too = workers == 1 and args.mixed
-                gets, queries, mixed = run_app(server, seeded, args, mixed=mixed_too)
+                gets, large, queries, mixed = run_app(server, seeded, args, mixed=mixed_too)
             finally:
                 server.stop()
             tag = f"{backend}_w{workers}" if backend != "sqlite" else backend
             print(f"{backend}, {workers} worker process(es), {CLIENTS} concurrent clients:")
             show("GET /prospects", gets, "get", get_floor, "get")
             record(figures, f"http_{tag}_get_prospects", gets, "get", get_floor, "get")
+            if large is not None:
+                show(f"  of {seeded.large_total:,} prospects", large, "get", get_floor, "get")
+                record(figures, f"http_{tag}_get_prospects_large", large, "get", get_floor, "get")
             show("POST /prospect-graph/query", queries, "query", post_floor, "post")
             record(figures, f"http_{tag}_graph_query", queries, "query", post_floor, "post")
             if mixed is not None:
@@ -540,6 +585,12 @@ def main() -> None:
     parser.add_argument("--providers", type=int, default=4)
     parser.add_argument("--prospects", type=int, default=30, help="per provider")
     parser.add_argument("--contributed", type=int, default=6, help="outcomes per provider")
+    parser.add_argument(
+        "--history",
+        type=int,
+        default=3000,
+        help="clients of one more provider's history import, paged like the others (0: none)",
+    )
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument(
         "--no-mixed",

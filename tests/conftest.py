@@ -428,6 +428,24 @@ def db_urls(
 
 
 @pytest.fixture
+def fresh_tenant_url(
+    db_urls: DatabaseUrls, tmp_path: Path, pg_server: PgServer | None
+) -> Iterator[str]:
+    """An empty tenant store on the test's backend."""
+    if db_urls.backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh-tenant.sqlite3'}"
+        return
+    assert pg_server is not None
+    name = f"pt_{pg_server.run_id}_{uuid.uuid4().hex[:8]}_fresh"
+    with pg_server.admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    pg_server.created.append(name)
+    url = pg_server.url(name)
+    yield url
+    pg_server.drop(url)
+
+
+@pytest.fixture
 def settings(db_urls: DatabaseUrls, tmp_path: Path) -> Settings:
     return Settings(
         mode="test",

@@ -12,7 +12,7 @@ consent give no ask; the migration goes up and down on both backends.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
@@ -24,7 +24,7 @@ from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from conftest import TEST_KEY, DatabaseUrls, PgServer, Provider
+from conftest import TEST_KEY, DatabaseUrls, Provider
 from coop.conftest import MakeVetted
 from graph.conftest import EMAIL, PHONE, Net
 from prospecting import migrations
@@ -477,24 +477,6 @@ def _downgrade(url: str, revision: str) -> None:
             command.downgrade(config, revision)
     finally:
         engine.dispose()
-
-
-@pytest.fixture
-def fresh_tenant_url(
-    db_urls: DatabaseUrls, tmp_path: Path, pg_server: PgServer | None
-) -> Iterator[str]:
-    """An empty tenant store on the test's backend."""
-    if db_urls.backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'fresh-tenant.sqlite3'}"
-        return
-    assert pg_server is not None
-    name = f"pt_{pg_server.run_id}_{uuid.uuid4().hex[:8]}_asks"
-    with pg_server.admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    pg_server.created.append(name)
-    url = pg_server.url(name)
-    yield url
-    pg_server.drop(url)
 
 
 def test_the_migration_goes_up_and_down(fresh_tenant_url: str) -> None:

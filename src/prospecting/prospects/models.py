@@ -13,10 +13,7 @@ from prospecting.prospects.schemas import ProspectStatus, SuggestionStatus
 
 class Prospect(TenantBase):
     __tablename__ = "prospects"
-    __table_args__ = (
-        Index("ix_prospects_person_status", "person_id", "status", "created_at"),
-        Index("ix_prospects_person_name_block", "person_id", "name_block"),
-    )
+    __table_args__ = (Index("ix_prospects_person_name_block", "person_id", "name_block"),)
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
     person_id: Mapped[str] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
@@ -40,6 +37,19 @@ class Prospect(TenantBase):
     # "handoff" for a row the coop created, with the intro's or hand-off's id (provenance).
     origin: Mapped[str | None] = mapped_column(String(16), default=None)
     origin_ref: Mapped[str | None] = mapped_column(ID, default=None)
+
+
+# A page of the Person's prospects, newest first (`service.list_prospects`), is a walk along
+# one of these in its own order that stops after the page: the row order is exactly the
+# page's (`created_at DESC, id`), so no prospect beyond the page is read or sorted.
+Index("ix_prospects_person_created", Prospect.person_id, Prospect.created_at.desc(), Prospect.id)
+Index(
+    "ix_prospects_person_status",
+    Prospect.person_id,
+    Prospect.status,
+    Prospect.created_at.desc(),
+    Prospect.id,
+)
 
 
 class ProspectIdentifier(TenantBase):

@@ -772,8 +772,11 @@ def list_prospects(
 ) -> tuple[list[ProspectOut], int]:
     """One page of the Person's prospects, newest first; merged ones only when asked for.
 
-    One statement, built once: the page's columns with the total as a window count (a
-    second count only when the page is past the end)."""
+    One statement, built once: the page walked along an index in the page's own order
+    (`ix_prospects_person_created`, or `ix_prospects_person_status` for one status), so the
+    walk stops after `offset + limit` rows however many the Person has; the total is a count
+    of the same index's entries, computed once for the statement (a second count only when
+    the page is past the end)."""
     query = _PAGE_ALL if status is None else _PAGE_IN_STATUS
     params = {"person": actor.id, "status": status, "limit": limit, "offset": offset}
     found = core(session).execute(query, params).all()
@@ -788,16 +791,18 @@ def list_prospects(
 def _page(*where: ColumnElement[bool]) -> tuple[Select[Any], Select[Any]]:
     table = Prospect.__table__.c
     mine = and_(table.person_id == bindparam("person"), *where)
+    count = select(func.count()).select_from(Prospect.__table__).where(mine)
     page = (
         select(
-            *(table[name] for name in ProspectOut.model_fields), func.count().over().label("total")
+            *(table[name] for name in ProspectOut.model_fields),
+            count.scalar_subquery().label("total"),  # uncorrelated: computed once
         )
         .where(mine)
         .order_by(table.created_at.desc(), table.id)
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
     )
-    return page, select(func.count()).select_from(Prospect.__table__).where(mine)
+    return page, count
 
 
 _PAGE_ALL, _COUNT_ALL = _page(Prospect.__table__.c.status != ProspectStatus.MERGED)

@@ -95,12 +95,24 @@ def _plan(session: Any, statement: Any, params: dict[str, Any]) -> str:
     return "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {compiled}", bound))
 
 
-def test_a_page_walks_an_index_in_its_own_order_and_sorts_nothing(runtime: Any) -> None:
-    params = {"person": "p" * 32, "status": ProspectStatus.BOOKED, "limit": 50, "offset": 0}
+def test_newest_first_reads_walk_an_index_in_their_own_order_and_sort_nothing(
+    runtime: Any,
+) -> None:
+    """Pages, and ingest's fuzzy-name candidates (whose block must not lose to a page index
+    that has the order but not the block)."""
+    params = {
+        "person": "p" * 32,
+        "status": ProspectStatus.BOOKED,
+        "limit": 50,
+        "offset": 0,
+        "person_id": "p" * 32,
+        "block": "lee",
+    }
     with runtime.stores.tenant_read() as session:
         for statement, index in (
             (service._PAGE_ALL, "ix_prospects_person_created"),
             (service._PAGE_IN_STATUS, "ix_prospects_person_status"),
+            (service._BLOCK, "ix_prospects_person_name_block"),
         ):
             plan = _plan(session, statement, params)
             if session.get_bind().dialect.name == "sqlite":
@@ -126,6 +138,7 @@ def test_the_page_indexes_migration_goes_up_and_down(fresh_tenant_url: str) -> N
     up = _indexes(fresh_tenant_url)
     assert up["ix_prospects_person_created"] == ["person_id", "created_at", "id"]
     assert up["ix_prospects_person_status"] == ["person_id", "status", "created_at", "id"]
+    assert up["ix_prospects_person_name_block"] == ["person_id", "name_block", "created_at"]
     engine = make_engine(fresh_tenant_url)
     try:
         with engine.begin() as connection:
@@ -137,5 +150,6 @@ def test_the_page_indexes_migration_goes_up_and_down(fresh_tenant_url: str) -> N
     down = _indexes(fresh_tenant_url)
     assert "ix_prospects_person_created" not in down
     assert down["ix_prospects_person_status"] == ["person_id", "status", "created_at"]
+    assert down["ix_prospects_person_name_block"] == ["person_id", "name_block"]
     migrations.upgrade("tenant", fresh_tenant_url)
     assert _indexes(fresh_tenant_url) == up

@@ -13,7 +13,6 @@ from prospecting.prospects.schemas import ProspectStatus, SuggestionStatus
 
 class Prospect(TenantBase):
     __tablename__ = "prospects"
-    __table_args__ = (Index("ix_prospects_person_name_block", "person_id", "name_block"),)
 
     id: Mapped[str] = mapped_column(ID, primary_key=True, default=new_id)
     person_id: Mapped[str] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
@@ -39,9 +38,11 @@ class Prospect(TenantBase):
     origin_ref: Mapped[str | None] = mapped_column(ID, default=None)
 
 
-# A page of the Person's prospects, newest first (`service.list_prospects`), is a walk along
-# one of these in its own order that stops after the page: the row order is exactly the
-# page's (`created_at DESC, id`), so no prospect beyond the page is read or sorted.
+# Each read of a Person's prospects newest first is a walk along one of these in its own order
+# that stops at its limit, so no prospect beyond it is read or sorted: a page
+# (`service.list_prospects`: `created_at DESC, id`, all or one status) and ingest's fuzzy-name
+# candidates (one name block, newest first). Each holds the order its read needs, so SQLite's
+# planner never trades the name block's equality for a walk of the whole list in order.
 Index("ix_prospects_person_created", Prospect.person_id, Prospect.created_at.desc(), Prospect.id)
 Index(
     "ix_prospects_person_status",
@@ -49,6 +50,12 @@ Index(
     Prospect.status,
     Prospect.created_at.desc(),
     Prospect.id,
+)
+Index(
+    "ix_prospects_person_name_block",
+    Prospect.person_id,
+    Prospect.name_block,
+    Prospect.created_at.desc(),
 )
 
 

@@ -81,6 +81,8 @@ def targets() -> list[tuple[str, Target]]:
         ("inbound_draft_p50", Target("value", "<=", 10.0, "<= 10 ms")),
         ("http_sqlite_get_prospects_rps", third),
         ("http_sqlite_get_prospects_p99", p99),
+        ("http_sqlite_get_prospects_large_rps", third),
+        ("http_sqlite_get_prospects_large_p99", p99),
         ("http_sqlite_graph_query_rps", third),
         ("http_sqlite_graph_query_p99", p99),
         ("linking_batch_per_s", Target("ratio", ">=", 1.0, ">= Splink")),

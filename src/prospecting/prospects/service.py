@@ -774,9 +774,9 @@ def list_prospects(
 
     One statement, built once: the page walked along an index in the page's own order
     (`ix_prospects_person_created`, or `ix_prospects_person_status` for one status), so the
-    walk stops after `offset + limit` rows however many the Person has; the total is a count
-    of the same index's entries, computed once for the statement (a second count only when
-    the page is past the end)."""
+    walk stops after `offset + limit` rows however many the Person has; the total is an
+    uncorrelated count over the status index's entries, computed once for the statement (a
+    second count only when the page is past the end)."""
     query = _PAGE_ALL if status is None else _PAGE_IN_STATUS
     params = {"person": actor.id, "status": status, "limit": limit, "offset": offset}
     found = core(session).execute(query, params).all()
@@ -795,7 +795,8 @@ def _page(*where: ColumnElement[bool]) -> tuple[Select[Any], Select[Any]]:
     page = (
         select(
             *(table[name] for name in ProspectOut.model_fields),
-            count.scalar_subquery().label("total"),  # uncorrelated: computed once
+            # never correlated with the page's own FROM: computed once per statement
+            count.correlate(None).scalar_subquery().label("total"),
         )
         .where(mine)
         .order_by(table.created_at.desc(), table.id)

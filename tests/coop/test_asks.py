@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -468,17 +467,6 @@ def test_only_a_vetted_asker_may_ask(
         _ask(runtime, unvetted_provider.id, pid)
 
 
-def _downgrade(url: str, revision: str) -> None:
-    engine = make_engine(url)
-    try:
-        with engine.begin() as connection:
-            config = migrations.alembic_config("tenant", url)
-            config.attributes["connection"] = connection
-            command.downgrade(config, revision)
-    finally:
-        engine.dispose()
-
-
 def test_the_migration_goes_up_and_down(fresh_tenant_url: str) -> None:
     def tables() -> set[str]:
         engine = make_engine(fresh_tenant_url)
@@ -489,7 +477,7 @@ def test_the_migration_goes_up_and_down(fresh_tenant_url: str) -> None:
 
     migrations.upgrade("tenant", fresh_tenant_url)
     assert "coop_intro_asks" in tables()
-    _downgrade(fresh_tenant_url, "0006")
+    migrations.downgrade("tenant", fresh_tenant_url, "0006")
     assert "coop_intro_asks" not in tables() and "coop_intros" in tables()
     migrations.upgrade("tenant", fresh_tenant_url)
     engine = make_engine(fresh_tenant_url)

@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.exc import DBAPIError
@@ -255,17 +254,6 @@ def test_a_degraded_answer_reads_nothing_cross_provider_and_writes_no_audit_row(
     assert result.exit_code == 0, result.output
 
 
-def _downgrade(url: str, revision: str) -> None:
-    engine = make_engine(url)
-    try:
-        with engine.begin() as connection:
-            config = migrations.alembic_config("graph", url)
-            config.attributes["connection"] = connection
-            command.downgrade(config, revision)
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture
 def graph_url_at_0004(db_urls, tmp_path, pg_server) -> Iterator[str]:
     """An empty graph store at the revision before the chain (0004)."""
@@ -338,7 +326,7 @@ def test_the_migration_chains_existing_rows_and_downgrades(graph_url_at_0004: st
         if step == "head":
             migrations.upgrade("graph", graph_url_at_0004)
         else:
-            _downgrade(graph_url_at_0004, step)
+            migrations.downgrade("graph", graph_url_at_0004, step)
     with Session(engine) as graph:
         result = ledger.verify(graph)
         order = list(graph.scalars(select(QueryAudit.id).order_by(QueryAudit.chain_seq)))

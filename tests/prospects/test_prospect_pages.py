@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from alembic import command
 from sqlalchemy import update
 
 from prospecting import migrations
@@ -139,14 +138,7 @@ def test_the_page_indexes_migration_goes_up_and_down(fresh_tenant_url: str) -> N
     assert up["ix_prospects_person_created"] == ["person_id", "created_at", "id"]
     assert up["ix_prospects_person_status"] == ["person_id", "status", "created_at", "id"]
     assert up["ix_prospects_person_name_block"] == ["person_id", "name_block", "created_at"]
-    engine = make_engine(fresh_tenant_url)
-    try:
-        with engine.begin() as connection:
-            config = migrations.alembic_config("tenant", fresh_tenant_url)
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0007")
-    finally:
-        engine.dispose()
+    migrations.downgrade("tenant", fresh_tenant_url, "0007")
     down = _indexes(fresh_tenant_url)
     assert "ix_prospects_person_created" not in down
     assert down["ix_prospects_person_status"] == ["person_id", "status", "created_at"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -26,12 +27,21 @@ def alembic_config(store: Store, url: str) -> Config:
 
 def upgrade(store: Store, url: str, revision: str = "head") -> None:
     """Bring one store to `revision` inside a single connection."""
+    _run(command.upgrade, store, url, revision)
+
+
+def downgrade(store: Store, url: str, revision: str) -> None:
+    """Take one store back to `revision` inside a single connection (`upgrade`'s twin)."""
+    _run(command.downgrade, store, url, revision)
+
+
+def _run(step: Callable[[Config, str], None], store: Store, url: str, revision: str) -> None:
     engine = make_engine(url)
     try:
         with engine.begin() as connection:
             config = alembic_config(store, url)
             config.attributes["connection"] = connection
-            command.upgrade(config, revision)
+            step(config, revision)
     finally:
         engine.dispose()
 

@@ -20,6 +20,7 @@ Finally (not with --json) band width versus number of contributions at the defau
     .venv/bin/python bench/graph.py --subjects 10000 100000 1000000
     .venv/bin/python bench/graph.py --postgres postgresql://postgres@127.0.0.1:5432/postgres
     .venv/bin/python bench/graph.py --subjects 10000 --json out.json   # figures as JSON
+    .venv/bin/python bench/graph.py --subjects 10000 --profile   # cProfile of the queries
 
 `--json PATH` writes {name: {value, unit, floor, ratio}} (floor and ratio null where a figure
 has no floor), e.g. "graph_query p99 (SQLite, 10k)".
@@ -35,9 +36,11 @@ if sys.path and sys.path[0] == __file__.rsplit("/", 1)[0]:
     sys.path.pop(0)
 
 import argparse
+import cProfile
 import json
 import logging
 import os
+import pstats
 import random
 import socket
 import sqlite3
@@ -445,6 +448,19 @@ def side_by_side(
     return times, floors
 
 
+def profile_queries(query: Callable[[str], float], keys: list[str]) -> None:
+    """cProfile of the in-process queries (ordinary and busy subjects) to stderr, by own time
+    and by cumulative time: what a query spends outside the database driver."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for key in keys:
+        query(key)
+    profiler.disable()
+    stats = pstats.Stats(profiler, stream=sys.stderr)
+    stats.sort_stats("tottime").print_stats(25)
+    stats.sort_stats("cumulative").print_stats(45)
+
+
 def query_over_http(
     stores: Stores, settings: Settings, resolver: Resolver, token: str, keys: list[str]
 ) -> list[float]:
@@ -598,6 +614,8 @@ def run(size: int, args: argparse.Namespace, workdir: Path, figures: Figures) ->
             return query(key)
 
         side_by_side(query, floor, keys[:20] + busy[:5])  # warm up
+        if args.profile:
+            profile_queries(query, keys + busy)
         times, floors = side_by_side(query, floor, keys)
         _report(figures, "graph_query", suffix, times, floors)
         busy_keys = [busy[i % len(busy)] for i in range(args.busy_queries)] if busy else []
@@ -725,6 +743,9 @@ def main() -> None:
     parser.add_argument("--postgres", help="admin URL; builds throwaway databases there")
     parser.add_argument("--skip-bands", action="store_true")
     parser.add_argument("--json", type=Path, help="write {name: {value, unit, floor, ratio}}")
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile of the in-process queries to stderr"
+    )
     args = parser.parse_args()
     logging.getLogger("httpx").setLevel(logging.WARNING)
     sizes = [int(s) for part in args.subjects for s in part.split(",") if s]

@@ -1,11 +1,14 @@
 """Issue 11: network state comes from a per-process view (`graph.network.view`) rebuilt only
-when the consent chain head or the tenant directory version moved. These tests warm the view,
+when the consent chain head or the tenant directory version (a counter advanced by triggers)
+moved. These tests warm the view,
 change what it depends on (from a second Stores standing for another worker process where
 it matters), and expect the change to show at once."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from sqlalchemy import update
 
 from conftest import Provider
 from graph.conftest import Net, clinic
@@ -14,6 +17,7 @@ from prospecting.graph import network
 from prospecting.graph.consent import change
 from prospecting.graph.schemas import ConsentAction, ConsentChange, GraphScope
 from prospecting.identity import service as identity
+from prospecting.identity.models import Person
 from prospecting.identity.schemas import ProfileUpdate
 from prospecting.runtime import Context
 
@@ -91,6 +95,25 @@ def test_a_profile_change_moves_a_peer_between_scopes(net: Net, runtime) -> None
         with runtime.stores.tenant() as tenant:
             actor = identity.get_person(session=tenant, person_id=mover.id)
             identity.update_profile(session=tenant, actor=actor, data=ProfileUpdate(region="US-NY"))
+    assert _peers(runtime.stores, runtime, asker, region="GB-LND") == "<2"
+    assert _peers(runtime.stores, runtime, asker, region="US-NY") == 2
+
+
+def test_a_profile_change_in_another_process_moves_a_peer_at_once(net: Net, runtime) -> None:
+    """The gap the directory's old aggregate version left: a Person row has no update time,
+    so another process's profile change showed only at the next consent or directory event.
+    The change is a Core UPDATE: it fires no ORM event in this process, as another process's
+    would not."""
+    asker = net.provider("query_on")
+    movers = [net.provider("contribute_all", region="GB-LND") for _ in range(2)]
+    assert _peers(runtime.stores, runtime, asker, region="GB-LND") == 2
+    other = _other_process(runtime)
+    try:
+        with other.tenant() as tenant:
+            moved = Person.id.in_([mover.id for mover in movers])
+            tenant.execute(update(Person).where(moved).values(region="US-NY"))
+    finally:
+        other.dispose()
     assert _peers(runtime.stores, runtime, asker, region="GB-LND") == "<2"
     assert _peers(runtime.stores, runtime, asker, region="US-NY") == 2
 

@@ -7,13 +7,12 @@ peer is below the minimum that may ever show, so it reads as nobody), 2-10 `spar
 
 from __future__ import annotations
 
-import itertools
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from prospecting.db import utcnow
 from prospecting.graph import consent
@@ -27,7 +26,6 @@ from prospecting.graph.schemas import (
     WeeklyRate,
 )
 from prospecting.identity import service as identity
-from prospecting.identity.models import Person
 from prospecting.runtime import Context
 
 State = Literal["empty", "sparse", "growing", "dense"]
@@ -78,35 +76,23 @@ class NetworkView:
 
 
 _VIEWS: dict[tuple[str, str], NetworkView] = {}
-_PROFILE_EDITS = itertools.count()
-_profile_epoch = 0
-
-
-@event.listens_for(Person, "after_update")
-def _profile_flushed(*_args: Any) -> None:
-    """A Person row was updated in this process (a profile change may move them between
-    scopes): the next `view` rebuilds."""
-    global _profile_epoch
-    _profile_epoch = next(_PROFILE_EDITS) + 1
 
 
 def view(ctx: Context, *, consent_version: tuple[int, str] | None = None) -> NetworkView:
     """The network as of now, from this process's cache when nothing it depends on changed.
 
-    Invalidation, correct across processes: every query reads two versions, each in one cheap
-    statement, and rebuilds the view when either moved:
+    Invalidation, correct across processes: every query reads two versions, each one row by
+    its key, and rebuilds the view when either moved:
     - the consent history's chain head in the graph store (`consent.consent_version`): every
       consent change and Org policy change appends a hash-chained event whose insert trigger
       advances the head in the same transaction, in whichever process made it;
-    - the tenant store's directory version (`identity.directory_version`, one statement of
-      aggregates): a new Person, a joined or left Org change it;
-    - and, in this process, any Person row updated (a profile change), seen by an ORM hook.
-    Known gap: a profile change (region, categories) made by *another* process is seen only at
-    the next change of the other versions, as a Person row carries no update time; a tenant
-    `persons.updated_at` in the directory version would close it. A write that bypasses the
-    services (raw SQL on consent tables, which only tests and the bench do) is seen at the next
-    consent event. The caller's own query consent is never taken from here: the query reads
-    and re-checks it fresh (`query._recheck`). The cache is keyed by the two stores' URLs.
+    - the tenant store's directory version (`identity.directory_version`): triggers advance it
+      with every Person created, changed (a profile change moves them between scopes) or
+      erased and every Org membership offered, accepted or ended, in whichever process.
+    Neither read grows with the network. A write that bypasses the services on consent tables
+    (raw SQL, which only tests and the bench do) is seen at the next consent event. The
+    caller's own query consent is never taken from here: the query reads and re-checks it
+    fresh (`query._recheck`). The cache is keyed by the two stores' URLs.
     """
     key = (
         ctx.tenant.get_bind().engine.url.render_as_string(hide_password=True),
@@ -114,7 +100,7 @@ def view(ctx: Context, *, consent_version: tuple[int, str] | None = None) -> Net
     )
     if consent_version is None:  # else the caller read it in this transaction
         consent_version = consent.consent_version(ctx.graph)
-    tenant_version = (_profile_epoch, *identity.directory_version(session=ctx.tenant))
+    tenant_version = identity.directory_version(session=ctx.tenant)
     cached = _VIEWS.get(key)
     if (
         cached is not None

@@ -5,7 +5,16 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from prospecting.db import ID, TenantBase, new_id, status_type, utcnow
@@ -104,3 +113,20 @@ class ApiToken(TenantBase):
     digest: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class DirectoryVersion(TenantBase):
+    """One row: a counter that triggers (tenant migration 0009) advance in the same transaction
+    as every insert, update or delete of a Person or an Org membership, on both backends and
+    from any process. The graph's network view (`graph.network.view`) reads it, one row by
+    its key, to know whether who is in the network, their profile (categories, region) or
+    their Orgs moved since it was built: O(1) per query where counting Persons grew with the
+    network. `store` is random per store, so a store rebuilt at the same URL never reads as
+    the one it replaced."""
+
+    __tablename__ = "directory_version"
+    __table_args__ = (CheckConstraint("id = 1", name="singleton"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    store: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -16,6 +16,7 @@ from prospecting.db import attach, core, loaded, owned, utcnow
 from prospecting.errors import Conflict, NotFound, PermissionDenied, Unauthenticated
 from prospecting.identity.models import (
     ApiToken,
+    DirectoryVersion,
     MembershipStatus,
     Org,
     OrgMembership,
@@ -347,21 +348,17 @@ def authenticate(*, session: Session, token: str) -> Person:
 
 
 def directory_version(*, session: Session) -> tuple[Any, ...]:
-    """A cheap version of what the graph's network state reads from this store, in one
-    statement of aggregates (no row per Person): the number of Persons and the newest
-    creation, the number of active memberships and the newest join. A new Person, a joined or
-    left Org change it. A profile change (region, categories) does not: a
-    Person row has no update time yet; the graph's cache also watches profile flushes in its
-    own process (`graph.network`)."""
-    return tuple(core(session).execute(_DIRECTORY_VERSION).one())
+    """What the graph's network view reads from this store (every Person's categories and
+    region, every active membership) has changed when this has: the counter that triggers
+    advance on every insert, update or delete of a Person or an Org membership, in the same
+    transaction, whichever process made it (tenant migration 0009), with the store's own
+    random id beside it. One row by its key. A store built without migrations (no counter
+    row) reads as one that never changes."""
+    return tuple(core(session).execute(_DIRECTORY_VERSION).one_or_none() or ())
 
 
-_ACTIVE_JOINS = select(OrgMembership.joined_at).where(_ACTIVE).subquery()
-_DIRECTORY_VERSION = select(
-    select(func.count()).select_from(Person).scalar_subquery(),
-    select(func.max(Person.created_at)).scalar_subquery(),
-    select(func.count()).select_from(_ACTIVE_JOINS).scalar_subquery(),
-    select(func.max(_ACTIVE_JOINS.c.joined_at)).scalar_subquery(),
+_DIRECTORY_VERSION = select(DirectoryVersion.store, DirectoryVersion.version).where(
+    DirectoryVersion.id == 1
 )
 
 

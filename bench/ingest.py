@@ -27,6 +27,10 @@ alternating slices (`--rounds`), so a change of load during the run weighs on ea
   of its own the link by Core statements built once, with client-side ids (the caller's link;
   for a new prospect the subjects holding a strong digest, then the subject key, its budget,
   its digests and the link), no consent or blocked-digest reads, no ORM;
+- DB-API ingest + link (SQLite): the same work as the Core-only floor (normalise, hash, the
+  same reads and writes, its statements compiled once from the same Core statements) run on
+  the two stores' DB-API connections with no SQLAlchemy execution at all: what this
+  machine's Python and SQLite can do for one message of ingest + link at best;
 - intent + scoring: reading, triage, features and the logistic score of the same bodies with no
   database at all.
 
@@ -55,6 +59,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, create_engine, insert, select, text, update
@@ -439,6 +444,212 @@ def core_link(runtime: Runtime, actor: Person) -> Callable[[CoreIngested], None]
     return step
 
 
+class _DriverStatement(NamedTuple):
+    sql: str
+    names: tuple[str, ...]  # the parameters in the SQL's positional order
+    defaults: dict[str, Any]  # scalar column defaults of an insert's other columns
+
+    def row(self, values: dict[str, Any]) -> tuple[Any, ...]:
+        """Parameters as the driver takes them: datetimes as SQLite's text, lists as JSON."""
+        out = []
+        for name in self.names:
+            value = values[name] if name in values else self.defaults[name]
+            if isinstance(value, datetime):
+                value = value.replace(tzinfo=None).isoformat(sep=" ")
+            elif isinstance(value, list):
+                value = json.dumps(value)
+            out.append(value)
+        return tuple(out)
+
+
+def _driver(engine: Any, statement: Any) -> _DriverStatement:
+    """A Core statement compiled once to the driver's positional SQL (SQLite's `?`)."""
+    compiled = statement.compile(dialect=engine.dialect)
+    return _DriverStatement(compiled.string, tuple(compiled.positiontup or ()), {})
+
+
+def _driver_insert(engine: Any, table: Any, values: dict[str, Any]) -> _DriverStatement:
+    """An insert of `values`' columns; the compiler adds the columns with a default, which
+    take their scalar default (None where the default is a function)."""
+    statement = _driver(engine, insert(table).values({name: bindparam(name) for name in values}))
+    defaults = {}
+    for name in statement.names:
+        default = table.c[name].default if name not in values else None
+        if name not in values:
+            defaults[name] = default.arg if default is not None and default.is_scalar else None
+    return statement._replace(defaults=defaults)
+
+
+@contextmanager
+def dbapi_ingest_link(
+    runtime: Runtime, actor: Person, offset: int
+) -> Iterator[Callable[[int], None]]:
+    """The Core ingest + link floor's work with no SQLAlchemy execution at all: the same
+    normalisation, hashing, reads and writes, its statements compiled once from the same Core
+    statements and run on the two stores' DB-API connections, `BEGIN IMMEDIATE … COMMIT` on
+    each. What Python and SQLite on this machine do for one message of ingest + link at best
+    (SQLite only)."""
+    tenant, graph_engine = runtime.stores.tenant_engine, runtime.stores.graph_engine
+    key_id = runtime.resolver.active_key_id
+    p, pi, tp = Prospect.__table__, ProspectIdentifier.__table__, Touchpoint.__table__
+    links, keys = ProspectLink.__table__, SubjectKey.__table__
+    budgets, dims = SubjectBudget.__table__, SubjectDimension.__table__
+    units = runtime.settings.graph_subject_budget_units
+
+    def prospect(pid: str, message: InboundMessage, ids: Any, now: datetime) -> dict[str, Any]:
+        return {
+            "id": pid,
+            "person_id": actor.id,
+            "display_name": message.sender_name,
+            "phone_e164": ids.phone,
+            "email": ids.email,
+            "normalized_name": ids.name,
+            "name_block": prospects.name_block(ids.name) if ids.name else None,
+            "status": "new",
+            "created_at": now,
+            "updated_at": now,
+            "last_inbound_at": now,
+        }
+
+    def identifier(pid: str, d: Digest, now: datetime) -> dict[str, Any]:
+        return {
+            "id": new_id(),
+            "prospect_id": pid,
+            "person_id": actor.id,
+            "dimension": d.dimension,
+            "scheme": d.scheme,
+            "key_id": d.key_id,
+            "digest": d.value,
+            "created_at": now,
+        }
+
+    def touchpoint(pid: str, message: InboundMessage, ids: Any, now: datetime) -> dict[str, Any]:
+        return {
+            "id": new_id(),
+            "prospect_id": pid,
+            "person_id": actor.id,
+            "kind": "message",
+            "direction": "inbound",
+            "channel": message.channel.value,
+            "body": message.body,
+            "sender_phone": ids.phone,
+            "sender_email": ids.email,
+            "sender_name": ids.name,
+            "occurred_at": now,
+            "created_at": now,
+        }
+
+    def subject(key: str, now: datetime) -> dict[str, Any]:
+        return {
+            "subject_key": key,
+            "status": "active",
+            "split_from": None,
+            "merged_into": None,
+            "created_at": now,
+            "updated_at": now,
+        }
+
+    def budget(key: str) -> dict[str, Any]:
+        return {"subject_key": key, "limit_units": units, "spent_units": 0, "withheld": 0}
+
+    def dimension(key: str, d: Digest, now: datetime) -> dict[str, Any]:
+        return {
+            "id": ordered_id(),
+            "subject_key": key,
+            "dimension": d.dimension,
+            "key_id": d.key_id,
+            "digest": d.value,
+            "collision_reports": 0,
+            "created_at": now,
+        }
+
+    def link(pid: str, key: str, chain: list[Digest], now: datetime) -> dict[str, Any]:
+        return {
+            "id": ordered_id(),
+            "provider_id": actor.id,
+            "prospect_id": pid,
+            "subject_key": key,
+            "confidence": 1.0,
+            "matched_on": [],
+            "chain": [[d.dimension, d.key_id, d.value] for d in chain],
+            "created_at": now,
+            "updated_at": now,
+        }
+
+    now0, sample = utcnow(), Digest("phone", "s", key_id, "d")
+    message0 = message_for(0, offset)
+    ids0 = _ids(actor, (message0.sender_phone, message0.sender_email, message0.sender_name))
+    new_prospect = _driver_insert(tenant, p, prospect("x", message0, ids0, now0))
+    new_identifier = _driver_insert(tenant, pi, identifier("x", sample, now0))
+    new_touchpoint = _driver_insert(tenant, tp, touchpoint("x", message0, ids0, now0))
+    touch = _driver(
+        tenant, update(p).where(p.c.id == bindparam("pid")).values(last_inbound_at=bindparam("now"))
+    )
+    held_link = _driver(
+        graph_engine,
+        select(links.c.subject_key).where(
+            links.c.provider_id == bindparam("provider_id"),
+            links.c.prospect_id == bindparam("prospect_id"),
+        ),
+    )
+    new_key = _driver_insert(graph_engine, keys, subject("x", now0))
+    new_budget = _driver_insert(graph_engine, budgets, budget("x"))
+    new_dim = _driver_insert(graph_engine, dims, dimension("x", sample, now0))
+    new_link = _driver_insert(graph_engine, links, link("x", "x", [], now0))
+
+    def marks(n: int) -> str:
+        return ", ".join("?" * n)
+
+    raw_tenant, raw_graph = tenant.raw_connection(), graph_engine.raw_connection()
+    tcur, gcur = raw_tenant.cursor(), raw_graph.cursor()
+
+    def step(i: int) -> None:
+        message = message_for(i, offset)
+        ids = _ids(actor, (message.sender_phone, message.sender_email, message.sender_name))
+        chain = runtime.resolver.chains(ids)
+        strong = [d.value for d in chain if d.key_id == key_id and d.dimension in STRONG_DIMENSIONS]
+        now = utcnow()
+        tcur.execute("BEGIN IMMEDIATE")
+        hit = tcur.execute(
+            "SELECT prospect_id FROM prospect_identifiers WHERE person_id = ? AND key_id = ?"  # noqa: S608 (only marks)
+            f" AND digest IN ({marks(len(strong))}) LIMIT 1",
+            (actor.id, key_id, *strong),
+        ).fetchone()
+        if hit is not None:
+            pid = hit[0]
+            tcur.execute(touch.sql, touch.row({"now": now, "updated_at": now, "pid": pid}))
+        else:
+            pid = new_id()
+            tcur.execute(new_prospect.sql, new_prospect.row(prospect(pid, message, ids, now)))
+            tcur.executemany(
+                new_identifier.sql, [new_identifier.row(identifier(pid, d, now)) for d in chain]
+            )
+        tcur.execute(new_touchpoint.sql, new_touchpoint.row(touchpoint(pid, message, ids, now)))
+        tcur.execute("COMMIT")
+        gcur.execute("BEGIN IMMEDIATE")
+        held = gcur.execute(held_link.sql, (actor.id, pid)).fetchone()
+        if held is None and hit is None:
+            strong_all = [d.value for d in chain if d.dimension in STRONG_DIMENSIONS]
+            gcur.execute(
+                "SELECT d.subject_key, d.dimension FROM prospect_subject_dimensions AS d JOIN"  # noqa: S608
+                " prospect_subject_keys AS k ON k.subject_key = d.subject_key WHERE d.digest"
+                f" IN ({marks(len(strong_all))}) AND k.status = 'active'",
+                strong_all,
+            ).fetchall()
+            key = new_id()
+            gcur.execute(new_key.sql, new_key.row(subject(key, now)))
+            gcur.execute(new_budget.sql, new_budget.row(budget(key)))
+            gcur.executemany(new_dim.sql, [new_dim.row(dimension(key, d, now)) for d in chain])
+            gcur.execute(new_link.sql, new_link.row(link(pid, key, chain, now)))
+        gcur.execute("COMMIT")
+
+    try:
+        yield step
+    finally:
+        for closing in (tcur, gcur, raw_tenant, raw_graph):
+            closing.close()
+
+
 def intent_scoring(runtime: Runtime, actor: Person, bodies: list[str]) -> list[float]:
     """Read, triage, features and score per message, no database (the inbound path's own work)."""
     with runtime.stores.tenant_read() as session:
@@ -545,19 +756,19 @@ def run(args: argparse.Namespace, folder: Path) -> dict[str, dict]:
     def core_ingest_link(i: int) -> None:
         link_core(core_then(i))
 
-    with bare_executemany(runtime, solo, n, 2_000_000) as bare:
-        rates, cpu_ms = interleaved(
-            n,
-            args.rounds,
-            {
-                "a": only_ingest,
-                "b": ingest_link,
-                "core": core_ingest(runtime, solo, 3_000_000),
-                "core_link": core_ingest_link,
-                "bare": bare,
-            },
-            around=profiled,
-        )
+    sqlite = runtime.stores.tenant_engine.dialect.name == "sqlite"
+    driver_link = dbapi_ingest_link(runtime, linked, 5_000_000) if sqlite else nullcontext(None)
+    with bare_executemany(runtime, solo, n, 2_000_000) as bare, driver_link as dbapi_link:
+        steps = {
+            "a": only_ingest,
+            "b": ingest_link,
+            "core": core_ingest(runtime, solo, 3_000_000),
+            "core_link": core_ingest_link,
+            "bare": bare,
+        }
+        if dbapi_link is not None:
+            steps["dbapi_link"] = dbapi_link
+        rates, cpu_ms = interleaved(n, args.rounds, steps, around=profiled)
     a, b, floor_core, floor_bare = rates["a"], rates["b"], rates["core"], rates["bare"]
     floor_core_link = rates["core_link"]
 
@@ -589,6 +800,18 @@ def run(args: argparse.Namespace, folder: Path) -> dict[str, dict]:
             floor_core_link, "msg/s", floor_core, lower_is_better=False
         ),
         "ingest_executemany_floor_per_s": figure(floor_bare, "msg/s", None, lower_is_better=False),
+        **(
+            {
+                "ingest_link_dbapi_floor_per_s": figure(
+                    rates["dbapi_link"], "msg/s", floor_core_link, lower_is_better=False
+                ),
+                "ingest_link_dbapi_floor_cpu_per_msg": figure(
+                    cpu_ms["dbapi_link"], "ms CPU", cpu_ms["core_link"], lower_is_better=True
+                ),
+            }
+            if "dbapi_link" in rates
+            else {}
+        ),
         f"ingest_{backend}_cpu_per_msg": figure(
             cpu_ms["a"], "ms CPU", cpu_ms["core"], lower_is_better=True
         ),

@@ -593,7 +593,8 @@ def run(size: int, args: argparse.Namespace, workdir: Path, figures: Figures) ->
     )  # type: ignore[arg-type]
     stores = Stores.from_urls(tenant_url, graph_url)
     resolver = Resolver(KeyRing.parse(KEY))
-    suffix = f"({backend}, {_size(size)})"
+    providers = "" if args.providers == 1000 else f", {_size(args.providers)} providers"
+    suffix = f"({backend}, {_size(size)}{providers})"
     try:
         asker, token, keys, busy = build(stores, settings, args, size)
         tables = floor_table(stores)

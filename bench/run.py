@@ -42,6 +42,12 @@ class Bench:
 
 BENCHES = (
     Bench("graph", "graph.py", ("--subjects", "10000", "100000")),
+    # the same query in a network of 10,000 providers: its cost must not grow with them
+    Bench(
+        "graph_providers",
+        "graph.py",
+        ("--subjects", "10000", "--providers", "10000", "--http-queries", "0", "--contribute", "0"),
+    ),
     Bench("ingest", "ingest.py", (), None),
     Bench("http", "http.py", ()),
     Bench("linking", "linking.py", ()),

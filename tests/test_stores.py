@@ -16,9 +16,11 @@ from sqlalchemy import event, inspect, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from prospecting.db import (
+    AT_ONCE,
     SQLITE_CHECKPOINT_BACKSTOP_PAGES,
     GraphAvailability,
     Stores,
+    WriterBusy,
     _Checkpointer,
     _is_outage,
     _WriterTurn,
@@ -261,6 +263,50 @@ def test_a_begin_another_process_keeps_waiting_fails_as_the_engine_fails(tmp_pat
         assert not turn.held()
     with engine.begin() as conn:  # its turn came back, its connection usable
         conn.execute(text("UPDATE counter SET n = n + 1"))
+    with engine.connect() as reader:
+        assert reader.execute(text("SELECT n FROM counter")).scalar_one() == 4
+    engine.dispose()
+    other_process.dispose()
+
+
+def test_a_writer_begun_at_once_never_waits_and_leaves_nothing_held(tmp_path: Path) -> None:
+    """`AT_ONCE` (the event loop's graph writes): with the write lock free it writes like any
+    writer; held by a thread of this process or by another process, its BEGIN raises
+    `WriterBusy` at once (not the engine's `OperationalError`: the lock being taken is not an
+    outage, so the graph's breaker stays closed), gives its turn back, and its connection
+    stays usable."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'turns.sqlite3'}", statement_timeout=5)
+    availability = GraphAvailability(retry_after=30.0)
+    availability.install(engine)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE counter (n INTEGER NOT NULL)"))
+        conn.execute(text("INSERT INTO counter VALUES (0)"))
+    at_once = engine.execution_options(**AT_ONCE)
+    turn = _WriterTurn.of(engine)
+    assert turn is not None
+    with at_once.begin() as conn:  # free: a write like any other
+        conn.execute(text("UPDATE counter SET n = 1"))
+    assert not turn.held()
+    with engine.begin() as holder:  # another writer of this process holds the turn
+        holder.execute(text("UPDATE counter SET n = 2"))
+        started = time.perf_counter()
+        with pytest.raises(WriterBusy), at_once.begin():
+            pytest.fail("the BEGIN should have raised")
+        assert time.perf_counter() - started < 1.0  # not the 5 s busy timeout
+        assert turn.held()  # still the holder's
+    assert not turn.held()
+    other_process = make_engine(f"sqlite:///{tmp_path / 'turns.sqlite3'}")  # its own turn
+    with other_process.begin() as holder:
+        holder.execute(text("UPDATE counter SET n = 3"))
+        started = time.perf_counter()
+        with pytest.raises(WriterBusy), at_once.begin():
+            pytest.fail("the BEGIN should have raised")
+        assert time.perf_counter() - started < 1.0
+        assert not turn.held()  # this process's turn came back at once
+    assert not availability.is_open
+    with at_once.begin() as conn:  # the connections are usable, the busy timeout restored
+        conn.execute(text("UPDATE counter SET n = n + 1"))
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one() == 5000
     with engine.connect() as reader:
         assert reader.execute(text("SELECT n FROM counter")).scalar_one() == 4
     engine.dispose()

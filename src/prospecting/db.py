@@ -72,6 +72,16 @@ SQLITE_CHECKPOINT_BACKSTOP_PAGES = 8000
 1,000 by default): only reached when the background checkpointer falls behind or is stopped."""
 READ_ONLY = {"sqlite_begin": "DEFERRED"}
 """Execution options of a read transaction: on SQLite it does not take the write lock."""
+AT_ONCE = {"sqlite_begin": "AT_ONCE"}
+"""Execution options of a write transaction that must not wait: on SQLite its BEGIN raises
+`WriterBusy` when another writer (a thread of this process or another process) holds the
+write lock; on PostgreSQL they change nothing."""
+
+
+class WriterBusy(Exception):
+    """A transaction begun `AT_ONCE` found SQLite's write lock taken. Raised at its BEGIN,
+    before any statement: nothing was written, and the work can start over where waiting is
+    harmless (a worker thread)."""
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -330,6 +340,8 @@ class _Begin(enum.Enum):
     DEFERRED = "deferred"  # a read: never takes the write lock
     IMMEDIATE = "immediate"  # a writer that holds its turn
     WITHOUT_TURN = "without turn"  # a writer whose turn did not come in time
+    AT_ONCE = "at once"  # a writer that must not wait, holding its turn
+    TAKEN = "taken"  # a writer that must not wait, whose turn another writer holds
 
 
 class _WriterTurn:
@@ -374,8 +386,13 @@ class _WriterTurn:
     def _begin(self, conn: Any) -> None:
         """Decide how the transaction begins, taking the writer's turn first; `_do_begin`
         then sends the BEGIN."""
-        if conn.get_execution_options().get("sqlite_begin", "IMMEDIATE") == "DEFERRED":
+        option = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        if option == "DEFERRED":
             how = _Begin.DEFERRED
+        elif option == "AT_ONCE":  # raising here would leave the engine mid-BEGIN: see _do_begin
+            how = _Begin.AT_ONCE if self._lock.acquire(blocking=False) else _Begin.TAKEN
+            if how is _Begin.AT_ONCE:
+                self._holder = id(conn.connection.dbapi_connection)
         elif self._lock.acquire(timeout=self.timeout):
             self._holder = id(conn.connection.dbapi_connection)
             how = _Begin.IMMEDIATE
@@ -394,15 +411,28 @@ class _WriterTurn:
         driver = connection.driver_connection
         if how is _Begin.DEFERRED:
             driver.execute("BEGIN DEFERRED")
-        elif how is _Begin.WITHOUT_TURN:  # the holder may just have finished: no waiting
-            driver.execute("PRAGMA busy_timeout = 0")
+        elif how is _Begin.TAKEN:  # inside the engine's error handling, which is not an
+            # outage for the graph's availability policy (`_is_outage`)
+            raise WriterBusy("another writer of this process holds the write lock")
+        elif how is _Begin.AT_ONCE:
             try:
-                driver.execute("BEGIN IMMEDIATE")
-            finally:
-                driver.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
+                self._begin_without_waiting(driver)
+            except sqlite3.OperationalError as failed:  # another process's writer
+                if not _is_busy(failed):
+                    raise
+                raise WriterBusy("another process holds the write lock") from failed
+        elif how is _Begin.WITHOUT_TURN:  # the holder may just have finished: no waiting
+            self._begin_without_waiting(driver)
         else:  # only other processes' writers can make it wait; if it fails, the engine's
             # ROLLBACK of the failed transaction gives the turn back
             driver.execute("BEGIN IMMEDIATE")
+
+    def _begin_without_waiting(self, driver: Any) -> None:
+        driver.execute("PRAGMA busy_timeout = 0")
+        try:
+            driver.execute("BEGIN IMMEDIATE")
+        finally:
+            driver.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
 
     def _ending(self, call: Callable[[Any], None]) -> Callable[[Any], None]:
         @functools.wraps(call)
@@ -671,13 +701,17 @@ class GraphAvailability:
         raise GraphUnavailable("the graph store is unreachable; try again later") from None
 
 
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    """SQLite's `database is locked` (SQLITE_BUSY) or a table lock (SQLITE_LOCKED)."""
+    return any(m in str(exc) for m in ("locked", "busy"))
+
+
 def _is_outage(exc: BaseException, is_disconnect: bool) -> bool:
     """Connection loss, timeouts and a store too busy to answer; not a bad statement."""
     if is_disconnect:
         return True
     if isinstance(exc, sqlite3.OperationalError):
-        text = str(exc)
-        return any(m in text for m in ("locked", "unable to open", "disk I/O", "busy"))
+        return _is_busy(exc) or any(m in str(exc) for m in ("unable to open", "disk I/O"))
     sqlstate = getattr(exc, "sqlstate", None)
     if sqlstate is not None:
         # connection exception, operator intervention (57014: statement_timeout), and a server
@@ -707,6 +741,9 @@ class Stores:
         self.graph_sessions = sessionmaker(self.graph_engine, expire_on_commit=False)
         self.graph_read_sessions = sessionmaker(
             self.graph_engine.execution_options(**READ_ONLY), expire_on_commit=False
+        )
+        self.graph_at_once_sessions = sessionmaker(
+            self.graph_engine.execution_options(**AT_ONCE), expire_on_commit=False
         )
         if self.graph_availability is None:
             self.graph_availability = GraphAvailability(retry_after=0.0)
@@ -753,6 +790,14 @@ class Stores:
         """One graph transaction. A read path that degraded rolls back inside; then there is
         nothing left to commit."""
         with self._lazy(self.graph_sessions) as session:
+            yield session
+
+    @contextmanager
+    def graph_at_once(self) -> Iterator[Session]:
+        """`graph()` for a caller that must not wait (the event loop): on SQLite its
+        transaction raises `WriterBusy` at its BEGIN when another writer holds the write lock,
+        before anything is written. On PostgreSQL, the same as `graph()`."""
+        with self._lazy(self.graph_at_once_sessions) as session:
             yield session
 
     @contextmanager

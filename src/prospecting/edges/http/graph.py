@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from prospecting.edges.http.deps import (
     Actor,
+    Caller,
     CallerDep,
     GraphContext,
     GraphReadContext,
@@ -121,25 +122,32 @@ def contribute(data: ContributionIn, ctx: Ctx) -> ContributionOut:
 @router.post(
     "/query", response_model=GraphAnswer, responses=errors(400, 401, 403, 404, 413, 422, 503)
 )
-def graph_query(data: GraphQueryIn, caller: CallerDep) -> Response:
-    with caller.graph() as ctx:
-        answered = service.query(ctx, data)
-    return answer(answered)
+async def graph_query(data: GraphQueryIn, caller: CallerDep) -> Response:
+    return await _audited_query(caller, data)
+
+
+async def _audited_query(caller: Caller, data: GraphQueryIn) -> Response:
+    """One audited query, on the event loop when SQLite's write lock is free (`Caller.write`)."""
+
+    def run(at_once: bool) -> Response:
+        with caller.graph(at_once=at_once) as ctx:
+            answered = service.query(ctx, data)
+        return answer(answered)
+
+    return await caller.write(run)
 
 
 @router.post(
     "/subjects/{subject_key}", response_model=GraphAnswer, responses=errors(401, 403, 404, 422, 503)
 )
-def query_subject(
+async def query_subject(
     subject_key: PathId,
     caller: CallerDep,
     category: Annotated[str | None, query_line()] = None,
     region: Annotated[str | None, query_line()] = None,
 ) -> Response:
     scope = GraphScope(category=category, region=region)
-    with caller.graph() as ctx:
-        answered = service.query(ctx, GraphQueryIn(subject_key=subject_key, scope=scope))
-    return answer(answered)
+    return await _audited_query(caller, GraphQueryIn(subject_key=subject_key, scope=scope))
 
 
 @router.post(

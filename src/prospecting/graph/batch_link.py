@@ -429,7 +429,7 @@ class BatchLinker:
         whole = conn.dialect.name == "sqlite"
         candidates: set[str] = set()
         for part in chunks(strong, max(len(strong), 1) if whole else CHUNK):
-            candidates.update(_CANDIDATES.execute(conn, {"digests": part}).scalars())
+            candidates.update(_CANDIDATES.execute(conn, {"digests": part}).scalars().all())
         for part in chunks(candidates, max(len(candidates), 1) if whole else CHUNK):
             rows = _DIMENSIONS.execute(conn, {"keys": part}).all()
             for subject_key, dim, row_key, digest, count in rows:
@@ -653,9 +653,9 @@ class _Merges:
         found: set[str] = set()
         for part in chunks(keys):
             lists = {"keys": part, "superseded_keys": part}
-            found.update(_LIVE_CONTRIBUTIONS.execute(conn, lists).scalars())
+            found.update(_LIVE_CONTRIBUTIONS.execute(conn, lists).scalars().all())
             for holding in _HOLDING:
-                found.update(holding.execute(conn, {"keys": part}).scalars())
+                found.update(holding.execute(conn, {"keys": part}).scalars().all())
         return found
 
     def _fast(self, merges: Sequence[Merge]) -> None:

@@ -176,7 +176,7 @@ def _existing_links(ctx: Context, prospect_ids: list[str]) -> set[str]:
     found: set[str] = set()
     conn = ctx.graph.connection()
     for part in chunks(prospect_ids):
-        found.update(_LINKED.execute(conn, {"ids": part}, provider_id=ctx.actor.id).scalars())
+        found.update(_LINKED.execute(conn, {"ids": part}, provider_id=ctx.actor.id).scalars().all())
     return found
 
 

@@ -230,7 +230,7 @@ def prospect_chains(
                 _IDS.c.prospect_id.in_(ids[start : start + 500]),
                 _TO_GRAPH,
             )
-        )
+        ).all()  # one fetch for the part, not a driver call for each row
         for owner, prospect_id, dimension, scheme, digest in rows:
             if owner == person_id:
                 chains.setdefault(prospect_id, []).append(Digest(dimension, scheme, key_id, digest))

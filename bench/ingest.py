@@ -279,6 +279,7 @@ def core_ingest(runtime: Runtime, actor: Person, offset: int) -> Callable[[int],
     engine = runtime.stores.tenant_engine
     key_id = runtime.resolver.active_key_id
     p, pi, tp = Prospect.__table__, ProspectIdentifier.__table__, Touchpoint.__table__
+    rows = _FloorRows(actor.id, runtime.settings.graph_subject_budget_units)
 
     def step(i: int) -> CoreIngested:
         message = message_for(i, offset)
@@ -298,56 +299,103 @@ def core_ingest(runtime: Runtime, actor: Person, offset: int) -> Callable[[int],
                 conn.execute(update(p).where(p.c.id == pid).values(last_inbound_at=now))
             else:
                 pid = new_id()
-                conn.execute(
-                    insert(p).values(
-                        id=pid,
-                        person_id=actor.id,
-                        display_name=message.sender_name,
-                        phone_e164=ids.phone,
-                        email=ids.email,
-                        normalized_name=ids.name,
-                        name_block=prospects.name_block(ids.name) if ids.name else None,
-                        status="new",
-                        created_at=now,
-                        updated_at=now,
-                        last_inbound_at=now,
-                    )
-                )
-                conn.execute(
-                    insert(pi),
-                    [
-                        {
-                            "id": new_id(),
-                            "prospect_id": pid,
-                            "person_id": actor.id,
-                            "dimension": d.dimension,
-                            "scheme": d.scheme,
-                            "key_id": d.key_id,
-                            "digest": d.value,
-                            "created_at": now,
-                        }
-                        for d in chain
-                    ],
-                )
-            conn.execute(
-                insert(tp).values(
-                    id=new_id(),
-                    prospect_id=pid,
-                    person_id=actor.id,
-                    kind="message",
-                    direction="inbound",
-                    channel=message.channel.value,
-                    body=message.body,
-                    sender_phone=ids.phone,
-                    sender_email=ids.email,
-                    sender_name=ids.name,
-                    occurred_at=now,
-                    created_at=now,
-                )
-            )
+                conn.execute(insert(p).values(rows.prospect(pid, message, ids, now)))
+                conn.execute(insert(pi), [rows.identifier(pid, d, now) for d in chain])
+            conn.execute(insert(tp).values(rows.touchpoint(pid, message, ids, now)))
         return CoreIngested(pid, chain if created else None)
 
     return step
+
+
+class _FloorRows:
+    """The rows the Core and DB-API floors write for one message, built alike for both."""
+
+    def __init__(self, actor_id: str, units: int) -> None:
+        self.actor_id, self.units = actor_id, units
+
+    def prospect(
+        self, pid: str, message: InboundMessage, ids: Any, now: datetime
+    ) -> dict[str, Any]:
+        return {
+            "id": pid,
+            "person_id": self.actor_id,
+            "display_name": message.sender_name,
+            "phone_e164": ids.phone,
+            "email": ids.email,
+            "normalized_name": ids.name,
+            "name_block": prospects.name_block(ids.name) if ids.name else None,
+            "status": "new",
+            "created_at": now,
+            "updated_at": now,
+            "last_inbound_at": now,
+        }
+
+    def identifier(self, pid: str, d: Digest, now: datetime) -> dict[str, Any]:
+        return {
+            "id": new_id(),
+            "prospect_id": pid,
+            "person_id": self.actor_id,
+            "dimension": d.dimension,
+            "scheme": d.scheme,
+            "key_id": d.key_id,
+            "digest": d.value,
+            "created_at": now,
+        }
+
+    def touchpoint(
+        self, pid: str, message: InboundMessage, ids: Any, now: datetime
+    ) -> dict[str, Any]:
+        return {
+            "id": new_id(),
+            "prospect_id": pid,
+            "person_id": self.actor_id,
+            "kind": "message",
+            "direction": "inbound",
+            "channel": message.channel.value,
+            "body": message.body,
+            "sender_phone": ids.phone,
+            "sender_email": ids.email,
+            "sender_name": ids.name,
+            "occurred_at": now,
+            "created_at": now,
+        }
+
+    def subject(self, key: str, now: datetime) -> dict[str, Any]:
+        return {
+            "subject_key": key,
+            "status": "active",
+            "split_from": None,
+            "merged_into": None,
+            "created_at": now,
+            "updated_at": now,
+        }
+
+    def budget(self, key: str) -> dict[str, Any]:
+        return {"subject_key": key, "limit_units": self.units, "spent_units": 0, "withheld": 0}
+
+    def dimension(self, key: str, d: Digest, now: datetime) -> dict[str, Any]:
+        return {
+            "id": ordered_id(),
+            "subject_key": key,
+            "dimension": d.dimension,
+            "key_id": d.key_id,
+            "digest": d.value,
+            "collision_reports": 0,
+            "created_at": now,
+        }
+
+    def link(self, pid: str, key: str, chain: list[Digest], now: datetime) -> dict[str, Any]:
+        return {
+            "id": ordered_id(),
+            "provider_id": self.actor_id,
+            "prospect_id": pid,
+            "subject_key": key,
+            "confidence": 1.0,
+            "matched_on": [],
+            "chain": [[d.dimension, d.key_id, d.value] for d in chain],
+            "created_at": now,
+            "updated_at": now,
+        }
 
 
 class CoreIngested(NamedTuple):
@@ -368,7 +416,7 @@ def core_link(runtime: Runtime, actor: Person) -> Callable[[CoreIngested], None]
         SubjectBudget.__table__,
         SubjectDimension.__table__,
     )
-    units = runtime.settings.graph_subject_budget_units
+    rows = _FloorRows(actor.id, runtime.settings.graph_subject_budget_units)
     held_link = select(links.c.subject_key).where(
         links.c.provider_id == bindparam("provider_id"),
         links.c.prospect_id == bindparam("prospect_id"),
@@ -396,50 +444,10 @@ def core_link(runtime: Runtime, actor: Person) -> Callable[[CoreIngested], None]
             strong = [d.value for d in chain if d.dimension in STRONG_DIMENSIONS]
             conn.execute(holders, {"strong": strong}).all()
             now, subject_key = utcnow(), new_id()
-            conn.execute(
-                new_key,
-                {
-                    "subject_key": subject_key,
-                    "status": "active",
-                    "split_from": None,
-                    "merged_into": None,
-                    "created_at": now,
-                    "updated_at": now,
-                },
-            )
-            conn.execute(
-                new_budget,
-                {"subject_key": subject_key, "limit_units": units, "spent_units": 0, "withheld": 0},
-            )
-            conn.execute(
-                new_dims,
-                [
-                    {
-                        "id": ordered_id(),
-                        "subject_key": subject_key,
-                        "dimension": d.dimension,
-                        "key_id": d.key_id,
-                        "digest": d.value,
-                        "collision_reports": 0,
-                        "created_at": now,
-                    }
-                    for d in chain
-                ],
-            )
-            conn.execute(
-                new_link,
-                {
-                    "id": ordered_id(),
-                    "provider_id": actor.id,
-                    "prospect_id": ingested.prospect_id,
-                    "subject_key": subject_key,
-                    "confidence": 1.0,
-                    "matched_on": [],
-                    "chain": [[d.dimension, d.key_id, d.value] for d in chain],
-                    "created_at": now,
-                    "updated_at": now,
-                },
-            )
+            conn.execute(new_key, rows.subject(subject_key, now))
+            conn.execute(new_budget, rows.budget(subject_key))
+            conn.execute(new_dims, [rows.dimension(subject_key, d, now) for d in chain])
+            conn.execute(new_link, rows.link(ingested.prospect_id, subject_key, chain, now))
 
     return step
 
@@ -494,94 +502,13 @@ def dbapi_ingest_link(
     p, pi, tp = Prospect.__table__, ProspectIdentifier.__table__, Touchpoint.__table__
     links, keys = ProspectLink.__table__, SubjectKey.__table__
     budgets, dims = SubjectBudget.__table__, SubjectDimension.__table__
-    units = runtime.settings.graph_subject_budget_units
-
-    def prospect(pid: str, message: InboundMessage, ids: Any, now: datetime) -> dict[str, Any]:
-        return {
-            "id": pid,
-            "person_id": actor.id,
-            "display_name": message.sender_name,
-            "phone_e164": ids.phone,
-            "email": ids.email,
-            "normalized_name": ids.name,
-            "name_block": prospects.name_block(ids.name) if ids.name else None,
-            "status": "new",
-            "created_at": now,
-            "updated_at": now,
-            "last_inbound_at": now,
-        }
-
-    def identifier(pid: str, d: Digest, now: datetime) -> dict[str, Any]:
-        return {
-            "id": new_id(),
-            "prospect_id": pid,
-            "person_id": actor.id,
-            "dimension": d.dimension,
-            "scheme": d.scheme,
-            "key_id": d.key_id,
-            "digest": d.value,
-            "created_at": now,
-        }
-
-    def touchpoint(pid: str, message: InboundMessage, ids: Any, now: datetime) -> dict[str, Any]:
-        return {
-            "id": new_id(),
-            "prospect_id": pid,
-            "person_id": actor.id,
-            "kind": "message",
-            "direction": "inbound",
-            "channel": message.channel.value,
-            "body": message.body,
-            "sender_phone": ids.phone,
-            "sender_email": ids.email,
-            "sender_name": ids.name,
-            "occurred_at": now,
-            "created_at": now,
-        }
-
-    def subject(key: str, now: datetime) -> dict[str, Any]:
-        return {
-            "subject_key": key,
-            "status": "active",
-            "split_from": None,
-            "merged_into": None,
-            "created_at": now,
-            "updated_at": now,
-        }
-
-    def budget(key: str) -> dict[str, Any]:
-        return {"subject_key": key, "limit_units": units, "spent_units": 0, "withheld": 0}
-
-    def dimension(key: str, d: Digest, now: datetime) -> dict[str, Any]:
-        return {
-            "id": ordered_id(),
-            "subject_key": key,
-            "dimension": d.dimension,
-            "key_id": d.key_id,
-            "digest": d.value,
-            "collision_reports": 0,
-            "created_at": now,
-        }
-
-    def link(pid: str, key: str, chain: list[Digest], now: datetime) -> dict[str, Any]:
-        return {
-            "id": ordered_id(),
-            "provider_id": actor.id,
-            "prospect_id": pid,
-            "subject_key": key,
-            "confidence": 1.0,
-            "matched_on": [],
-            "chain": [[d.dimension, d.key_id, d.value] for d in chain],
-            "created_at": now,
-            "updated_at": now,
-        }
-
+    rows = _FloorRows(actor.id, runtime.settings.graph_subject_budget_units)
     now0, sample = utcnow(), Digest("phone", "s", key_id, "d")
     message0 = message_for(0, offset)
     ids0 = _ids(actor, (message0.sender_phone, message0.sender_email, message0.sender_name))
-    new_prospect = _driver_insert(tenant, p, prospect("x", message0, ids0, now0))
-    new_identifier = _driver_insert(tenant, pi, identifier("x", sample, now0))
-    new_touchpoint = _driver_insert(tenant, tp, touchpoint("x", message0, ids0, now0))
+    new_prospect = _driver_insert(tenant, p, rows.prospect("x", message0, ids0, now0))
+    new_identifier = _driver_insert(tenant, pi, rows.identifier("x", sample, now0))
+    new_touchpoint = _driver_insert(tenant, tp, rows.touchpoint("x", message0, ids0, now0))
     touch = _driver(
         tenant, update(p).where(p.c.id == bindparam("pid")).values(last_inbound_at=bindparam("now"))
     )
@@ -592,10 +519,10 @@ def dbapi_ingest_link(
             links.c.prospect_id == bindparam("prospect_id"),
         ),
     )
-    new_key = _driver_insert(graph_engine, keys, subject("x", now0))
-    new_budget = _driver_insert(graph_engine, budgets, budget("x"))
-    new_dim = _driver_insert(graph_engine, dims, dimension("x", sample, now0))
-    new_link = _driver_insert(graph_engine, links, link("x", "x", [], now0))
+    new_key = _driver_insert(graph_engine, keys, rows.subject("x", now0))
+    new_budget = _driver_insert(graph_engine, budgets, rows.budget("x"))
+    new_dim = _driver_insert(graph_engine, dims, rows.dimension("x", sample, now0))
+    new_link = _driver_insert(graph_engine, links, rows.link("x", "x", [], now0))
 
     def marks(n: int) -> str:
         return ", ".join("?" * n)
@@ -620,11 +547,14 @@ def dbapi_ingest_link(
             tcur.execute(touch.sql, touch.row({"now": now, "updated_at": now, "pid": pid}))
         else:
             pid = new_id()
-            tcur.execute(new_prospect.sql, new_prospect.row(prospect(pid, message, ids, now)))
+            tcur.execute(new_prospect.sql, new_prospect.row(rows.prospect(pid, message, ids, now)))
             tcur.executemany(
-                new_identifier.sql, [new_identifier.row(identifier(pid, d, now)) for d in chain]
+                new_identifier.sql,
+                [new_identifier.row(rows.identifier(pid, d, now)) for d in chain],
             )
-        tcur.execute(new_touchpoint.sql, new_touchpoint.row(touchpoint(pid, message, ids, now)))
+        tcur.execute(
+            new_touchpoint.sql, new_touchpoint.row(rows.touchpoint(pid, message, ids, now))
+        )
         tcur.execute("COMMIT")
         gcur.execute("BEGIN IMMEDIATE")
         held = gcur.execute(held_link.sql, (actor.id, pid)).fetchone()
@@ -637,10 +567,10 @@ def dbapi_ingest_link(
                 strong_all,
             ).fetchall()
             key = new_id()
-            gcur.execute(new_key.sql, new_key.row(subject(key, now)))
-            gcur.execute(new_budget.sql, new_budget.row(budget(key)))
-            gcur.executemany(new_dim.sql, [new_dim.row(dimension(key, d, now)) for d in chain])
-            gcur.execute(new_link.sql, new_link.row(link(pid, key, chain, now)))
+            gcur.execute(new_key.sql, new_key.row(rows.subject(key, now)))
+            gcur.execute(new_budget.sql, new_budget.row(rows.budget(key)))
+            gcur.executemany(new_dim.sql, [new_dim.row(rows.dimension(key, d, now)) for d in chain])
+            gcur.execute(new_link.sql, new_link.row(rows.link(pid, key, chain, now)))
         gcur.execute("COMMIT")
 
     try:

@@ -103,35 +103,34 @@ def test_a_query_runs_on_the_loop_when_the_write_lock_is_free(
         assert len(worker_threads) == 2
 
 
-def test_another_process_holding_the_lock_sends_the_query_to_a_thread_to_wait(
-    net: Net, db_urls: Any, worker_threads: list[str]
+@pytest.mark.parametrize(
+    ("holder", "route"),
+    [("another process", "/prospect-graph/query"), ("a thread", "/prospect-graph/subjects")],
+)
+def test_a_held_write_lock_sends_the_query_to_a_thread_to_wait(
+    net: Net, db_urls: Any, runtime: Any, worker_threads: list[str], holder: str, route: str
 ) -> None:
     if db_urls.backend != "sqlite":
         pytest.skip("SQLite's write lock")
     asker, prospect = _asked(net)
     first = net.query(asker, prospect_id=prospect)
+
+    def ask() -> dict[str, Any]:
+        if route.endswith("/query"):
+            return net.query(asker, prospect_id=prospect)
+        answered = net.client.post(f"{route}/{first['subject_key']}", headers=asker.headers)
+        assert answered.status_code == 200, answered.text
+        return dict(answered.json())
+
+    held = (
+        _lock_held_by_another_process(db_urls.graph, 0.3)
+        if holder == "another process"
+        else _turn_held_by_another_thread(runtime, 0.3)
+    )
     worker_threads.clear()
-    with _lock_held_by_another_process(db_urls.graph, 0.3):
-        second = net.query(asker, prospect_id=prospect)
-    _same_answer(first, second)
+    with held:
+        _same_answer(first, ask())
     assert len(worker_threads) == 1
     worker_threads.clear()
-    _same_answer(first, net.query(asker, prospect_id=prospect))  # back on the loop
+    _same_answer(first, ask())  # the lock free again: back on the loop
     assert worker_threads == []
-
-
-def test_a_thread_holding_the_turn_sends_the_query_to_a_thread_to_wait(
-    net: Net, db_urls: Any, runtime: Any, worker_threads: list[str]
-) -> None:
-    if db_urls.backend != "sqlite":
-        pytest.skip("SQLite's write lock")
-    asker, prospect = _asked(net)
-    first = net.query(asker, prospect_id=prospect)
-    worker_threads.clear()
-    with _turn_held_by_another_thread(runtime, 0.3):
-        second = net.client.post(
-            f"/prospect-graph/subjects/{first['subject_key']}", headers=asker.headers
-        )
-    assert second.status_code == 200, second.text
-    _same_answer(first, second.json())
-    assert len(worker_threads) == 1

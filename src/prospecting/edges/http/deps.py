@@ -177,7 +177,7 @@ class Caller:
         otherwise. `work(at_once)` opens its graph transaction with `graph(at_once=at_once)`.
 
         Why: a graph query in a worker thread cost 3.7 ms of server CPU per request at 32
-        concurrent clients, on the loop 2.0 ms (`bench/http.py`): every SQLite call releases
+        concurrent clients, on the loop 1.7 ms (`bench/http.py`): every SQLite call releases
         the GIL, and the loop thread, busy with other requests, takes it each time, so the
         worker's query is handed back and forth a few dozen times.
 

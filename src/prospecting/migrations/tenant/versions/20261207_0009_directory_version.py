@@ -9,7 +9,11 @@ query reads that one row by its key.
 
 SQLite: row triggers after INSERT, UPDATE and DELETE on `persons` and `org_memberships`.
 PostgreSQL: statement triggers after INSERT, UPDATE, DELETE and TRUNCATE (which skips row
-triggers) on the same two tables.
+triggers) on the same two tables. On PostgreSQL two transactions that change Persons or
+memberships take turns on the counter's row until the first commits: sign-ups, profile edits
+and Org changes are rare, and no hot path (inbound, queries, lists) writes either table. A
+sequence would not serialize them, but its value moves before the change commits, so a
+reader could cache a view without the change under the version that has it.
 
 Revision ID: 0009
 Revises: 0008

@@ -122,10 +122,11 @@ def test_a_held_write_lock_sends_the_query_to_a_thread_to_wait(
         assert answered.status_code == 200, answered.text
         return dict(answered.json())
 
+    hold = 1.0  # seconds: long enough for the request to reach its BEGIN on a loaded machine
     held = (
-        _lock_held_by_another_process(db_urls.graph, 0.3)
+        _lock_held_by_another_process(db_urls.graph, hold)
         if holder == "another process"
-        else _turn_held_by_another_thread(runtime, 0.3)
+        else _turn_held_by_another_thread(runtime, hold)
     )
     worker_threads.clear()
     with held:

@@ -272,10 +272,11 @@ def test_a_begin_another_process_keeps_waiting_fails_as_the_engine_fails(tmp_pat
 def test_a_writer_begun_at_once_never_waits_and_leaves_nothing_held(tmp_path: Path) -> None:
     """`AT_ONCE` (the event loop's graph writes): with the write lock free it writes like any
     writer; held by a thread of this process or by another process, its BEGIN raises
-    `WriterBusy` at once (not the engine's `OperationalError`: the lock being taken is not an
-    outage, so the graph's breaker stays closed), gives its turn back, and its connection
-    stays usable."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'turns.sqlite3'}", statement_timeout=5)
+    `WriterBusy` without waiting (not the engine's `OperationalError`: the lock being taken is
+    not an outage, so the graph's breaker stays closed), gives its turn back, and its
+    connection stays usable. No clock is read: a BEGIN that waited would find the lock given
+    back (the holder here lets go on its own after a while) and begin, not raise."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'turns.sqlite3'}", statement_timeout=30)
     availability = GraphAvailability(retry_after=30.0)
     availability.install(engine)
     with engine.begin() as conn:
@@ -287,30 +288,39 @@ def test_a_writer_begun_at_once_never_waits_and_leaves_nothing_held(tmp_path: Pa
     with at_once.begin() as conn:  # free: a write like any other
         conn.execute(text("UPDATE counter SET n = 1"))
     assert not turn.held()
-    with engine.begin() as holder:  # another writer of this process holds the turn
+    with engine.begin() as holder:  # a writer of this process holds the turn (this thread:
+        # a turn awaited here would never come, and its timeout ends in OperationalError)
         holder.execute(text("UPDATE counter SET n = 2"))
-        started = time.perf_counter()
         with pytest.raises(WriterBusy), at_once.begin():
             pytest.fail("the BEGIN should have raised")
-        assert time.perf_counter() - started < 1.0  # not the 5 s busy timeout
         assert turn.held()  # still the holder's
     assert not turn.held()
-    other_process = make_engine(f"sqlite:///{tmp_path / 'turns.sqlite3'}")  # its own turn
-    with other_process.begin() as holder:
-        holder.execute(text("UPDATE counter SET n = 3"))
-        started = time.perf_counter()
+    # another process's writer (a connection of its own, no turn of ours), which gives the
+    # lock back by itself after 10 s: a BEGIN that waited for it would then succeed
+    other = sqlite3.connect(
+        tmp_path / "turns.sqlite3", isolation_level=None, check_same_thread=False
+    )
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("UPDATE counter SET n = 3")
+    lets_go = threading.Timer(10.0, lambda: other.execute("COMMIT"))
+    lets_go.start()
+    try:
         with pytest.raises(WriterBusy), at_once.begin():
             pytest.fail("the BEGIN should have raised")
-        assert time.perf_counter() - started < 1.0
         assert not turn.held()  # this process's turn came back at once
+    finally:
+        lets_go.cancel()
+        lets_go.join()
+        if other.in_transaction:  # not given back by the timer: give it back now
+            other.execute("COMMIT")
+        other.close()
     assert not availability.is_open
     with at_once.begin() as conn:  # the connections are usable, the busy timeout restored
         conn.execute(text("UPDATE counter SET n = n + 1"))
-        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one() == 5000
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one() == 30_000
     with engine.connect() as reader:
         assert reader.execute(text("SELECT n FROM counter")).scalar_one() == 4
     engine.dispose()
-    other_process.dispose()
 
 
 def test_an_invalidated_writer_gives_its_turn_back(tmp_path: Path) -> None:

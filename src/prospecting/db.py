@@ -389,10 +389,11 @@ class _WriterTurn:
         option = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
         if option == "DEFERRED":
             how = _Begin.DEFERRED
-        elif option == "AT_ONCE":  # raising here would leave the engine mid-BEGIN: see _do_begin
-            how = _Begin.AT_ONCE if self._lock.acquire(blocking=False) else _Begin.TAKEN
-            if how is _Begin.AT_ONCE:
-                self._holder = id(conn.connection.dbapi_connection)
+        elif option == "AT_ONCE" and not self._lock.acquire(blocking=False):
+            how = _Begin.TAKEN  # raising here would leave the engine mid-BEGIN: see _do_begin
+        elif option == "AT_ONCE":
+            self._holder = id(conn.connection.dbapi_connection)
+            how = _Begin.AT_ONCE
         elif self._lock.acquire(timeout=self.timeout):
             self._holder = id(conn.connection.dbapi_connection)
             how = _Begin.IMMEDIATE
